@@ -1,0 +1,95 @@
+import { resolve } from "node:path";
+import { currentBaseline, versionsOf, type HistoryEntry } from "../../domain/history.js";
+import { leafPaths, getPath, type ConfigValues } from "../../domain/values.js";
+import type { Version, ValueChange } from "../../domain/version.js";
+import type { Clock } from "../../domain/clock.js";
+import { FileStore } from "../../store/file-store.js";
+import type { HistoryStore } from "../../store/ports.js";
+import { isoTime, short, table } from "../format.js";
+import { CliError, type CliIo } from "../io.js";
+
+/** The data folder: --data-dir, else EVOLVD_DATA_DIR, else ./.evolvd */
+export function storeFor(dataDir: string | undefined, io: CliIo): HistoryStore {
+  return new FileStore(resolve(io.cwd, dataDir ?? io.env.EVOLVD_DATA_DIR ?? ".evolvd"));
+}
+
+async function historyOf(store: HistoryStore, target: string): Promise<HistoryEntry[]> {
+  if (!/^[a-z0-9][a-z0-9_-]{0,62}$/.test(target)) throw new CliError(`invalid target name ${JSON.stringify(target)}`, 2);
+  const history = await store.read(target);
+  if (history.length === 0) throw new CliError(`no history for target "${target}" (known: ${(await store.targets()).join(", ") || "none"})`);
+  return history;
+}
+
+/** `evolvd history <target>`: every version, transition and baseline move, oldest first. */
+export async function historyCommand(target: string, options: { dataDir?: string; json?: boolean }, io: CliIo): Promise<void> {
+  const history = await historyOf(storeFor(options.dataDir, io), target);
+  if (options.json) {
+    io.stdout.write(JSON.stringify(history, null, 2) + "\n");
+    return;
+  }
+  const baseline = currentBaseline(history);
+  const rows = history.map((e) => {
+    switch (e.kind) {
+      case "version":
+        return [isoTime(e.at), "version", short(e.version.id), `g${e.version.generation} from ${e.version.parent ? short(e.version.parent) : "file"}: ${e.version.mutations.map((m) => `${m.op} ${m.path} ${JSON.stringify(m.from)}→${JSON.stringify(m.to)}`).join(", ") || "baseline values"}`];
+      case "transition":
+        return [isoTime(e.at), "experiment", e.experiment, `${e.from} → ${e.to}: ${e.reason}`];
+      case "arm_exit":
+        return [isoTime(e.at), e.exit === "pulled" ? "pulled" : "rejected", short(e.version), e.reason];
+      case "baseline":
+        return [isoTime(e.at), "baseline", short(e.version), `${e.cause}${e.previous ? ` (was ${short(e.previous)})` : ""}: ${e.reason}`];
+    }
+  });
+  io.stdout.write(table(rows, ["time", "entry", "id", "detail"]));
+  io.stdout.write(`\ncurrent baseline of ${target}: ${baseline}\n`);
+}
+
+/** Finds a version by full id or unique prefix (≥ 6 hex digits) across the store's targets. */
+async function findVersion(store: HistoryStore, idOrPrefix: string, target?: string): Promise<Version> {
+  if (!/^[0-9a-f]{6,64}$/.test(idOrPrefix)) throw new CliError(`"${idOrPrefix}" is not a version id (6 to 64 hex digits)`, 2);
+  const targets = target ? [target] : await store.targets();
+  const matches: Version[] = [];
+  for (const t of targets) for (const v of versionsOf(await store.read(t)).values()) if (v.id.startsWith(idOrPrefix)) matches.push(v);
+  const unique = [...new Map(matches.map((v) => [`${v.target}/${v.id}`, v])).values()];
+  if (unique.length === 0) throw new CliError(`no version ${idOrPrefix} in ${target ? `target "${target}"` : "any target"}`);
+  if (unique.length > 1) throw new CliError(`version prefix ${idOrPrefix} is ambiguous: ${unique.map((v) => `${v.target}/${short(v.id)}`).join(", ")}`);
+  return unique[0] as Version;
+}
+
+/** Changed leaf paths between two value sets. */
+export function diffValues(a: ConfigValues, b: ConfigValues): ValueChange[] {
+  const paths = [...new Set([...leafPaths(a), ...leafPaths(b)])].sort();
+  return paths
+    .map((path) => ({ path, from: getPath(a, path), to: getPath(b, path) }))
+    .filter((c) => JSON.stringify(c.from) !== JSON.stringify(c.to));
+}
+
+/** `evolvd diff <versionA> <versionB>`: changed paths, old → new. */
+export async function diffCommand(a: string, b: string, options: { dataDir?: string; target?: string; json?: boolean }, io: CliIo): Promise<void> {
+  const store = storeFor(options.dataDir, io);
+  const from = await findVersion(store, a, options.target);
+  const to = await findVersion(store, b, options.target);
+  const changes = diffValues(from.values, to.values);
+  if (options.json) {
+    io.stdout.write(JSON.stringify({ from: from.id, to: to.id, changes }, null, 2) + "\n");
+    return;
+  }
+  io.stdout.write(`${short(from.id)} → ${short(to.id)}: ${changes.length} changed\n`);
+  for (const c of changes) io.stdout.write(`  ${c.path}: ${JSON.stringify(c.from)} → ${JSON.stringify(c.to)}\n`);
+}
+
+/**
+ * `evolvd rollback <target> <version>`: any earlier version becomes the baseline, recorded as
+ * its own history entry (nothing is deleted).
+ */
+export async function rollbackCommand(target: string, version: string, options: { dataDir?: string; reason?: string }, io: CliIo, clock: Clock): Promise<void> {
+  const store = storeFor(options.dataDir, io);
+  const history = await historyOf(store, target);
+  const chosen = await findVersion(store, version, target);
+  const previous = currentBaseline(history);
+  if (previous === chosen.id) throw new CliError(`${short(chosen.id)} is already the baseline of ${target}`);
+  await store.append(target, [
+    { kind: "baseline", at: clock.now(), version: chosen.id, previous, cause: "rollback", reason: options.reason ?? "operator rollback from the command line" },
+  ]);
+  io.stdout.write(`baseline of ${target}: ${previous ? short(previous) : "none"} → ${short(chosen.id)}\n`);
+}

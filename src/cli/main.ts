@@ -1,0 +1,80 @@
+import { Command, CommanderError, Option } from "commander";
+import { diffCommand, historyCommand, rollbackCommand } from "./commands/versions.js";
+import { mutateCommand } from "./commands/mutate.js";
+import { simulateCommand } from "./commands/simulate.js";
+import { CliError, type CliIo } from "./io.js";
+import { systemClock } from "./system-clock.js";
+
+/**
+ * The `evolvd` command. Returns the exit code instead of exiting, so tests run it in-process:
+ * 0 ok, 1 a failure the message explains, 2 a usage error.
+ */
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  const program = new Command("evolvd")
+    .description("A self-driving configuration optimizer: mutate, screen in simulation, experiment, commit or roll back.")
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .showHelpAfterError();
+  const dataDir = new Option("--data-dir <dir>", "data folder of the embedded store (default: $EVOLVD_DATA_DIR or ./.evolvd)");
+
+  program
+    .command("simulate")
+    .description("run the optimizer on a scenario in virtual time and print what it decided")
+    .argument("<scenario>", "scenario file (see simulations/)")
+    .option("--seed <n>", "seed of the run (default: the scenario's)")
+    .option("--json", "print a machine-readable report on stdout")
+    .option("--data-dir <dir>", "keep the history in this data folder (default: in memory)")
+    .option("--record <file>", "also write every event line the simulated applications send (NDJSON)")
+    .option("--log", "structured JSON logs of transitions and decisions on stderr")
+    .action((scenario: string, options) => simulateCommand(scenario, options, io));
+
+  program
+    .command("history")
+    .description("every version, experiment transition and baseline move of a target")
+    .argument("<target>", "target name")
+    .addOption(dataDir)
+    .option("--json", "print the raw history entries")
+    .action((target: string, options) => historyCommand(target, options, io));
+
+  program
+    .command("diff")
+    .description("changed paths between two versions, old → new")
+    .argument("<versionA>", "version id or unique prefix (≥ 6 hex digits)")
+    .argument("<versionB>", "version id or unique prefix")
+    .addOption(dataDir)
+    .option("--target <name>", "look only in this target")
+    .option("--json", "print JSON")
+    .action((a: string, b: string, options) => diffCommand(a, b, options, io));
+
+  program
+    .command("rollback")
+    .description("make any earlier version the baseline (recorded as its own history entry)")
+    .argument("<target>", "target name")
+    .argument("<version>", "version id or unique prefix")
+    .addOption(dataDir)
+    .option("--reason <text>", "why, for the history")
+    .action((target: string, version: string, options) => rollbackCommand(target, version, options, io, systemClock));
+
+  program
+    .command("mutate")
+    .description("print the candidates the mutation engine proposes from a target file's baseline")
+    .argument("<target-file>", "target file (see configs/)")
+    .requiredOption("--seed <n>", "seed")
+    .option("--count <k>", "candidates to propose", "5")
+    .option("--generation <g>", "generation whose random stream to use", "1")
+    .option("--json", "print JSON")
+    .action((file: string, options) => mutateCommand(file, options, io));
+
+  try {
+    await program.parseAsync([...argv], { from: "user" });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    if (error instanceof CliError) {
+      io.stderr.write(`evolvd: ${error.message}\n`);
+      return error.exitCode;
+    }
+    io.stderr.write(`evolvd: ${(error as Error).stack ?? String(error)}\n`);
+    return 1;
+  }
+}

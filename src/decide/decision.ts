@@ -1,0 +1,105 @@
+import type { ExperimentSnapshot } from "../domain/snapshot.js";
+import type { Policy } from "../domain/target.js";
+import type { VersionId } from "../domain/version.js";
+import type { Analysis, ArmReading } from "./analysis.js";
+
+/** An arm taken out of traffic this tick. */
+export interface Pull {
+  readonly arm: VersionId;
+  readonly cause: "circuit_breaker" | "guardrail" | "primary_worse";
+  readonly reason: string;
+}
+
+/** What the experiment as a whole does this tick. */
+export type Verdict =
+  | { readonly kind: "continue"; readonly reason: string }
+  | { readonly kind: "hold"; readonly reason: string }
+  | { readonly kind: "ramp"; readonly toStep: number; readonly reason: string }
+  | { readonly kind: "promote"; readonly reason: string }
+  | { readonly kind: "commit"; readonly arm: VersionId; readonly reason: string }
+  | { readonly kind: "rollback"; readonly reason: string }
+  | { readonly kind: "inconclusive"; readonly reason: string };
+
+export interface TickDecision {
+  readonly pulls: readonly Pull[];
+  readonly verdict: Verdict;
+}
+
+const pct = (x: number): string => `${x >= 0 ? "+" : ""}${(x * 100).toFixed(2)}%`;
+
+/**
+ * The policy, as a pure function of one analysis:
+ * 1. pull any arm whose circuit breaker tripped, whose guardrail is breached, or whose primary
+ *    is significantly worse (always-valid intervals make "as soon as" safe);
+ * 2. if no candidate is left, roll back; an SRM alarm holds everything else;
+ * 3. in canary, ramp once every live candidate has its units for the step, then promote;
+ * 4. running: commit the best candidate whose primary interval clears minLift on the good side
+ *    with every guardrail within tolerance, after minUnitsPerArm;
+ * 5. inconclusive once every live candidate has spent its budget.
+ */
+export function decide(snapshot: ExperimentSnapshot, analysis: Analysis, policy: Policy): TickDecision {
+  const pulls: Pull[] = [];
+  const live = analysis.arms.filter((a) => !a.pulled);
+  for (const arm of live) {
+    const pull = pullFor(arm);
+    if (pull) pulls.push(pull);
+  }
+  const remaining = live.filter((a) => !pulls.some((p) => p.arm === a.arm));
+  if (remaining.length === 0) return { pulls, verdict: { kind: "rollback", reason: "every candidate was pulled: " + pulls.map((p) => p.reason).join("; ") } };
+  if (analysis.srm.alarm)
+    return { pulls, verdict: { kind: "hold", reason: `sample ratio mismatch (chi² ${analysis.srm.chiSquare.toFixed(1)}, p ${analysis.srm.pValue.toExponential(2)}): decisions held` } };
+
+  if (snapshot.status === "canary") {
+    const need = policy.canary.minUnitsPerStep;
+    const ready = remaining.every((a) => a.units >= need) && analysis.baselineUnits >= need;
+    if (!ready) return { pulls, verdict: { kind: "continue", reason: `canary step ${snapshot.canaryStep + 1}: waiting for ${need} units per arm` } };
+    const next = snapshot.canaryStep + 1;
+    if (next < policy.canary.steps.length)
+      return { pulls, verdict: { kind: "ramp", toStep: next, reason: `canary step ${snapshot.canaryStep + 1} healthy: ramp to ${pct(policy.canary.steps[next] as number)} candidate traffic` } };
+    return { pulls, verdict: { kind: "promote", reason: "canary ramp complete with no guardrail breach" } };
+  }
+
+  const enough = (a: ArmReading): boolean => a.units >= policy.minUnitsPerArm && analysis.baselineUnits >= policy.minUnitsPerArm;
+  const winners = remaining
+    .filter((a) => enough(a) && a.primary.verdict === "better" && a.guardrails.every((g) => !g.beyondTolerance && !g.breached))
+    .sort((a, b) => goodEffect(b, policy) - goodEffect(a, policy));
+  const winner = winners[0];
+  if (winner) {
+    const c = winner.primary.comparison;
+    const ci = c ? `[${pct(c.ci[0])}, ${pct(c.ci[1])}]` : "";
+    return {
+      pulls,
+      verdict: { kind: "commit", arm: winner.arm, reason: `${policy.primary.kpi} ${pct(c?.effect ?? 0)} ${ci} at always-valid alpha ${analysis.primaryAlpha.toPrecision(3)}, guardrails within tolerance` },
+    };
+  }
+  if (remaining.every((a) => a.units >= policy.maxUnitsPerArm))
+    return { pulls, verdict: { kind: "inconclusive", reason: `budget of ${policy.maxUnitsPerArm} units per arm spent without a significant winner` } };
+  return { pulls, verdict: { kind: "continue", reason: "collecting evidence" } };
+}
+
+function pullFor(arm: ArmReading): Pull | null {
+  if (arm.breaker)
+    return {
+      arm: arm.arm,
+      cause: "circuit_breaker",
+      reason: `circuit breaker: ${arm.breaker.kpi} at ${(arm.breaker.rate * 100).toFixed(2)}% over the last window crossed the hard limit ${(arm.breaker.limit * 100).toFixed(2)}%`,
+    };
+  const breached = arm.guardrails.find((g) => g.breached);
+  if (breached)
+    return {
+      arm: arm.arm,
+      cause: "guardrail",
+      reason: `guardrail ${breached.kpi} degraded ${pct(breached.bound ?? 0)} at least (one-sided bound), tolerance ${pct(breached.tolerance)}`,
+    };
+  if (arm.primary.verdict === "worse") {
+    const c = arm.primary.comparison;
+    return { arm: arm.arm, cause: "primary_worse", reason: `${arm.primary.kpi} significantly worse: ${pct(c?.effect ?? 0)} [${pct(c?.ci[0] ?? 0)}, ${pct(c?.ci[1] ?? 0)}]` };
+  }
+  return null;
+}
+
+/** The primary effect with "good" as positive. */
+function goodEffect(arm: ArmReading, policy: Policy): number {
+  const effect = arm.primary.comparison?.effect ?? 0;
+  return policy.primary.direction === "increase" ? effect : -effect;
+}

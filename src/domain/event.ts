@@ -1,0 +1,27 @@
+import type { VersionId } from "./version.js";
+
+/**
+ * A line of the transaction stream. An exposure says a unit was served a configuration; an
+ * outcome reports KPI values for a unit. Either may name the arm (version id) it was served.
+ */
+export type StreamEvent = Exposure | Outcome;
+
+export interface Exposure {
+  readonly type: "exposure";
+  readonly target: string;
+  readonly unit: string;
+  /** Milliseconds since the epoch. */
+  readonly ts: number;
+  readonly arm?: VersionId;
+  /** Segment attributes (country, device, …), used by scenarios and targeting. */
+  readonly attributes?: Readonly<Record<string, string>>;
+}
+
+export interface Outcome {
+  readonly type: "outcome";
+  readonly target: string;
+  readonly unit: string;
+  readonly ts: number;
+  readonly arm?: VersionId;
+  readonly metrics: Readonly<Record<string, number>>;
+}

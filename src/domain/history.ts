@@ -1,0 +1,64 @@
+import type { ExperimentStatus } from "./experiment.js";
+import type { Version, VersionId } from "./version.js";
+
+/**
+ * The append-only history of one target. The current baseline is the `version` of the last
+ * `baseline` entry; every version ever proposed is kept with its lineage, and every decision
+ * with the numbers behind it.
+ */
+export type HistoryEntry =
+  | { readonly kind: "version"; readonly at: number; readonly version: Version }
+  | {
+      readonly kind: "transition";
+      readonly at: number;
+      readonly experiment: string;
+      readonly generation: number;
+      readonly from: ExperimentStatus;
+      readonly to: ExperimentStatus;
+      readonly reason: string;
+      readonly arms?: readonly VersionId[];
+      readonly evidence?: unknown;
+    }
+  | {
+      readonly kind: "arm_exit";
+      readonly at: number;
+      readonly experiment: string;
+      readonly version: VersionId;
+      readonly exit: "rejected_in_screening" | "pulled";
+      readonly reason: string;
+      readonly evidence?: unknown;
+    }
+  | {
+      readonly kind: "baseline";
+      readonly at: number;
+      readonly version: VersionId;
+      readonly previous: VersionId | null;
+      /** initial: first load of the target file; commit: a winner; rollback: an operator's rollback; reload: a changed target file. */
+      readonly cause: "initial" | "commit" | "rollback" | "reload";
+      readonly reason: string;
+      readonly experiment?: string;
+      readonly evidence?: unknown;
+    };
+
+/** The baseline pointer after replaying a history. */
+export function currentBaseline(history: readonly HistoryEntry[]): VersionId | null {
+  for (let i = history.length - 1; i >= 0; i--) {
+    const entry = history[i] as HistoryEntry;
+    if (entry.kind === "baseline") return entry.version;
+  }
+  return null;
+}
+
+/** Every version of a history, by id. */
+export function versionsOf(history: readonly HistoryEntry[]): Map<VersionId, Version> {
+  const versions = new Map<VersionId, Version>();
+  for (const entry of history) if (entry.kind === "version") versions.set(entry.version.id, entry.version);
+  return versions;
+}
+
+/** The highest generation a history has started (0 for none). */
+export function lastGeneration(history: readonly HistoryEntry[]): number {
+  let generation = 0;
+  for (const entry of history) if (entry.kind === "transition") generation = Math.max(generation, entry.generation);
+  return generation;
+}

@@ -1,0 +1,41 @@
+import type { ExperimentStatus } from "./experiment.js";
+import type { VersionId } from "./version.js";
+
+/** Sufficient statistics of one KPI in one arm (see stats/moments.ts for the arithmetic). */
+export interface Moments {
+  readonly n: number;
+  readonly sum: number;
+  readonly sumSquares: number;
+}
+
+/** One allocation period: weights were constant from `from` until the next period began. */
+export interface AllocationPeriod {
+  readonly revision: number;
+  readonly from: number;
+  /** Weight of every arm (same order as the snapshot's arms). */
+  readonly weights: readonly number[];
+  /** Units first exposed in this period, per arm (the SRM check compares them to the weights). */
+  readonly newUnits: readonly number[];
+  /** KPI statistics of outcomes in this period, per arm, per KPI name. */
+  readonly kpis: readonly Readonly<Record<string, Moments>>[];
+}
+
+/** What the analysis tick sees of a live experiment: plain data, copied out of the stream. */
+export interface ExperimentSnapshot {
+  readonly experiment: string;
+  readonly target: string;
+  readonly generation: number;
+  readonly status: ExperimentStatus;
+  readonly at: number;
+  /** Baseline first. */
+  readonly arms: readonly VersionId[];
+  /** Arms pulled from traffic (rolled back individually). */
+  readonly pulled: readonly VersionId[];
+  /** Index into the policy's canary steps. */
+  readonly canaryStep: number;
+  /** Distinct units served each arm so far. */
+  readonly units: readonly number[];
+  readonly periods: readonly AllocationPeriod[];
+  /** Per arm, per KPI: statistics since the previous tick (the circuit breaker's window). */
+  readonly window: readonly Readonly<Record<string, Moments>>[];
+}

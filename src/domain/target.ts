@@ -1,0 +1,105 @@
+import type { ConfigValues } from "./values.js";
+
+export type KpiKind = "proportion" | "mean";
+export type Direction = "increase" | "decrease";
+
+/** The KPI a candidate must improve. `minLift` is relative (0.01 = 1 %). */
+export interface PrimaryKpi {
+  readonly kpi: string;
+  readonly kind: KpiKind;
+  readonly direction: Direction;
+  readonly minLift: number;
+}
+
+/** A KPI a candidate must not degrade by more than `tolerance` (relative, 0.05 = 5 %). */
+export interface GuardrailKpi {
+  readonly kpi: string;
+  readonly kind: KpiKind;
+  readonly direction: Direction;
+  readonly tolerance: number;
+  /**
+   * Circuit breaker: a proportion KPI above this absolute level over the sliding window pulls
+   * the arm at once, without waiting for statistics.
+   */
+  readonly hardLimit?: number;
+}
+
+export interface CanaryPolicy {
+  /** Total traffic share of all candidates at each ramp step, ascending, ending ≤ 1. */
+  readonly steps: readonly number[];
+  /** Units every candidate arm must have seen at a step before the ramp moves on. */
+  readonly minUnitsPerStep: number;
+}
+
+export interface ScreeningPolicy {
+  /** Scenario file (relative to the target file) whose response model screens candidates. */
+  readonly scenario: string | null;
+  /** Simulated units per arm in screening. */
+  readonly unitsPerArm: number;
+}
+
+export interface Policy {
+  readonly seed: string;
+  readonly primary: PrimaryKpi;
+  readonly guardrails: readonly GuardrailKpi[];
+  readonly alpha: number;
+  readonly candidatesPerGeneration: number;
+  /** Screening survivors that go live per generation (best simulated primary first). */
+  readonly liveCandidates: number;
+  readonly minUnitsPerArm: number;
+  /** Budget: an experiment whose every candidate arm has this many units ends inconclusive. */
+  readonly maxUnitsPerArm: number;
+  readonly canary: CanaryPolicy;
+  readonly screening: ScreeningPolicy;
+  /** Virtual or wall milliseconds between analysis ticks. */
+  readonly analysisEveryMs: number;
+  /** Tuning N* of the mixture sequential test: the sample size at which it is tightest. */
+  readonly sequentialTuning: number;
+  /** Generations to run; 0 means keep going forever (the daemon). */
+  readonly maxGenerations: number;
+}
+
+/** One leaf of a target's schema, after validation of the target file. */
+export type SchemaLeaf =
+  | { readonly path: string; readonly kind: "integer"; readonly min: number; readonly max: number; readonly doc: string }
+  | { readonly path: string; readonly kind: "number"; readonly min: number; readonly max: number; readonly doc: string }
+  | { readonly path: string; readonly kind: "boolean"; readonly doc: string }
+  | { readonly path: string; readonly kind: "enum"; readonly values: readonly (string | number)[]; readonly doc: string }
+  | { readonly path: string; readonly kind: "function"; readonly registry: string; readonly doc: string }
+  | { readonly path: string; readonly kind: "weights"; readonly length: number; readonly doc: string };
+
+export type MutationSpec =
+  | { readonly path: string; readonly op: "swap"; readonly probability: number; readonly values: readonly (string | number)[] }
+  | {
+      readonly path: string;
+      readonly op: "nudge";
+      readonly probability: number;
+      /** Largest step, in the leaf's units; the step drawn is uniform in [-maxStep, maxStep]. */
+      readonly maxStep: number;
+      /** Quantisation of the result (1 for integers). */
+      readonly step: number;
+    }
+  | { readonly path: string; readonly op: "flip"; readonly probability: number }
+  | {
+      readonly path: string;
+      readonly op: "reweight";
+      readonly probability: number;
+      /** Standard deviation of the multiplicative log-normal jitter applied to each weight. */
+      readonly sigma: number;
+      /** Smallest weight after renormalising. */
+      readonly floor: number;
+    }
+  | { readonly path: string; readonly op: "substitute"; readonly probability: number; readonly registry: string };
+
+/** A validated target file. */
+export interface Target {
+  readonly name: string;
+  readonly description: string;
+  readonly schema: readonly SchemaLeaf[];
+  readonly functions: Readonly<Record<string, readonly string[]>>;
+  readonly baseline: ConfigValues;
+  readonly mutations: readonly MutationSpec[];
+  readonly policy: Policy;
+  /** File it was loaded from (for resolving relative paths), or null. */
+  readonly source: string | null;
+}

@@ -1,0 +1,35 @@
+/** Configuration values: plain JSON, nested objects keyed by name. */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+export type ConfigValues = { [key: string]: JsonValue };
+
+/** Reads a dotted path ("retry.limit") from nested values; undefined when absent. */
+export function getPath(values: ConfigValues, path: string): JsonValue | undefined {
+  let node: JsonValue | undefined = values;
+  for (const key of path.split(".")) {
+    if (node === null || typeof node !== "object" || Array.isArray(node)) return undefined;
+    node = node[key];
+  }
+  return node;
+}
+
+/** Returns a copy of `values` with `path` set; the input is never changed (versions are immutable). */
+export function setPath(values: ConfigValues, path: string, value: JsonValue): ConfigValues {
+  const [head, ...rest] = path.split(".");
+  if (head === undefined) return values;
+  if (rest.length === 0) return { ...values, [head]: value };
+  const child = values[head];
+  const childObject = child !== null && typeof child === "object" && !Array.isArray(child) ? child : {};
+  return { ...values, [head]: setPath(childObject, rest.join("."), value) };
+}
+
+/** Every leaf path of nested values, in key order (arrays are leaves). */
+export function leafPaths(values: ConfigValues, prefix = ""): string[] {
+  const paths: string[] = [];
+  for (const key of Object.keys(values).sort()) {
+    const value = values[key];
+    const path = prefix ? `${prefix}.${key}` : key;
+    if (value !== null && typeof value === "object" && !Array.isArray(value)) paths.push(...leafPaths(value, path));
+    else paths.push(path);
+  }
+  return paths;
+}

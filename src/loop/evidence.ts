@@ -1,0 +1,27 @@
+import type { Analysis } from "../decide/analysis.js";
+
+/** The numbers a decision was based on, as stored in the history and printed by reports. */
+export function evidenceOf(analysis: Analysis): unknown {
+  return {
+    at: analysis.at,
+    primaryAlpha: analysis.primaryAlpha,
+    baselineUnits: analysis.baselineUnits,
+    srm: { chiSquare: analysis.srm.chiSquare, pValue: analysis.srm.pValue, alarm: analysis.srm.alarm },
+    arms: analysis.arms.map((a) => ({
+      arm: a.arm,
+      units: a.units,
+      pulled: a.pulled,
+      primary: a.primary.comparison && {
+        kpi: a.primary.kpi,
+        verdict: a.primary.verdict,
+        effect: a.primary.comparison.effect,
+        ci: a.primary.comparison.ci,
+        pValue: a.primary.comparison.pValue,
+        chanceToWin: a.primary.comparison.chanceToWin,
+        controlMean: a.primary.comparison.controlMean,
+        treatmentMean: a.primary.comparison.treatmentMean,
+      },
+      guardrails: a.guardrails.map((g) => ({ kpi: g.kpi, effect: g.comparison?.effect ?? null, bound: g.bound, tolerance: g.tolerance, breached: g.breached })),
+    })),
+  };
+}

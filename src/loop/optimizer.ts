@@ -1,0 +1,354 @@
+import { interval, type SchedulerLike, type Subscription } from "rxjs";
+import { validateValues } from "../config/schema.js";
+import { versionIdOf } from "../config/canonical.js";
+import { analyze, type Analysis } from "../decide/analysis.js";
+import { decide, type TickDecision } from "../decide/decision.js";
+import type { Clock } from "../domain/clock.js";
+import { canTransition, type ExperimentStatus } from "../domain/experiment.js";
+import { currentBaseline, lastGeneration, versionsOf, type HistoryEntry } from "../domain/history.js";
+import type { Logger } from "../domain/logger.js";
+import type { Rng } from "../domain/rng.js";
+import type { ExperimentSnapshot } from "../domain/snapshot.js";
+import type { Target } from "../domain/target.js";
+import type { Version, VersionId } from "../domain/version.js";
+import { proposeCandidates, type DroppedCandidate } from "../mutation/engine.js";
+import type { Screener } from "../sim/screening.js";
+import type { HistoryStore } from "../store/ports.js";
+import { LiveExperiment } from "../stream/live-experiment.js";
+import type { ExperimentRouter } from "../stream/router.js";
+import { evidenceOf } from "./evidence.js";
+
+export interface OptimizerDeps {
+  readonly target: Target;
+  readonly store: HistoryStore;
+  readonly clock: Clock;
+  /** Drives the analysis tick: asyncScheduler live, a VirtualTimeScheduler in simulation. */
+  readonly scheduler: SchedulerLike;
+  /** Derived from the policy seed; every generation forks its own streams from it. */
+  readonly rng: Rng;
+  readonly router: ExperimentRouter;
+  readonly screen: Screener;
+  readonly log: Logger;
+}
+
+/** What one generation did, for reports and the status API. */
+export interface GenerationRecord {
+  readonly generation: number;
+  readonly experiment: string;
+  readonly baseline: VersionId;
+  readonly startedAt: number;
+  readonly proposed: readonly Version[];
+  readonly dropped: readonly DroppedCandidate[];
+  readonly rejected: { readonly version: VersionId; readonly reason: string }[];
+  readonly pulled: { readonly version: VersionId; readonly reason: string }[];
+  arms: readonly VersionId[];
+  status: ExperimentStatus;
+  reason: string;
+  endedAt: number | null;
+  committed: VersionId | null;
+  lastAnalysis: Analysis | null;
+  lastSnapshot: ExperimentSnapshot | null;
+}
+
+/**
+ * The closed loop for one target: propose → screen → canary → run → commit / roll back /
+ * inconclusive → propose again from the (new) baseline. Decisions apply to traffic at once
+ * (through the router); their history entries are written behind, in order, one atomic batch
+ * per decision, and `flush()` waits for them.
+ */
+export class Optimizer {
+  private baselineVersion!: Version;
+  private versions = new Map<VersionId, Version>();
+  private generation = 0;
+  private current: LiveExperiment | null = null;
+  private record: GenerationRecord | null = null;
+  private readonly records: GenerationRecord[] = [];
+  private ticker: Subscription | null = null;
+  private writes: Promise<void> = Promise.resolve();
+  private writeError: Error | null = null;
+  private paused = false;
+  private finished = false;
+
+  constructor(private readonly deps: OptimizerDeps) {}
+
+  get target(): Target {
+    return this.deps.target;
+  }
+  get baseline(): Version {
+    return this.baselineVersion;
+  }
+  get experiment(): LiveExperiment | null {
+    return this.current;
+  }
+  get generations(): readonly GenerationRecord[] {
+    return this.records;
+  }
+  /** A version this target has seen (proposed, baseline or restored from history). */
+  version(id: VersionId): Version | undefined {
+    return this.versions.get(id);
+  }
+  /** True once maxGenerations have ended (never for maxGenerations 0). */
+  get done(): boolean {
+    return this.finished;
+  }
+
+  /** Restores baseline, versions and generation count from the store (or records the initial baseline). */
+  async restore(): Promise<void> {
+    const { target, store, clock } = this.deps;
+    const history = await store.read(target.name);
+    this.versions = versionsOf(history);
+    this.generation = lastGeneration(history);
+    const fileBaseline = this.versionOf(target.baseline, null, 0);
+    const storedId = currentBaseline(history);
+    const stored = storedId ? this.versions.get(storedId) : undefined;
+    if (stored && validateValues(target.schema, target.functions, stored.values).length === 0) {
+      this.baselineVersion = stored;
+    } else {
+      // First run, or the stored baseline no longer fits the target file's schema.
+      const cause = stored ? "reload" : "initial";
+      const reason = stored ? "stored baseline does not fit the target file's schema; using the file's baseline" : "baseline loaded from the target file";
+      this.baselineVersion = fileBaseline;
+      this.versions.set(fileBaseline.id, fileBaseline);
+      this.write([
+        { kind: "version", at: clock.now(), version: fileBaseline },
+        { kind: "baseline", at: clock.now(), version: fileBaseline.id, previous: storedId, cause, reason },
+      ]);
+    }
+    this.deps.router.setBaseline(target.name, this.baselineVersion);
+    this.deps.log.info({ target: target.name, version: this.baselineVersion.id, generation: this.generation }, "target restored");
+  }
+
+  /** Starts the first generation and the analysis tick. */
+  start(): void {
+    this.ticker = interval(this.deps.target.policy.analysisEveryMs, this.deps.scheduler).subscribe(() => this.tick());
+    this.startGeneration();
+  }
+
+  /** Stops ticking (the live experiment keeps its state) and waits for history writes. */
+  async stop(): Promise<void> {
+    this.ticker?.unsubscribe();
+    this.ticker = null;
+    await this.flush();
+  }
+
+  /** Waits until every decision so far is in the store; rethrows a failed write. */
+  async flush(): Promise<void> {
+    await this.writes;
+    if (this.writeError) throw this.writeError;
+  }
+
+  /** Kill switch: the live experiment ends now and no new generation starts until resume(). */
+  kill(reason: string): void {
+    this.paused = true;
+    if (this.current?.live) this.finish(this.current, "killed", `kill switch: ${reason}`, null);
+  }
+
+  resume(): void {
+    this.paused = false;
+  }
+
+  /** One analysis tick: read the statistics, decide, apply. Public so tests can tick by hand. */
+  tick(): TickDecision | null {
+    const experiment = this.current;
+    if (!experiment?.live) {
+      this.startGeneration();
+      return null;
+    }
+    const now = this.deps.clock.now();
+    const snapshot = experiment.snapshot(now);
+    const analysis = analyze(snapshot, this.deps.target.policy);
+    if (this.record) {
+      this.record.lastAnalysis = analysis;
+      this.record.lastSnapshot = snapshot;
+    }
+    const decision = decide(snapshot, analysis, this.deps.target.policy);
+    this.apply(experiment, decision, analysis, now);
+    return decision;
+  }
+
+  private apply(experiment: LiveExperiment, decision: TickDecision, analysis: Analysis, now: number): void {
+    const { target, log } = this.deps;
+    const evidence = evidenceOf(analysis);
+    for (const pull of decision.pulls) {
+      experiment.pull(pull.arm, now);
+      this.record?.pulled.push({ version: pull.arm, reason: pull.reason });
+      this.write([{ kind: "arm_exit", at: now, experiment: experiment.id, version: pull.arm, exit: "pulled", reason: pull.reason, evidence }]);
+      log.warn({ target: target.name, experiment: experiment.id, arm: pull.arm, cause: pull.cause, reason: pull.reason }, "arm pulled");
+    }
+    const verdict = decision.verdict;
+    switch (verdict.kind) {
+      case "continue":
+        return;
+      case "hold":
+        log.warn({ target: target.name, experiment: experiment.id, reason: verdict.reason }, "experiment held");
+        return;
+      case "ramp":
+        experiment.setWeights(this.canaryWeights(experiment, verdict.toStep), now);
+        experiment.setStatus("canary", verdict.toStep);
+        log.info({ target: target.name, experiment: experiment.id, step: verdict.toStep, weights: experiment.weights, reason: verdict.reason }, "canary ramp");
+        return;
+      case "promote":
+        this.transition(experiment, "running", verdict.reason, evidence);
+        return;
+      case "commit":
+        this.finish(experiment, "committed", verdict.reason, evidence, verdict.arm);
+        return;
+      case "rollback":
+        this.finish(experiment, "rolled_back", verdict.reason, evidence);
+        return;
+      case "inconclusive":
+        this.finish(experiment, "inconclusive", verdict.reason, evidence);
+        return;
+    }
+  }
+
+  /** Proposes, screens and starts the next generation's experiment (if allowed). */
+  private startGeneration(): void {
+    const { target, clock, log } = this.deps;
+    const policy = target.policy;
+    if (this.paused || this.finished) return;
+    if (policy.maxGenerations > 0 && this.records.length >= policy.maxGenerations) {
+      this.finished = true;
+      return;
+    }
+    const now = clock.now();
+    this.generation += 1;
+    const generation = this.generation;
+    const id = `${target.name}/g${generation}`;
+    const rng = this.deps.rng.fork(`generation:${generation}`);
+    const proposal = proposeCandidates({
+      target: target.name,
+      parent: this.baselineVersion,
+      plan: target.mutations,
+      schema: target.schema,
+      functions: target.functions,
+      validate: (values) => validateValues(target.schema, target.functions, values),
+      idOf: versionIdOf,
+      rng: rng.fork("mutation"),
+      count: policy.candidatesPerGeneration,
+      generation,
+      now,
+      known: new Set(this.versions.keys()),
+    });
+    for (const v of proposal.candidates) this.versions.set(v.id, v);
+    const record: GenerationRecord = {
+      generation,
+      experiment: id,
+      baseline: this.baselineVersion.id,
+      startedAt: now,
+      proposed: proposal.candidates,
+      dropped: proposal.dropped,
+      rejected: [],
+      pulled: [],
+      arms: [],
+      status: "proposed",
+      reason: "",
+      endedAt: null,
+      committed: null,
+      lastAnalysis: null,
+      lastSnapshot: null,
+    };
+    this.record = record;
+    this.records.push(record);
+    const entries: HistoryEntry[] = proposal.candidates.map((version) => ({ kind: "version", at: now, version }));
+    entries.push(this.transitionEntry(id, generation, "proposed", "screening", `${proposal.candidates.length} candidates proposed (${proposal.dropped.length} dropped)`, now, proposal.candidates.map((v) => v.id), { dropped: proposal.dropped }));
+    log.info({ target: target.name, experiment: id, generation, candidates: proposal.candidates.map((v) => v.id), dropped: proposal.dropped }, "generation proposed");
+
+    const screening = this.deps.screen({ target, baseline: this.baselineVersion, candidates: proposal.candidates, generation, rng: rng.fork("screening"), now });
+    const live = screening.survivors.slice(0, policy.liveCandidates);
+    const notChosen = screening.survivors.slice(policy.liveCandidates).map((s) => ({ ...s, reason: `passed screening but ranked below the ${policy.liveCandidates} best` }));
+    for (const r of [...screening.rejected, ...notChosen]) {
+      record.rejected.push({ version: r.version.id, reason: r.reason });
+      entries.push({ kind: "arm_exit", at: now, experiment: id, version: r.version.id, exit: "rejected_in_screening", reason: r.reason, evidence: r.evidence });
+    }
+    if (live.length === 0) {
+      const reason = proposal.candidates.length === 0 ? "no valid candidate could be proposed" : "every candidate failed screening";
+      entries.push(this.transitionEntry(id, generation, "screening", "rejected", reason, now));
+      this.write(entries);
+      record.status = "rejected";
+      record.reason = reason;
+      record.endedAt = now;
+      log.info({ target: target.name, experiment: id, generation, reason }, "generation rejected");
+      return;
+    }
+    const arms = [this.baselineVersion, ...live.map((s) => s.version)];
+    record.arms = arms.map((v) => v.id);
+    const experiment = new LiveExperiment({ id, target: target.name, generation, arms, weights: [1, ...live.map(() => 0)], status: "canary", now });
+    experiment.setWeights(this.canaryWeights(experiment, 0), now);
+    entries.push(this.transitionEntry(id, generation, "screening", "canary", `${live.length} candidates passed screening`, now, record.arms, { screened: live.map((s) => ({ version: s.version.id, score: s.score })) }));
+    this.write(entries);
+    record.status = "canary";
+    this.current = experiment;
+    this.deps.router.setExperiment(target.name, experiment);
+    log.info({ target: target.name, experiment: id, generation, arms: record.arms, weights: experiment.weights }, "experiment started (canary)");
+  }
+
+  /** Weights at a canary step: the step's share split over live candidates, the rest to the baseline. */
+  private canaryWeights(experiment: LiveExperiment, step: number): number[] {
+    const steps = this.deps.target.policy.canary.steps;
+    const share = steps[Math.min(step, steps.length - 1)] as number;
+    const live = experiment.arms.filter((v, i) => i > 0 && !experiment.isPulled(v.id)).length;
+    return experiment.arms.map((v, i) => (i === 0 ? 1 - share : experiment.isPulled(v.id) ? 0 : share / live));
+  }
+
+  private transition(experiment: LiveExperiment, to: ExperimentStatus, reason: string, evidence: unknown): void {
+    const from = experiment.status;
+    if (!canTransition(from, to)) {
+      this.deps.log.error({ experiment: experiment.id, from, to }, "refused an illegal transition");
+      return;
+    }
+    experiment.setStatus(to);
+    if (this.record?.experiment === experiment.id) this.record.status = to;
+    this.write([this.transitionEntry(experiment.id, experiment.generation, from, to, reason, this.deps.clock.now(), undefined, evidence)]);
+    this.deps.log.info({ target: this.deps.target.name, experiment: experiment.id, from, to, reason }, "experiment transition");
+  }
+
+  /** Ends the experiment; a commit moves the baseline in the same atomic batch. */
+  private finish(experiment: LiveExperiment, to: ExperimentStatus, reason: string, evidence: unknown, winner?: VersionId): void {
+    const { target, router, clock, log } = this.deps;
+    const from = experiment.status;
+    if (!canTransition(from, to)) {
+      log.error({ experiment: experiment.id, from, to }, "refused an illegal transition");
+      return;
+    }
+    const now = clock.now();
+    experiment.setStatus(to);
+    router.setExperiment(target.name, null);
+    const entries: HistoryEntry[] = [this.transitionEntry(experiment.id, experiment.generation, from, to, reason, now, undefined, evidence)];
+    const committed = winner ? this.versions.get(winner) : undefined;
+    if (committed) {
+      entries.push({ kind: "baseline", at: now, version: committed.id, previous: this.baselineVersion.id, cause: "commit", reason, experiment: experiment.id, evidence });
+      this.baselineVersion = committed;
+      router.setBaseline(target.name, committed);
+    }
+    this.write(entries);
+    if (this.record?.experiment === experiment.id) {
+      this.record.status = to;
+      this.record.reason = reason;
+      this.record.endedAt = now;
+      this.record.committed = committed?.id ?? null;
+    }
+    this.current = null;
+    log.info({ target: target.name, experiment: experiment.id, from, to, reason, version: committed?.id }, `experiment ${to}`);
+    this.startGeneration();
+  }
+
+  private transitionEntry(experiment: string, generation: number, from: ExperimentStatus, to: ExperimentStatus, reason: string, at: number, arms?: readonly VersionId[], evidence?: unknown): HistoryEntry {
+    return { kind: "transition", at, experiment, generation, from, to, reason, ...(arms ? { arms } : {}), ...(evidence === undefined ? {} : { evidence }) };
+  }
+
+  private versionOf(values: Target["baseline"], parent: VersionId | null, generation: number): Version {
+    return { id: versionIdOf(values), target: this.deps.target.name, values, parent, mutations: [], seed: null, generation, createdAt: this.deps.clock.now() };
+  }
+
+  /** History writes run in order behind the decisions; the first failure is kept for flush(). */
+  private write(entries: readonly HistoryEntry[]): void {
+    const { store, target, log } = this.deps;
+    this.writes = this.writes.then(() =>
+      store.append(target.name, entries).catch((error: Error) => {
+        this.writeError ??= error;
+        log.error({ target: target.name, error: error.message }, "history write failed");
+      }),
+    );
+  }
+}

@@ -1,0 +1,107 @@
+import type { Rng } from "../domain/rng.js";
+import { getPath, type ConfigValues } from "../domain/values.js";
+
+/**
+ * A response model maps configuration values (and a unit's segment) to KPI distributions:
+ * a linear predictor η = intercept + Σ terms + segment offset, then
+ *   bernoulli: P(1) = 1/(1+e^−η)   (conversion, error)
+ *   normal:    N(η, sd²)           (revenue-like means)
+ *   lognormal: exp(N(η, σ²))       (latency-like, lower is better)
+ */
+export type Term =
+  | { readonly path: string; readonly linear: number; readonly center?: number }
+  | { readonly path: string; readonly quadratic: number; readonly center?: number }
+  | { readonly path: string; readonly ifTrue: number }
+  | { readonly path: string; readonly levels: Readonly<Record<string, number>> }
+  | { readonly path: string; readonly dot: readonly number[] };
+
+export interface KpiModel {
+  readonly distribution: "bernoulli" | "normal" | "lognormal";
+  readonly intercept: number;
+  /** Standard deviation: of the value (normal) or of its logarithm (lognormal). */
+  readonly sd?: number;
+  readonly terms?: readonly Term[];
+  /** Additive offset of η per segment name. */
+  readonly segments?: Readonly<Record<string, number>>;
+}
+
+export type ResponseModel = Readonly<Record<string, KpiModel>>;
+
+export interface Segment {
+  readonly name: string;
+  readonly share: number;
+  readonly attributes: Readonly<Record<string, string>>;
+}
+
+const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
+
+/** The linear predictor of one KPI for given values and segment. */
+export function predictor(model: KpiModel, values: ConfigValues, segment: string): number {
+  let eta = model.intercept + (model.segments?.[segment] ?? 0);
+  for (const term of model.terms ?? []) eta += termValue(term, values);
+  return eta;
+}
+
+function termValue(term: Term, values: ConfigValues): number {
+  const x = getPath(values, term.path);
+  if ("linear" in term) return term.linear * ((x as number) - (term.center ?? 0));
+  if ("quadratic" in term) return term.quadratic * ((x as number) - (term.center ?? 0)) ** 2;
+  if ("ifTrue" in term) return x === true ? term.ifTrue : 0;
+  if ("levels" in term) return term.levels[String(x)] ?? 0;
+  const weights = x as number[];
+  return term.dot.reduce((sum, c, i) => sum + c * (weights[i] ?? 0), 0);
+}
+
+/** One draw of a KPI value given its predictor. */
+export function draw(model: KpiModel, eta: number, rng: Rng): number {
+  switch (model.distribution) {
+    case "bernoulli":
+      return rng.next() < sigmoid(eta) ? 1 : 0;
+    case "normal":
+      return eta + (model.sd ?? 1) * rng.normal();
+    case "lognormal":
+      return Math.exp(eta + (model.sd ?? 0.5) * rng.normal());
+  }
+}
+
+/** The true expected value of a KPI given its predictor (for reports: "did the baseline improve?"). */
+export function expected(model: KpiModel, eta: number): number {
+  switch (model.distribution) {
+    case "bernoulli":
+      return sigmoid(eta);
+    case "normal":
+      return eta;
+    case "lognormal":
+      return Math.exp(eta + (model.sd ?? 0.5) ** 2 / 2);
+  }
+}
+
+/** The true expected KPI over the segment mix. */
+export function trueKpi(model: KpiModel, values: ConfigValues, segments: readonly Segment[]): number {
+  return segments.reduce((sum, s) => sum + s.share * expected(model, predictor(model, values, s.name)), 0);
+}
+
+/**
+ * Draws outcomes for units served given versions. Predictors depend only on (version, segment),
+ * so they are computed once per pair and cached: the per-event cost is the draws alone.
+ */
+export class Responder {
+  private readonly cache = new Map<string, Float64Array>();
+  private readonly names: string[];
+
+  constructor(private readonly model: ResponseModel) {
+    this.names = Object.keys(model).sort();
+  }
+
+  respond(versionId: string, values: ConfigValues, segment: string, rng: Rng): Record<string, number> {
+    const key = `${versionId}\u0000${segment}`;
+    let etas = this.cache.get(key);
+    if (!etas) {
+      etas = Float64Array.from(this.names.map((name) => predictor(this.model[name] as KpiModel, values, segment)));
+      this.cache.set(key, etas);
+    }
+    const metrics: Record<string, number> = {};
+    this.names.forEach((name, i) => (metrics[name] = draw(this.model[name] as KpiModel, etas[i] as number, rng)));
+    return metrics;
+  }
+}

@@ -1,0 +1,56 @@
+import { bayesSummary, type NormalPrior } from "./bayes.js";
+import type { Moments } from "./moments.js";
+import { sequentialInterval, sequentialPValue } from "./sequential.js";
+import { welchEffect, welchInterval, welchPValue, type Kind } from "./welch.js";
+
+export interface CompareOptions {
+  readonly kind: Kind;
+  readonly direction: "increase" | "decrease";
+  readonly relative: boolean;
+  readonly alpha: number;
+  /** N* of the mixture sequential test; absent = fixed-horizon Welch interval and p-value. */
+  readonly sequentialTuning?: number;
+  readonly prior?: NormalPrior;
+}
+
+/** Everything evolvd says about one treatment against the control on one KPI. */
+export interface Comparison {
+  readonly effect: number;
+  readonly se: number;
+  readonly df: number;
+  readonly ci: readonly [number, number];
+  readonly pValue: number;
+  readonly chanceToWin: number;
+  readonly expectedLoss: number;
+  readonly controlMean: number;
+  readonly treatmentMean: number;
+  readonly n: number;
+}
+
+/**
+ * Compares a treatment to the control. With `sequentialTuning` the interval and p-value are
+ * always valid (safe to look at every tick); without, they are Welch's fixed-horizon ones.
+ * Returns null when either arm has too little data or a relative effect has a zero control.
+ */
+export function compare(control: Moments, treatment: Moments, options: CompareOptions): Comparison | null {
+  const e = welchEffect(control, treatment, options.kind, options.relative);
+  if (!e) return null;
+  const sequential = options.sequentialTuning !== undefined;
+  const ci = sequential
+    ? sequentialInterval(e.effect, e.se, e.n, options.alpha, options.sequentialTuning as number)
+    : welchInterval(e, options.alpha);
+  const pValue = sequential ? sequentialPValue(e.effect, e.se, e.n, options.alpha, options.sequentialTuning as number) : welchPValue(e);
+  const bayes = bayesSummary(e.effect, e.se, options.direction, options.prior);
+  return {
+    effect: e.effect,
+    se: e.se,
+    df: e.df,
+    ci,
+    pValue,
+    chanceToWin: bayes.chanceToWin,
+    expectedLoss: bayes.expectedLoss,
+    controlMean: e.controlMean,
+    treatmentMean: e.treatmentMean,
+    n: e.n,
+  };
+}

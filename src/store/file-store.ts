@@ -1,0 +1,96 @@
+import { mkdir, open, readdir, readFile, type FileHandle } from "node:fs/promises";
+import { join } from "node:path";
+import type { HistoryEntry } from "../domain/history.js";
+import type { HistoryStore } from "./ports.js";
+
+const TARGET_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+
+/**
+ * The embedded store: one append-only log per target, `<dataDir>/targets/<target>/history.ndjson`.
+ * Each line is one batch (a JSON array of entries), written with a single write and fsynced, so
+ * a batch is all-or-nothing. A crash can only leave a torn *last* line: readers ignore it and
+ * the next append cuts it off before writing, so nothing already stored is lost.
+ */
+export class FileStore implements HistoryStore {
+  /** Appends to one target are chained so two batches never interleave. */
+  private readonly queues = new Map<string, Promise<void>>();
+
+  constructor(private readonly dataDir: string) {}
+
+  append(target: string, entries: readonly HistoryEntry[]): Promise<void> {
+    if (entries.length === 0) return Promise.resolve();
+    const line = JSON.stringify(entries) + "\n";
+    const previous = this.queues.get(target) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(() => this.appendLine(target, line));
+    this.queues.set(target, next);
+    return next;
+  }
+
+  async read(target: string): Promise<HistoryEntry[]> {
+    let text: string;
+    try {
+      text = await readFile(this.historyFile(target), "utf8");
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+      throw error;
+    }
+    const lines = text.split("\n");
+    // The last element is "" after a complete final line, or a torn batch: both are skipped.
+    lines.pop();
+    return lines.flatMap((line, i) => {
+      try {
+        return JSON.parse(line) as HistoryEntry[];
+      } catch {
+        throw new Error(`history of "${target}" is corrupt at line ${i + 1}: not a JSON batch`);
+      }
+    });
+  }
+
+  async targets(): Promise<string[]> {
+    try {
+      return (await readdir(join(this.dataDir, "targets"))).filter((name) => TARGET_NAME.test(name)).sort();
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+      throw error;
+    }
+  }
+
+  private async appendLine(target: string, line: string): Promise<void> {
+    const file = this.historyFile(target);
+    await mkdir(join(file, ".."), { recursive: true });
+    const handle = await open(file, "a+");
+    try {
+      await cutTornTail(handle);
+      await handle.write(line);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  }
+
+  private historyFile(target: string): string {
+    // Target names are validated when files load; this guards the path against anything else.
+    if (!TARGET_NAME.test(target)) throw new Error(`invalid target name ${JSON.stringify(target)}`);
+    return join(this.dataDir, "targets", target, "history.ndjson");
+  }
+}
+
+/** Truncates the file after its last newline (a batch torn by a crash). */
+async function cutTornTail(handle: FileHandle): Promise<void> {
+  const { size } = await handle.stat();
+  if (size === 0) return;
+  const chunk = Buffer.alloc(Math.min(size, 1 << 16));
+  let end = size;
+  while (end > 0) {
+    const start = Math.max(0, end - chunk.length);
+    const { bytesRead } = await handle.read(chunk, 0, end - start, start);
+    const at = chunk.subarray(0, bytesRead).lastIndexOf(0x0a);
+    if (at >= 0) {
+      const keep = start + at + 1;
+      if (keep !== size) await handle.truncate(keep);
+      return;
+    }
+    end = start;
+  }
+  await handle.truncate(0);
+}

@@ -1,0 +1,21 @@
+import type { HistoryEntry } from "../domain/history.js";
+import type { HistoryStore } from "./ports.js";
+
+/** History kept in memory: simulations and tests. Entries are deep-copied in and out. */
+export class MemoryStore implements HistoryStore {
+  private readonly histories = new Map<string, string[]>();
+
+  async append(target: string, entries: readonly HistoryEntry[]): Promise<void> {
+    const lines = this.histories.get(target) ?? [];
+    lines.push(JSON.stringify(entries));
+    this.histories.set(target, lines);
+  }
+
+  async read(target: string): Promise<HistoryEntry[]> {
+    return (this.histories.get(target) ?? []).flatMap((line) => JSON.parse(line) as HistoryEntry[]);
+  }
+
+  async targets(): Promise<string[]> {
+    return [...this.histories.keys()].sort();
+  }
+}

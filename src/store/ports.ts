@@ -1,0 +1,18 @@
+import type { HistoryEntry } from "../domain/history.js";
+
+/**
+ * The version store: an append-only history per target. This three-member port is all the
+ * optimizer and the CLI depend on; the file store (embedded default), the memory store (tests,
+ * simulations) and the Redis store (scale-out) implement it and pass one contract suite.
+ */
+export interface HistoryStore {
+  /**
+   * Appends entries as one atomic batch: after a crash either all of them are in the history
+   * or none is (a commit's decision and its baseline move can never be split).
+   */
+  append(target: string, entries: readonly HistoryEntry[]): Promise<void>;
+  /** The whole history of a target, oldest first; empty for an unknown target. */
+  read(target: string): Promise<HistoryEntry[]>;
+  /** Names of targets with a history. */
+  targets(): Promise<string[]>;
+}

@@ -1,0 +1,209 @@
+import { armAt, createTable, reallocate, tableWeights, type BucketTable } from "../assign/bucket-table.js";
+import { bucketOf } from "../assign/hash.js";
+import type { ExperimentStatus } from "../domain/experiment.js";
+import { err, ok, problem, type Problem, type Result } from "../domain/result.js";
+import type { AllocationPeriod, ExperimentSnapshot, Moments } from "../domain/snapshot.js";
+import type { Version, VersionId } from "../domain/version.js";
+
+/** Arms per experiment: the served-arm bit mask below holds at most this many. */
+export const MAX_ARMS = 16;
+
+interface Accumulator {
+  n: number;
+  sum: number;
+  sumSquares: number;
+}
+
+interface PeriodState {
+  readonly revision: number;
+  readonly from: number;
+  readonly weights: number[];
+  readonly newUnits: number[];
+  readonly kpis: Map<string, Accumulator>[];
+}
+
+/**
+ * The state of one live experiment on the transaction path: its bucket table, who was served
+ * what, and per-period, per-arm sufficient statistics. Methods on the hot path never throw;
+ * a refused event comes back as a Problem.
+ */
+export class LiveExperiment {
+  readonly id: string;
+  readonly target: string;
+  readonly generation: number;
+  readonly arms: readonly Version[];
+  private readonly armIndex: Map<VersionId, number>;
+  private table: BucketTable;
+  private statusValue: ExperimentStatus;
+  private canaryStepValue = 0;
+  private readonly pulledArms = new Set<number>();
+  /** unit → latest arm index (low 5 bits) | bit mask of every arm it was served (<< 5). */
+  private readonly served = new Map<string, number>();
+  private readonly unitsPerArm: number[];
+  private readonly periods: PeriodState[] = [];
+  private window: Map<string, Accumulator>[];
+
+  constructor(input: { id: string; target: string; generation: number; arms: readonly Version[]; weights: readonly number[]; status: ExperimentStatus; now: number }) {
+    if (input.arms.length < 2 || input.arms.length > MAX_ARMS) throw new RangeError(`an experiment needs 2 to ${MAX_ARMS} arms`);
+    this.id = input.id;
+    this.target = input.target;
+    this.generation = input.generation;
+    this.arms = input.arms;
+    this.armIndex = new Map(input.arms.map((v, i) => [v.id, i]));
+    this.table = createTable(input.arms.map((v) => v.id), input.weights);
+    this.statusValue = input.status;
+    this.unitsPerArm = input.arms.map(() => 0);
+    this.window = this.emptyKpis();
+    this.openPeriod(input.now);
+  }
+
+  get status(): ExperimentStatus {
+    return this.statusValue;
+  }
+  get canaryStep(): number {
+    return this.canaryStepValue;
+  }
+  get baseline(): Version {
+    return this.arms[0] as Version;
+  }
+  get live(): boolean {
+    return this.statusValue === "canary" || this.statusValue === "running";
+  }
+  /** Current weight of every arm. */
+  get weights(): readonly number[] {
+    return (this.periods[this.periods.length - 1] as PeriodState).weights;
+  }
+  isPulled(arm: VersionId): boolean {
+    const index = this.armIndex.get(arm);
+    return index !== undefined && this.pulledArms.has(index);
+  }
+  indexOf(arm: VersionId): number | undefined {
+    return this.armIndex.get(arm);
+  }
+
+  /** The arm a unit gets now: versioned hash → bucket → arm. Baseline when not live. */
+  assign(unit: string): Version {
+    if (!this.live) return this.baseline;
+    const arm = armAt(this.table, bucketOf(unit, this.id));
+    return this.arms[this.armIndex.get(arm) as number] as Version;
+  }
+
+  /** Records that `unit` was served `arm` (its assigned arm when absent). */
+  recordExposure(unit: string, arm: VersionId | undefined): Result<number, Problem> {
+    const index = arm === undefined ? (this.armIndex.get(this.assign(unit).id) as number) : this.armIndex.get(arm);
+    if (index === undefined) return err(problem("arm_not_in_experiment", `arm ${arm} is not an arm of ${this.id}`));
+    const previous = this.served.get(unit);
+    const bit = 1 << (index + 5);
+    if (previous === undefined) {
+      const period = this.periods[this.periods.length - 1] as PeriodState;
+      period.newUnits[index] = (period.newUnits[index] as number) + 1;
+    }
+    if (previous === undefined || (previous & bit) === 0) this.unitsPerArm[index] = (this.unitsPerArm[index] as number) + 1;
+    this.served.set(unit, ((previous ?? 0) & ~31) | bit | index);
+    return ok(index);
+  }
+
+  /**
+   * Adds an outcome to the statistics of the arm the unit was served: the event's own `arm`
+   * when it names one, else the arm of the unit's latest exposure.
+   */
+  recordOutcome(unit: string, arm: VersionId | undefined, metrics: Readonly<Record<string, number>>): Result<number, Problem> {
+    let index: number | undefined;
+    if (arm !== undefined) {
+      index = this.armIndex.get(arm);
+      if (index === undefined) return err(problem("arm_not_in_experiment", `arm ${arm} is not an arm of ${this.id}`));
+    } else {
+      const served = this.served.get(unit);
+      if (served === undefined) return err(problem("unit_not_exposed", `unit was never served in ${this.id}`));
+      index = served & 31;
+    }
+    const period = this.periods[this.periods.length - 1] as PeriodState;
+    const kpis = period.kpis[index] as Map<string, Accumulator>;
+    const window = this.window[index] as Map<string, Accumulator>;
+    for (const name in metrics) {
+      const x = metrics[name] as number;
+      add(kpis, name, x);
+      add(window, name, x);
+    }
+    return ok(index);
+  }
+
+  /** Moves to new weights with the fewest units changing arm; opens a new allocation period. */
+  setWeights(weights: readonly number[], now: number): void {
+    this.table = reallocate(this.table, this.table.arms, weights);
+    this.openPeriod(now);
+  }
+
+  /** Takes an arm out of traffic: its share goes back to the baseline, other arms keep theirs. */
+  pull(arm: VersionId, now: number): void {
+    const index = this.armIndex.get(arm);
+    if (index === undefined || index === 0 || this.pulledArms.has(index)) return;
+    this.pulledArms.add(index);
+    const weights = [...this.weights];
+    weights[0] = (weights[0] as number) + (weights[index] as number);
+    weights[index] = 0;
+    this.setWeights(weights, now);
+  }
+
+  setStatus(status: ExperimentStatus, canaryStep = this.canaryStepValue): void {
+    this.statusValue = status;
+    this.canaryStepValue = canaryStep;
+  }
+
+  /** Arms still in traffic, baseline first. */
+  liveArms(): Version[] {
+    return this.arms.filter((_, i) => !this.pulledArms.has(i));
+  }
+
+  /** Plain-data copy for the analysis tick; the circuit-breaker window restarts. */
+  snapshot(now: number): ExperimentSnapshot {
+    const snapshot: ExperimentSnapshot = {
+      experiment: this.id,
+      target: this.target,
+      generation: this.generation,
+      status: this.statusValue,
+      at: now,
+      arms: this.arms.map((v) => v.id),
+      pulled: [...this.pulledArms].sort((a, b) => a - b).map((i) => (this.arms[i] as Version).id),
+      canaryStep: this.canaryStepValue,
+      units: [...this.unitsPerArm],
+      periods: this.periods.map(
+        (p): AllocationPeriod => ({
+          revision: p.revision,
+          from: p.from,
+          weights: [...p.weights],
+          newUnits: [...p.newUnits],
+          kpis: p.kpis.map(freeze),
+        }),
+      ),
+      window: this.window.map(freeze),
+    };
+    this.window = this.emptyKpis();
+    return snapshot;
+  }
+
+  private openPeriod(now: number): void {
+    this.periods.push({ revision: this.table.revision, from: now, weights: tableWeights(this.table), newUnits: this.arms.map(() => 0), kpis: this.emptyKpis() });
+  }
+
+  private emptyKpis(): Map<string, Accumulator>[] {
+    return this.arms.map(() => new Map<string, Accumulator>());
+  }
+}
+
+function add(kpis: Map<string, Accumulator>, name: string, x: number): void {
+  let m = kpis.get(name);
+  if (!m) kpis.set(name, (m = { n: 0, sum: 0, sumSquares: 0 }));
+  m.n += 1;
+  m.sum += x;
+  m.sumSquares += x * x;
+}
+
+function freeze(kpis: Map<string, Accumulator>): Readonly<Record<string, Moments>> {
+  const out: Record<string, Moments> = {};
+  for (const name of [...kpis.keys()].sort()) {
+    const m = kpis.get(name) as Accumulator;
+    out[name] = { n: m.n, sum: m.sum, sumSquares: m.sumSquares };
+  }
+  return out;
+}

@@ -1,0 +1,58 @@
+import type { StreamEvent } from "../domain/event.js";
+import { err, ok, problem, type Problem, type Result } from "../domain/result.js";
+
+const FIELDS = {
+  exposure: new Set(["type", "target", "unit", "ts", "arm", "attributes"]),
+  outcome: new Set(["type", "target", "unit", "ts", "arm", "metrics"]),
+};
+const VERSION_ID = /^[0-9a-f]{64}$/;
+const METRIC_NAME = /^[a-z][a-z0-9_]*$/;
+export const MAX_UNIT_LENGTH = 256;
+export const MAX_LINE_BYTES = 64 * 1024;
+
+/**
+ * Validates one line of the transaction stream (a JSON text or an already parsed object).
+ * Never throws: a bad line comes back as a Problem whose code is counted and whose message
+ * names the field and the rule broken.
+ */
+export function parseEvent(input: unknown): Result<StreamEvent, Problem> {
+  let raw = input;
+  if (typeof input === "string") {
+    if (input.length > MAX_LINE_BYTES) return err(problem("line_too_long", `line is longer than ${MAX_LINE_BYTES} characters`));
+    try {
+      raw = JSON.parse(input);
+    } catch (error) {
+      return err(problem("invalid_json", `not valid JSON: ${(error as Error).message}`));
+    }
+  }
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) return err(problem("not_an_object", "an event must be a JSON object"));
+  const event = raw as Record<string, unknown>;
+  const type = event.type;
+  if (type !== "exposure" && type !== "outcome") return err(problem("invalid_type", `type: must be "exposure" or "outcome", got ${JSON.stringify(type)}`));
+  for (const key of Object.keys(event)) if (!FIELDS[type].has(key)) return err(problem("unknown_field", `${key}: not a field of an ${type} event`));
+  if (typeof event.target !== "string" || event.target.length === 0) return err(problem("invalid_target", "target: must be a non-empty string"));
+  if (typeof event.unit !== "string" || event.unit.length === 0 || event.unit.length > MAX_UNIT_LENGTH)
+    return err(problem("invalid_unit", `unit: must be a non-empty string of at most ${MAX_UNIT_LENGTH} characters`));
+  if (typeof event.ts !== "number" || !Number.isFinite(event.ts) || event.ts < 0)
+    return err(problem("invalid_ts", "ts: must be milliseconds since the epoch (a non-negative number)"));
+  if (event.arm !== undefined && (typeof event.arm !== "string" || !VERSION_ID.test(event.arm)))
+    return err(problem("invalid_arm", "arm: must be a version id (64 lower-case hex digits)"));
+  if (type === "exposure") {
+    const attributes = event.attributes;
+    if (attributes !== undefined) {
+      if (attributes === null || typeof attributes !== "object" || Array.isArray(attributes) || !Object.values(attributes).every((v) => typeof v === "string"))
+        return err(problem("invalid_attributes", "attributes: must be an object of string values"));
+    }
+    return ok(event as unknown as StreamEvent);
+  }
+  const metrics = event.metrics;
+  if (metrics === null || typeof metrics !== "object" || Array.isArray(metrics))
+    return err(problem("invalid_metrics", "metrics: must be an object of KPI name → number"));
+  const entries = Object.entries(metrics);
+  if (entries.length === 0) return err(problem("invalid_metrics", "metrics: must name at least one KPI"));
+  for (const [name, value] of entries) {
+    if (!METRIC_NAME.test(name)) return err(problem("invalid_metrics", `metrics.${name}: KPI names are snake_case`));
+    if (typeof value !== "number" || !Number.isFinite(value)) return err(problem("invalid_metrics", `metrics.${name}: must be a finite number`));
+  }
+  return ok(event as unknown as StreamEvent);
+}
