@@ -1,0 +1,57 @@
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { loadTargetFile } from "../../src/config/target-file.js";
+import { silentLogger } from "../../src/domain/logger.js";
+import { runSimulation, type SimulationReport } from "../../src/sim/runner.js";
+import { loadScenarioFile } from "../../src/sim/scenario.js";
+import { MemoryStore } from "../../src/store/memory-store.js";
+import { ROOT } from "../helpers.js";
+
+async function simulate(name: string, seed?: string): Promise<SimulationReport> {
+  const scenario = loadScenarioFile(join(ROOT, "simulations", `${name}.json`));
+  if (!scenario.ok) throw new Error(scenario.error.message);
+  const target = loadTargetFile(scenario.value.targetFile);
+  if (!target.ok) throw new Error(target.error.message);
+  return runSimulation({ scenario: scenario.value, target: target.value, store: new MemoryStore(), log: silentLogger, ...(seed ? { seed } : {}) });
+}
+
+describe("the closed loop on the shipped scenarios (default seeds)", () => {
+  it("better region: commits improvements and the baseline's true conversion rises without hurting guardrails", async () => {
+    const report = await simulate("checkout-better-region");
+    expect(report.commits).toBeGreaterThanOrEqual(1);
+    const before = report.baseline.initial.truth!;
+    const after = report.baseline.final.truth!;
+    expect(after.conversion).toBeGreaterThan(before.conversion! * 1.1);
+    expect(after.latency_ms).toBeLessThan(before.latency_ms! * 1.05);
+    expect(after.error).toBeLessThan(before.error! * 1.1);
+    // Each commit's new baseline is the parent of the next generation's candidates.
+    const committed = report.generations.filter((g) => g.committed);
+    for (const g of committed) {
+      const next = report.generations.find((n) => n.generation === g.generation + 1 && n.arms.length > 0);
+      if (next) expect(next.arms[0]?.version).toBe(g.committed);
+    }
+    expect(report.events.rejected).toEqual({});
+  });
+
+  it("A/A: commits nothing", async () => {
+    const report = await simulate("checkout-aa");
+    expect(report.generations.length).toBe(4);
+    expect(report.commits).toBe(0);
+    expect(report.baseline.final.version).toBe(report.baseline.initial.version);
+    expect(report.generations.every((g) => ["inconclusive", "rolled_back", "rejected"].includes(g.status))).toBe(true);
+  });
+
+  it("guardrail trap: the surge-pricing candidate is pulled on live traffic and never committed", async () => {
+    const report = await simulate("checkout-guardrail");
+    const surge = report.generations.flatMap((g) =>
+      g.arms.filter((a) => (a.mutations as { to: unknown }[]).some((m) => m.to === "pricing.surge")).map((a) => ({ g, a })),
+    );
+    expect(surge.length).toBeGreaterThan(0);
+    for (const { g, a } of surge) {
+      expect(a.pulled).toBe(true);
+      expect(g.committed).not.toBe(a.version);
+      expect(g.pulled.find((p) => p.version === a.version)?.reason).toMatch(/error/);
+    }
+    expect(report.commits).toBe(0);
+  });
+});

@@ -1,0 +1,45 @@
+import { describe, expect, it } from "vitest";
+import { parseEvent } from "../../src/stream/parse-event.js";
+
+const arm = "a".repeat(64);
+const codeOf = (line: unknown): string => {
+  const r = parseEvent(line);
+  return r.ok ? "ok" : r.error.code;
+};
+
+describe("event lines", () => {
+  it("accepts the documented exposure and outcome shapes", () => {
+    expect(codeOf(`{"type":"exposure","target":"checkout","unit":"u1","ts":1700000000000,"arm":"${arm}","attributes":{"device":"mobile"}}`)).toBe("ok");
+    expect(codeOf({ type: "outcome", target: "checkout", unit: "u1", ts: 1, metrics: { conversion: 1, latency_ms: 182 } })).toBe("ok");
+  });
+
+  it.each([
+    ["{not json", "invalid_json"],
+    ["[1,2]", "not_an_object"],
+    ['{"type":"click","target":"t","unit":"u","ts":1}', "invalid_type"],
+    ['{"type":"exposure","target":"t","unit":"u","ts":1,"metrics":{"x":1}}', "unknown_field"],
+    ['{"type":"exposure","target":"","unit":"u","ts":1}', "invalid_target"],
+    ['{"type":"exposure","target":"t","unit":"","ts":1}', "invalid_unit"],
+    ['{"type":"exposure","target":"t","unit":"u","ts":"yesterday"}', "invalid_ts"],
+    ['{"type":"exposure","target":"t","unit":"u","ts":1,"arm":"v2"}', "invalid_arm"],
+    ['{"type":"exposure","target":"t","unit":"u","ts":1,"attributes":{"n":1}}', "invalid_attributes"],
+    ['{"type":"outcome","target":"t","unit":"u","ts":1}', "invalid_metrics"],
+    ['{"type":"outcome","target":"t","unit":"u","ts":1,"metrics":{}}', "invalid_metrics"],
+    ['{"type":"outcome","target":"t","unit":"u","ts":1,"metrics":{"Conversion":1}}', "invalid_metrics"],
+    ['{"type":"outcome","target":"t","unit":"u","ts":1,"metrics":{"conversion":"1"}}', "invalid_metrics"],
+  ])("rejects %s as %s", (line, code) => {
+    expect(codeOf(line)).toBe(code);
+  });
+
+  it("names the field in the message", () => {
+    const r = parseEvent('{"type":"outcome","target":"t","unit":"u","ts":1,"metrics":{"revenue":null}}');
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error.message).toBe("metrics.revenue: must be a finite number");
+  });
+
+  it("never throws, whatever it is fed", () => {
+    for (const input of [undefined, null, 42, "", "null", "{}", Symbol("x"), () => 1, { type: "outcome", metrics: { a: Infinity } }, "x".repeat(70_000)])
+      expect(() => parseEvent(input)).not.toThrow();
+    expect(codeOf("x".repeat(70_000))).toBe("line_too_long");
+  });
+});

@@ -1,0 +1,88 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { validateValues } from "../../src/config/schema.js";
+import { parseTarget } from "../../src/config/target-file.js";
+import { CHECKOUT, checkoutTarget } from "../helpers.js";
+
+const base = (): Record<string, any> => JSON.parse(readFileSync(CHECKOUT, "utf8"));
+const problemsOf = (doc: unknown): string[] => {
+  const result = parseTarget(JSON.stringify(doc), "bad.json");
+  if (result.ok) throw new Error("expected the file to be refused");
+  expect(result.error.file).toBe("bad.json");
+  return [...result.error.problems];
+};
+
+describe("target files", () => {
+  it("loads the shipped example with all five operators", () => {
+    const target = checkoutTarget();
+    expect(target.name).toBe("checkout");
+    expect(new Set(target.mutations.map((m) => m.op))).toEqual(new Set(["swap", "nudge", "flip", "reweight", "substitute"]));
+    expect(target.policy.primary.kpi).toBe("conversion");
+    expect(target.policy.guardrails.map((g) => g.kpi)).toEqual(["latency_ms", "error"]);
+  });
+
+  it("names the file when the text is not JSON", () => {
+    const result = parseTarget("{ nope", "broken.json");
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.error.message).toMatch(/^broken\.json: not valid JSON/);
+  });
+
+  it("refuses a baseline that breaks the schema, naming each path and rule", () => {
+    const doc = base();
+    doc.baseline.retry.limit = 11;
+    doc.baseline.cache.enabled = "yes";
+    doc.baseline.routing.weights = [0.5, 0.5, 0.5];
+    doc.baseline.extra = 1;
+    const problems = problemsOf(doc).join("\n");
+    expect(problems).toMatch(/baseline\.retry\.limit: must be within \[0, 8\]/);
+    expect(problems).toMatch(/baseline\.cache\.enabled: must be true or false/);
+    expect(problems).toMatch(/baseline\.routing\.weights: weights must sum to 1/);
+    expect(problems).toMatch(/extra.*not declared/);
+  });
+
+  it("refuses a missing setting", () => {
+    const doc = base();
+    delete doc.baseline.timeout_ms;
+    expect(problemsOf(doc).join("\n")).toMatch(/timeout_ms: is missing/);
+  });
+
+  it("refuses an operator that does not fit its setting", () => {
+    const doc = base();
+    doc.mutations.push({ path: "cache.enabled", op: "nudge", maxStep: 1 });
+    doc.mutations.push({ path: "nowhere", op: "flip" });
+    const problems = problemsOf(doc).join("\n");
+    expect(problems).toMatch(/mutations\[6\]: nudge needs a numeric setting, "cache\.enabled" is boolean/);
+    expect(problems).toMatch(/mutations\[7\]\.path: "nowhere" is not a setting/);
+  });
+
+  it("refuses bad policy fields with their path", () => {
+    const doc = base();
+    doc.policy.alpha = 2;
+    doc.policy.canary.steps = [0.5, 0.2];
+    doc.policy.primary.direction = "up";
+    doc.policy.surprise = true;
+    const problems = problemsOf(doc).join("\n");
+    expect(problems).toMatch(/policy\.alpha: must be a number in \(0, 0\.5\]/);
+    expect(problems).toMatch(/policy\.canary\.steps: must be ascending/);
+    expect(problems).toMatch(/primary\.direction must be "increase" or "decrease"/);
+    expect(problems).toMatch(/surprise/);
+  });
+
+  it("refuses unknown formats and a schema bound that is upside down", () => {
+    const doc = base();
+    doc.schema.timeout_ms.format = "float";
+    doc.schema.retry.limit.min = 9;
+    const problems = problemsOf(doc).join("\n");
+    expect(problems).toMatch(/schema\.timeout_ms: unknown format "float"/);
+    expect(problems).toMatch(/schema\.retry\.limit: "min" \(9\) is above "max" \(8\)/);
+  });
+
+  it("validates value sets strictly without coercion", () => {
+    const t = checkoutTarget();
+    expect(validateValues(t.schema, t.functions, t.baseline)).toEqual([]);
+    const coerced = { ...t.baseline, timeout_ms: "2500" };
+    expect(validateValues(t.schema, t.functions, coerced as never).join()).toMatch(/timeout_ms: must be a finite number/);
+    const unregistered = { ...t.baseline, pricing: { function: "pricing.free" } };
+    expect(validateValues(t.schema, t.functions, unregistered).join()).toMatch(/pricing\.function: must be a function registered in "pricing"/);
+  });
+});
