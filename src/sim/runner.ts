@@ -1,5 +1,6 @@
 import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
+import { createGunzip } from "node:zlib";
 import { Subject, VirtualTimeScheduler } from "rxjs";
 import { parsePolicy } from "../config/policy.js";
 import type { Clock } from "../domain/clock.js";
@@ -130,14 +131,17 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   let visits = 0;
   if (scenario.replay) {
     visits = await replay(scenario.replay, lines, advanceTo, () => optimizer.done);
+    // The stream has ended: give the analysis that was due next its tick, as the daemon would.
+    if (!optimizer.done) advanceTo(clock.now() + target.policy.analysisEveryMs);
   } else {
     const model = scenario.model as ResponseModel;
     const responder = new Responder(model);
     const trafficRng = seededRng(seed).fork("traffic");
     const outcomeRng = seededRng(seed).fork("outcomes");
     for (const visit of arrivals({ ...scenario.traffic, start: VIRTUAL_EPOCH, rng: trafficRng })) {
-      if (optimizer.done || visit.ts > horizon) break;
+      if (visit.ts > horizon) break;
       advanceTo(visit.ts);
+      if (optimizer.done) break;
       const served = router.evaluate(target.name, visit.unit);
       if (!served.ok) break;
       const version = served.value.version;
@@ -171,7 +175,10 @@ function withPolicy(target: Target, scenario: Scenario, seed: string): Target {
 }
 
 async function replay(file: string, lines: Subject<unknown>, advanceTo: (ts: number) => void, done: () => boolean): Promise<number> {
-  const reader = createInterface({ input: createReadStream(file, "utf8"), crlfDelay: Infinity });
+  const raw = createReadStream(file);
+  const input = file.endsWith(".gz") ? raw.pipe(createGunzip()) : raw;
+  input.setEncoding("utf8");
+  const reader = createInterface({ input, crlfDelay: Infinity });
   let visits = 0;
   for await (const line of reader) {
     if (done()) break;
@@ -179,6 +186,7 @@ async function replay(file: string, lines: Subject<unknown>, advanceTo: (ts: num
     // Time comes from the line itself; a line without a usable ts is still fed (and rejected).
     const ts = /"ts":\s*(\d+(?:\.\d+)?)/.exec(line);
     if (ts) advanceTo(Number(ts[1]));
+    if (done()) break;
     lines.next(line);
     if (line.includes('"exposure"')) visits++;
   }

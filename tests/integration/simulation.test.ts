@@ -1,3 +1,4 @@
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadTargetFile } from "../../src/config/target-file.js";
@@ -5,7 +6,7 @@ import { silentLogger } from "../../src/domain/logger.js";
 import { runSimulation, type SimulationReport } from "../../src/sim/runner.js";
 import { loadScenarioFile } from "../../src/sim/scenario.js";
 import { MemoryStore } from "../../src/store/memory-store.js";
-import { ROOT } from "../helpers.js";
+import { ROOT, tempDir } from "../helpers.js";
 
 async function simulate(name: string, seed?: string): Promise<SimulationReport> {
   const scenario = loadScenarioFile(join(ROOT, "simulations", `${name}.json`));
@@ -53,5 +54,34 @@ describe("the closed loop on the shipped scenarios (default seeds)", () => {
       expect(g.pulled.find((p) => p.version === a.version)?.reason).toMatch(/error/);
     }
     expect(report.commits).toBe(0);
+  });
+});
+
+describe("replay of a recorded stream", () => {
+  it("reaches the same decisions as the run that recorded it, and rejects bad lines without stopping", async () => {
+    const dir = tempDir();
+    const recording = join(dir, "recorded.ndjson");
+    const lines: string[] = [];
+    const scenario = loadScenarioFile(join(ROOT, "simulations", "checkout-short.json"));
+    if (!scenario.ok) throw new Error(scenario.error.message);
+    const target = loadTargetFile(scenario.value.targetFile);
+    if (!target.ok) throw new Error(target.error.message);
+    const live = await runSimulation({ scenario: scenario.value, target: target.value, store: new MemoryStore(), log: silentLogger, record: (l) => lines.push(l) });
+    // Two bad lines in the middle of the recording.
+    lines.splice(100, 0, "{oops", JSON.stringify({ type: "outcome", target: "checkout", unit: "u1", ts: JSON.parse(lines[99]!).ts, metrics: { conversion: "yes" } }));
+    writeFileSync(recording, lines.join("\n") + "\n");
+
+    const replayed = await runSimulation({ scenario: { ...scenario.value, replay: recording }, target: target.value, store: new MemoryStore(), log: silentLogger });
+    expect(replayed.events.rejected).toEqual({ invalid_json: 1, invalid_metrics: 1 });
+    expect(replayed.events.accepted).toBe(live.events.accepted);
+    const outcome = (r: SimulationReport) => r.generations.map((g) => ({ status: g.status, reason: g.reason, arms: g.arms.map((a) => [a.version, a.units, a.kpis]) }));
+    expect(outcome(replayed)).toEqual(outcome(live));
+  });
+
+  it("the shipped replay scenario replays its recording to the recorded run's decision", async () => {
+    const [replayed, live] = [await simulate("checkout-replay"), await simulate("checkout-short")];
+    expect(replayed.visits).toBeGreaterThan(1000);
+    expect(replayed.events.rejected).toEqual({});
+    expect(replayed.generations.map((g) => [g.status, g.arms.map((a) => a.units)])).toEqual(live.generations.map((g) => [g.status, g.arms.map((a) => a.units)]));
   });
 });
