@@ -1,9 +1,8 @@
 import type { ExperimentSnapshot, Moments } from "../domain/snapshot.js";
 import type { Direction, GuardrailKpi, Policy } from "../domain/target.js";
 import type { VersionId } from "../domain/version.js";
-import { compare, type Comparison } from "../stats/compare.js";
+import { compare, oneSidedBound, type Comparison } from "../stats/compare.js";
 import { addMoments, EMPTY_MOMENTS, meanOf } from "../stats/moments.js";
-import { sequentialBound } from "../stats/sequential.js";
 import { expectedFromHistory, srmAlarm, type SrmCheck } from "../stats/srm.js";
 
 /** Below this many observations per arm the normal approximation is not trusted for any verdict. */
@@ -13,10 +12,21 @@ export const BREAKER_MIN_OBSERVATIONS = 30;
 
 export interface PrimaryReading {
   readonly kpi: string;
+  /** Relative effect; its `ci` is the two-sided interval at the Bonferroni-split alpha. */
   readonly comparison: Comparison | null;
-  /** better: interval beyond minLift on the good side; worse: interval entirely on the bad side. */
+  /**
+   * One-sided bounds on the relative effect, "good" positive: `good` at alpha/k (a commit needs
+   * it above minLift), `bad` at alpha (a rollback needs it below zero).
+   */
+  readonly bounds: { readonly good: number; readonly bad: number } | null;
   readonly verdict: "better" | "worse" | "unclear";
 }
+
+/**
+ * How intervals are read. "sequential" (the daemon) is always valid at every tick;
+ * "fixed" is the naive fixed-horizon test, kept to show in benchmarks what peeking costs.
+ */
+export type Inference = "sequential" | "fixed";
 
 export interface GuardrailReading {
   readonly kpi: string;
@@ -65,37 +75,46 @@ export function pooled(snapshot: ExperimentSnapshot, arm: number, kpi: string): 
  * Reads a snapshot against the policy: every live candidate's primary and guardrail KPIs with
  * always-valid intervals, the SRM check, and the circuit-breaker window.
  */
-export function analyze(snapshot: ExperimentSnapshot, policy: Policy): Analysis {
+export function analyze(snapshot: ExperimentSnapshot, policy: Policy, inference: Inference = "sequential"): Analysis {
   const liveCandidates = snapshot.arms.filter((arm, i) => i > 0 && !snapshot.pulled.includes(arm)).length;
   // Bonferroni over live candidates keeps the chance of any false commit at alpha.
   const primaryAlpha = policy.alpha / Math.max(1, liveCandidates);
-  const arms = snapshot.arms.slice(1).map((arm, j) => readArm(snapshot, policy, j + 1, arm, primaryAlpha));
+  const tuning = inference === "sequential" ? policy.sequentialTuning : undefined;
+  const arms = snapshot.arms.slice(1).map((arm, j) => readArm(snapshot, policy, j + 1, arm, primaryAlpha, tuning));
   const observed = snapshot.arms.map((_, i) => snapshot.periods.reduce((sum, p) => sum + (p.newUnits[i] ?? 0), 0));
   const expected = expectedFromHistory(snapshot.periods.map((p) => ({ units: p.newUnits.reduce((a, b) => a + b, 0), weights: p.weights })));
   return { experiment: snapshot.experiment, at: snapshot.at, baselineUnits: snapshot.units[0] ?? 0, arms, srm: srmAlarm(observed, expected), primaryAlpha };
 }
 
-function readArm(snapshot: ExperimentSnapshot, policy: Policy, index: number, arm: VersionId, primaryAlpha: number): ArmReading {
-  const tuning = policy.sequentialTuning;
+function readArm(snapshot: ExperimentSnapshot, policy: Policy, index: number, arm: VersionId, primaryAlpha: number, tuning: number | undefined): ArmReading {
   const { primary } = policy;
-  const p = compare(pooled(snapshot, 0, primary.kpi), pooled(snapshot, index, primary.kpi), {
+  const control = pooled(snapshot, 0, primary.kpi);
+  const treatment = pooled(snapshot, index, primary.kpi);
+  const p = compare(control, treatment, {
     kind: primary.kind,
     direction: primary.direction,
     relative: true,
     alpha: primaryAlpha,
-    sequentialTuning: tuning,
+    ...(tuning === undefined ? {} : { sequentialTuning: tuning }),
   });
-  const enough = p !== null && Math.min(pooled(snapshot, 0, primary.kpi).n, pooled(snapshot, index, primary.kpi).n) >= MIN_OBSERVATIONS;
-  const [lo, hi] = p?.ci ?? [Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY];
-  const better = primary.direction === "increase" ? lo > primary.minLift : hi < -primary.minLift;
-  const worse = primary.direction === "increase" ? hi < 0 : lo > 0;
+  let bounds: PrimaryReading["bounds"] = null;
+  let verdict: PrimaryReading["verdict"] = "unclear";
+  if (p && Math.min(control.n, treatment.n) >= MIN_OBSERVATIONS) {
+    // Each decision is a one-sided always-valid test: a false commit and a false rollback each
+    // happen with probability at most alpha, however often the tick looks.
+    const increase = primary.direction === "increase";
+    const good = increase ? oneSidedBound(p, primaryAlpha, "lower", tuning) : -oneSidedBound(p, primaryAlpha, "upper", tuning);
+    const bad = increase ? oneSidedBound(p, policy.alpha, "upper", tuning) : -oneSidedBound(p, policy.alpha, "lower", tuning);
+    bounds = { good, bad };
+    verdict = good > primary.minLift ? "better" : bad < 0 ? "worse" : "unclear";
+  }
   return {
     arm,
     index,
     units: snapshot.units[index] ?? 0,
     pulled: snapshot.pulled.includes(arm),
-    primary: { kpi: primary.kpi, comparison: p, verdict: !enough ? "unclear" : better ? "better" : worse ? "worse" : "unclear" },
-    guardrails: policy.guardrails.map((g) => readGuardrail(snapshot, policy, index, g)),
+    primary: { kpi: primary.kpi, comparison: p, bounds, verdict },
+    guardrails: policy.guardrails.map((g) => readGuardrail(snapshot, policy, index, g, tuning)),
     breaker: tripBreaker(snapshot, index, policy.guardrails),
   };
 }
@@ -105,18 +124,15 @@ function degradation(effect: number, direction: Direction): number {
   return direction === "increase" ? -effect : effect;
 }
 
-function readGuardrail(snapshot: ExperimentSnapshot, policy: Policy, index: number, g: GuardrailKpi): GuardrailReading {
+function readGuardrail(snapshot: ExperimentSnapshot, policy: Policy, index: number, g: GuardrailKpi, tuning: number | undefined): GuardrailReading {
   const control = pooled(snapshot, 0, g.kpi);
   const treatment = pooled(snapshot, index, g.kpi);
-  const c = compare(control, treatment, { kind: g.kind, direction: g.direction, relative: true, alpha: policy.alpha, sequentialTuning: policy.sequentialTuning });
+  const c = compare(control, treatment, { kind: g.kind, direction: g.direction, relative: true, alpha: policy.alpha, ...(tuning === undefined ? {} : { sequentialTuning: tuning }) });
   if (!c || Math.min(control.n, treatment.n) < MIN_OBSERVATIONS)
     return { kpi: g.kpi, comparison: c, tolerance: g.tolerance, bound: null, breached: false, beyondTolerance: false };
   // The bound that is most favourable to the candidate: if even it is beyond tolerance, the
   // degradation is real at level alpha (one-sided, always valid).
-  const bound =
-    g.direction === "decrease"
-      ? sequentialBound(c.effect, c.se, c.n, policy.alpha, policy.sequentialTuning, "lower")
-      : -sequentialBound(c.effect, c.se, c.n, policy.alpha, policy.sequentialTuning, "upper");
+  const bound = g.direction === "decrease" ? oneSidedBound(c, policy.alpha, "lower", tuning) : -oneSidedBound(c, policy.alpha, "upper", tuning);
   return {
     kpi: g.kpi,
     comparison: c,

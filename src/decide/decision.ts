@@ -65,11 +65,15 @@ export function decide(snapshot: ExperimentSnapshot, analysis: Analysis, policy:
     .sort((a, b) => goodEffect(b, policy) - goodEffect(a, policy));
   const winner = winners[0];
   if (winner) {
-    const c = winner.primary.comparison;
-    const ci = c ? `[${pct(c.ci[0])}, ${pct(c.ci[1])}]` : "";
+    const effect = winner.primary.comparison?.effect ?? 0;
+    const bound = winner.primary.bounds?.good ?? 0;
     return {
       pulls,
-      verdict: { kind: "commit", arm: winner.arm, reason: `${policy.primary.kpi} ${pct(c?.effect ?? 0)} ${ci} at always-valid alpha ${analysis.primaryAlpha.toPrecision(3)}, guardrails within tolerance` },
+      verdict: {
+        kind: "commit",
+        arm: winner.arm,
+        reason: `${policy.primary.kpi} ${pct(effect)}, at least ${pct(bound)} (one-sided always-valid bound at alpha ${analysis.primaryAlpha.toPrecision(3)}), guardrails within tolerance`,
+      },
     };
   }
   if (remaining.every((a) => a.units >= policy.maxUnitsPerArm))
@@ -92,8 +96,8 @@ function pullFor(arm: ArmReading): Pull | null {
       reason: `guardrail ${breached.kpi} degraded ${pct(breached.bound ?? 0)} at least (one-sided bound), tolerance ${pct(breached.tolerance)}`,
     };
   if (arm.primary.verdict === "worse") {
-    const c = arm.primary.comparison;
-    return { arm: arm.arm, cause: "primary_worse", reason: `${arm.primary.kpi} significantly worse: ${pct(c?.effect ?? 0)} [${pct(c?.ci[0] ?? 0)}, ${pct(c?.ci[1] ?? 0)}]` };
+    const effect = arm.primary.comparison?.effect ?? 0;
+    return { arm: arm.arm, cause: "primary_worse", reason: `${arm.primary.kpi} significantly worse: ${pct(effect)}, at best ${pct(arm.primary.bounds?.bad ?? 0)} (one-sided always-valid bound)` };
   }
   return null;
 }

@@ -1,6 +1,7 @@
 import { bayesSummary, type NormalPrior } from "./bayes.js";
 import type { Moments } from "./moments.js";
-import { sequentialInterval, sequentialPValue } from "./sequential.js";
+import { studentTQuantile } from "./distributions.js";
+import { sequentialBound, sequentialInterval, sequentialPValue } from "./sequential.js";
 import { welchEffect, welchInterval, welchPValue, type Kind } from "./welch.js";
 
 export interface CompareOptions {
@@ -53,4 +54,14 @@ export function compare(control: Moments, treatment: Moments, options: CompareOp
     treatmentMean: e.treatmentMean,
     n: e.n,
   };
+}
+
+/**
+ * One-sided bound at level 1 − alpha: "lower" bounds the effect from below. Always valid with
+ * `sequentialTuning`, else Welch's fixed-horizon t bound (valid for a single look only).
+ */
+export function oneSidedBound(c: Comparison, alpha: number, side: "lower" | "upper", sequentialTuning?: number): number {
+  if (sequentialTuning !== undefined) return sequentialBound(c.effect, c.se, c.n, alpha, sequentialTuning, side);
+  const half = studentTQuantile(1 - alpha, c.df) * c.se;
+  return side === "lower" ? c.effect - half : c.effect + half;
 }

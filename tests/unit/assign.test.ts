@@ -66,8 +66,8 @@ describe("minimal-movement reallocation", () => {
     let table = createTable(arms, [1, 1, 1, 1]);
     const failures: string[] = [];
     for (let round = 0; round < 500; round++) {
-      const raw = arms.map(() => (rng.next() < 0.2 ? 0 : rng.next()));
-      if (raw.every((x) => x === 0)) raw[0] = 1;
+      const raw: number[] = arms.map(() => (rng.next() < 0.2 ? 0 : rng.next()));
+      if (!raw.some((x) => x > 0)) raw[0] = 1;
       const before = tableWeights(table);
       const next = reallocate(table, arms, raw);
       const after = tableWeights(next);
