@@ -16,11 +16,13 @@ export function sampleSizePerArm(input: { kind: "proportion" | "mean"; mean: num
   return Math.ceil((z * z * varianceSum) / (delta * delta));
 }
 
-/** Power of the same test with `n` units per arm. */
+/** Power of the same two-sided test with `n` units per arm (both rejection tails, as statsmodels counts it). */
 export function powerAt(input: { kind: "proportion" | "mean"; mean: number; variance?: number; mde: number; alpha: number; n: number }): number {
   const treated = input.mean * (1 + input.mde);
   const varianceSum =
     input.kind === "proportion" ? input.mean * (1 - input.mean) + treated * (1 - treated) : 2 * (input.variance ?? Number.NaN);
   const se = Math.sqrt(varianceSum / input.n);
-  return normalCdf(Math.abs(input.mean * input.mde) / se - normalQuantile(1 - input.alpha / 2));
+  const shift = Math.abs(input.mean * input.mde) / se;
+  const z = normalQuantile(1 - input.alpha / 2);
+  return normalCdf(shift - z) + normalCdf(-shift - z);
 }
