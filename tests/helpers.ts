@@ -20,13 +20,15 @@ export function tempDir(prefix = "evolvd-test-"): string {
 }
 
 /** Runs the evolvd CLI in-process and captures its output. */
-export async function runCli(argv: string[], cwd = ROOT): Promise<{ code: number; stdout: string; stderr: string }> {
+export async function runCli(argv: string[], cwd = ROOT, input = ""): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = "";
   let stderr = "";
+  const stdin = new PassThrough();
+  stdin.end(input);
   const code = await main(argv, {
     stdout: { write: (s: string) => (stdout += s) },
     stderr: { write: (s: string) => (stderr += s) },
-    stdin: new PassThrough(),
+    stdin,
     env: {},
     cwd,
   });

@@ -1,4 +1,5 @@
 import { Command, CommanderError, Option } from "commander";
+import { analyzeCommand } from "./commands/analyze.js";
 import { diffCommand, historyCommand, rollbackCommand } from "./commands/versions.js";
 import { mutateCommand } from "./commands/mutate.js";
 import { simulateCommand } from "./commands/simulate.js";
@@ -64,6 +65,12 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     .option("--generation <g>", "generation whose random stream to use", "1")
     .option("--json", "print JSON")
     .action((file: string, options) => mutateCommand(file, options, io));
+
+  program
+    .command("analyze")
+    .description("evolvd's statistics on your own numbers: JSON in (compare, srm, adjust, mannWhitney, bandit), JSON out")
+    .argument("[file]", "request file, or - for stdin (the default)")
+    .action((file: string | undefined) => analyzeCommand(file, io));
 
   try {
     await program.parseAsync([...argv], { from: "user" });

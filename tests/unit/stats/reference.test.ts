@@ -32,7 +32,7 @@ function closeInterval(actual: readonly [number, number], expected: [number, num
 }
 
 describe("statistics against scipy/statsmodels references", () => {
-  it.each(fixtures.welch.map((c: { name: string }) => [c.name, c]))("Welch t-test, absolute and delta-method relative: %s", (_, c: any) => {
+  it.each(fixtures.welch as any[])("Welch t-test, absolute and delta-method relative: $name", (c) => {
     for (const relative of [false, true]) {
       const expected = relative ? c.relative : c.absolute;
       const r = compare(c.control, c.treatment, { kind: "mean", direction: "increase", relative, alpha: c.alpha })!;
@@ -44,7 +44,7 @@ describe("statistics against scipy/statsmodels references", () => {
     }
   });
 
-  it.each(fixtures.proportions.map((c: { name: string }) => [c.name, c]))("proportions as means with variance p(1−p): %s", (_, c: any) => {
+  it.each(fixtures.proportions as any[])("proportions as means with variance p(1−p): $name", (c) => {
     const control = fromSuccesses(c.control.n, c.control.successes);
     const treatment = fromSuccesses(c.treatment.n, c.treatment.successes);
     for (const relative of [false, true]) {
