@@ -1,0 +1,128 @@
+/**
+ * Decision-quality benchmark: many seeded simulated experiments with the analysis run at every
+ * tick, through evolvd's own analyze() and decide(). Reports commit / rollback / inconclusive
+ * rates and units at decision, for the sequential policy and for a naive fixed-horizon test
+ * checked at every tick (what peeking costs).
+ *
+ *   npm run bench:decisions              # table
+ *   npm run bench:decisions -- --json    # machine-readable
+ *   npm run bench:decisions -- --runs 200   # quicker, less precise
+ */
+import { analyze, type Inference } from "../../src/decide/analysis.js";
+import { decide } from "../../src/decide/decision.js";
+import type { ExperimentSnapshot } from "../../src/domain/snapshot.js";
+import type { Policy } from "../../src/domain/target.js";
+import { parsePolicy } from "../../src/config/policy.js";
+import { seededRng } from "../../src/random/seeded-rng.js";
+import { binomial } from "../../src/sim/binomial.js";
+
+const args = process.argv.slice(2);
+const json = args.includes("--json");
+const runsArg = args.indexOf("--runs");
+const AA_RUNS = runsArg >= 0 ? Number(args[runsArg + 1]) : 1000;
+const EFFECT_RUNS = Math.max(100, Math.round(AA_RUNS / 2));
+
+const BASE_RATE = 0.1;
+const UNITS_PER_TICK = 1000; // per arm
+const BUDGET = 150_000; // units per arm
+const { policy: parsed, problems } = parsePolicy({
+  seed: "bench",
+  alpha: 0.05,
+  candidatesPerGeneration: 1,
+  liveCandidates: 1,
+  minUnitsPerArm: 1000,
+  maxUnitsPerArm: BUDGET,
+  sequentialTuning: 2 * BUDGET,
+  primary: { kpi: "conversion", kind: "proportion", direction: "increase", minLift: 0 },
+  guardrails: [],
+});
+if (!parsed) throw new Error(problems.join("; "));
+const policy: Policy = parsed;
+
+type Outcome = "commit" | "rollback" | "inconclusive";
+
+function runOnce(lift: number, seed: number, inference: Inference): { outcome: Outcome; units: number } {
+  const rng = seededRng(`decisions/${seed}`);
+  const rates = [BASE_RATE, BASE_RATE * (1 + lift)];
+  const successes = [0, 0];
+  let n = 0;
+  for (;;) {
+    n += UNITS_PER_TICK;
+    for (let arm = 0; arm < 2; arm++) successes[arm] = (successes[arm] as number) + binomial(UNITS_PER_TICK, rates[arm] as number, rng);
+    const kpis = successes.map((s) => ({ conversion: { n, sum: s, sumSquares: s } }));
+    const snapshot: ExperimentSnapshot = {
+      experiment: "bench",
+      target: "bench",
+      generation: 1,
+      status: "running",
+      at: n,
+      arms: ["0".repeat(64), "1".repeat(64)],
+      pulled: [],
+      canaryStep: 0,
+      units: [n, n],
+      periods: [{ revision: 1, from: 0, weights: [0.5, 0.5], newUnits: [n, n], kpis }],
+      window: [{}, {}],
+    };
+    const decision = decide(snapshot, analyze(snapshot, policy, inference), policy);
+    if (decision.pulls.length > 0 || decision.verdict.kind === "rollback") return { outcome: "rollback", units: n };
+    if (decision.verdict.kind === "commit") return { outcome: "commit", units: n };
+    if (decision.verdict.kind === "inconclusive") return { outcome: "inconclusive", units: n };
+  }
+}
+
+interface Row {
+  readonly scenario: string;
+  readonly inference: Inference;
+  readonly runs: number;
+  readonly seeds: string;
+  readonly commitRate: number;
+  readonly rollbackRate: number;
+  readonly inconclusiveRate: number;
+  readonly medianUnitsToCommit: number | null;
+  readonly medianUnitsToRollback: number | null;
+}
+
+function median(xs: number[]): number | null {
+  if (xs.length === 0) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+}
+
+function scenario(name: string, lift: number, runs: number, firstSeed: number, inference: Inference): Row {
+  const results = Array.from({ length: runs }, (_, i) => runOnce(lift, firstSeed + i, inference));
+  const of = (o: Outcome) => results.filter((r) => r.outcome === o);
+  return {
+    scenario: name,
+    inference,
+    runs,
+    seeds: `${firstSeed}..${firstSeed + runs - 1}`,
+    commitRate: of("commit").length / runs,
+    rollbackRate: of("rollback").length / runs,
+    inconclusiveRate: of("inconclusive").length / runs,
+    medianUnitsToCommit: median(of("commit").map((r) => r.units)),
+    medianUnitsToRollback: median(of("rollback").map((r) => r.units)),
+  };
+}
+
+const started = performance.now();
+const rows: Row[] = [];
+for (const inference of ["sequential", "fixed"] as const) {
+  rows.push(scenario("A/A", 0, AA_RUNS, 1, inference));
+  rows.push(scenario("+5% lift", 0.05, EFFECT_RUNS, 100_001, inference));
+  rows.push(scenario("-5% lift", -0.05, EFFECT_RUNS, 200_001, inference));
+}
+const seconds = (performance.now() - started) / 1000;
+const setup = { baseRate: BASE_RATE, unitsPerArmPerTick: UNITS_PER_TICK, budgetPerArm: BUDGET, alpha: policy.alpha, sequentialTuning: policy.sequentialTuning, seconds };
+
+if (json) {
+  process.stdout.write(JSON.stringify({ setup, rows }, null, 2) + "\n");
+} else {
+  const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+  const units = (x: number | null) => (x === null ? "-" : x.toLocaleString("en-US"));
+  console.log(`decision quality: ${BASE_RATE * 100}% conversion, ${UNITS_PER_TICK} units/arm per tick, budget ${BUDGET.toLocaleString("en-US")} units/arm, alpha ${policy.alpha}, N* ${policy.sequentialTuning.toLocaleString("en-US")} (${seconds.toFixed(1)} s)\n`);
+  console.log("| scenario | test | runs (seeds) | commit | rollback | inconclusive | median units/arm to commit | to rollback |");
+  console.log("|---|---|---|---|---|---|---|---|");
+  for (const r of rows)
+    console.log(`| ${r.scenario} | ${r.inference === "sequential" ? "sequential (evolvd)" : "fixed-horizon, peeking"} | ${r.runs} (${r.seeds}) | ${pct(r.commitRate)} | ${pct(r.rollbackRate)} | ${pct(r.inconclusiveRate)} | ${units(r.medianUnitsToCommit)} | ${units(r.medianUnitsToRollback)} |`);
+}
