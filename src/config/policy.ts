@@ -11,7 +11,7 @@ const policySchema = {
   candidatesPerGeneration: { doc: "Candidates the mutation engine proposes per generation.", format: positiveInt(64), default: 4 },
   liveCandidates: { doc: "Screening survivors that go live per generation, best simulated primary first.", format: positiveInt(16), default: 2 },
   minUnitsPerArm: { doc: "Units every arm needs before any commit or significance-based rollback.", format: positiveInt(1e9), default: 1000 },
-  maxUnitsPerArm: { doc: "Budget: when every candidate arm has this many units the experiment ends inconclusive.", format: positiveInt(1e9), default: 50000 },
+  maxUnitsPerArm: { doc: "Budget: the experiment ends inconclusive once it has served this many units per arm in total (maxUnitsPerArm × arms).", format: positiveInt(1e9), default: 50000 },
   analysisEveryMs: { doc: "Milliseconds between analysis ticks (virtual time in simulation).", format: positiveInt(86_400_000), default: 60000 },
   sequentialTuning: { doc: "N* of the mixture sequential test: total units at which its interval is tightest.", format: positiveInt(1e9), default: 10000 },
   maxGenerations: { doc: "Generations to run; 0 runs forever (the daemon).", format: nonNegativeInt(1e6), default: 0 },
@@ -22,6 +22,15 @@ const policySchema = {
   screening: {
     scenario: { doc: "Scenario file (relative to the target file) that screens candidates; null skips screening.", format: nullableString, default: null as string | null },
     unitsPerArm: { doc: "Simulated units per arm in screening.", format: positiveInt(1e8), default: 4000 },
+  },
+  allocation: {
+    mode: { doc: "thompson (weights = probability to be best), top-two (top-two Thompson), or fixed (equal split).", format: ["thompson", "top-two", "fixed"], default: "thompson" },
+    floor: { doc: "Smallest weight of every live arm.", format: fraction(0.2), default: 0.05 },
+    baselineFloor: { doc: "Smallest weight of the baseline, which every decision compares against.", format: fraction(0.9), default: 0.2 },
+    topTwoBeta: { doc: "Top-two: chance of serving the leader.", format: probability(0.99), default: 0.5 },
+    draws: { doc: "Monte-Carlo draws per allocation update.", format: positiveInt(1_000_000), default: 10000 },
+    burnInUnits: { doc: "Units every live arm needs before the bandit moves weights.", format: positiveInt(1e9), default: 500 },
+    minChange: { doc: "Reallocate only when weights move by at least this total-variation distance.", format: fraction(0.5), default: 0.02 },
   },
   primary: { doc: "The KPI a candidate must improve: {kpi, kind, direction, minLift}.", format: primaryFormat, default: null as unknown },
   guardrails: { doc: "KPIs a candidate must not degrade: [{kpi, kind, direction, tolerance, hardLimit?}].", format: guardrailsFormat, default: [] as unknown[] },
@@ -48,7 +57,7 @@ export function parsePolicy(raw: unknown): { policy?: Policy; problems: string[]
   const guardrails = (props.guardrails as Record<string, unknown>[]).map(normaliseGuardrail);
   if (guardrails.some((g) => g.kpi === primary.kpi)) problems.push("policy.guardrails: the primary KPI cannot also be a guardrail");
   if (problems.length) return { problems };
-  return { policy: { ...policy, primary, guardrails }, problems };
+  return { policy: { ...policy, primary, guardrails, allocation: { ...policy.allocation } }, problems };
 }
 
 function normalisePrimary(raw: Record<string, unknown>): PrimaryKpi {
@@ -65,6 +74,11 @@ function normaliseGuardrail(raw: Record<string, unknown>): GuardrailKpi {
 function probability(max: number) {
   return (value: unknown) => {
     if (typeof value !== "number" || !(value > 0 && value <= max)) throw new Error(`must be a number in (0, ${max}]`);
+  };
+}
+function fraction(max: number) {
+  return (value: unknown) => {
+    if (typeof value !== "number" || !(value >= 0 && value <= max)) throw new Error(`must be a number in [0, ${max}]`);
   };
 }
 function positiveInt(max: number) {

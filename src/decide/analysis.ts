@@ -1,7 +1,8 @@
 import type { ExperimentSnapshot, Moments } from "../domain/snapshot.js";
 import type { Direction, GuardrailKpi, Policy } from "../domain/target.js";
 import type { VersionId } from "../domain/version.js";
-import { compare, oneSidedBound, type Comparison } from "../stats/compare.js";
+import { compareEffect, oneSidedBound, type CompareOptions, type Comparison } from "../stats/compare.js";
+import { stratifiedEffect } from "../stats/stratified.js";
 import { addMoments, EMPTY_MOMENTS, meanOf } from "../stats/moments.js";
 import { expectedFromHistory, srmAlarm, type SrmCheck } from "../stats/srm.js";
 
@@ -72,6 +73,16 @@ export function pooled(snapshot: ExperimentSnapshot, arm: number, kpi: string): 
 }
 
 /**
+ * Compares arm `index` with the baseline on one KPI within allocation periods (see
+ * stats/stratified.ts): unbiased when weights moved while the KPI drifted over time.
+ */
+export function compareArms(snapshot: ExperimentSnapshot, index: number, kpi: string, options: CompareOptions): Comparison | null {
+  const strata = snapshot.periods.map((p) => ({ control: p.kpis[0]?.[kpi] ?? EMPTY_MOMENTS, treatment: p.kpis[index]?.[kpi] ?? EMPTY_MOMENTS }));
+  const e = stratifiedEffect(strata, options.kind, options.relative);
+  return e ? compareEffect(e, options) : null;
+}
+
+/**
  * Reads a snapshot against the policy: every live candidate's primary and guardrail KPIs with
  * always-valid intervals, the SRM check, and the circuit-breaker window.
  */
@@ -90,7 +101,7 @@ function readArm(snapshot: ExperimentSnapshot, policy: Policy, index: number, ar
   const { primary } = policy;
   const control = pooled(snapshot, 0, primary.kpi);
   const treatment = pooled(snapshot, index, primary.kpi);
-  const p = compare(control, treatment, {
+  const p = compareArms(snapshot, index, primary.kpi, {
     kind: primary.kind,
     direction: primary.direction,
     relative: true,
@@ -127,7 +138,7 @@ function degradation(effect: number, direction: Direction): number {
 function readGuardrail(snapshot: ExperimentSnapshot, policy: Policy, index: number, g: GuardrailKpi, tuning: number | undefined): GuardrailReading {
   const control = pooled(snapshot, 0, g.kpi);
   const treatment = pooled(snapshot, index, g.kpi);
-  const c = compare(control, treatment, { kind: g.kind, direction: g.direction, relative: true, alpha: policy.alpha, ...(tuning === undefined ? {} : { sequentialTuning: tuning }) });
+  const c = compareArms(snapshot, index, g.kpi, { kind: g.kind, direction: g.direction, relative: true, alpha: policy.alpha, ...(tuning === undefined ? {} : { sequentialTuning: tuning }) });
   if (!c || Math.min(control.n, treatment.n) < MIN_OBSERVATIONS)
     return { kpi: g.kpi, comparison: c, tolerance: g.tolerance, bound: null, breached: false, beyondTolerance: false };
   // The bound that is most favourable to the candidate: if even it is beyond tolerance, the

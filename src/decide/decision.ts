@@ -35,7 +35,7 @@ const pct = (x: number): string => `${x >= 0 ? "+" : ""}${(x * 100).toFixed(2)}%
  * 3. in canary, ramp once every live candidate has its units for the step, then promote;
  * 4. running: commit the best candidate whose primary interval clears minLift on the good side
  *    with every guardrail within tolerance, after minUnitsPerArm;
- * 5. inconclusive once every live candidate has spent its budget.
+ * 5. inconclusive once the experiment has served maxUnitsPerArm × arms units in total.
  */
 export function decide(snapshot: ExperimentSnapshot, analysis: Analysis, policy: Policy): TickDecision {
   const pulls: Pull[] = [];
@@ -76,8 +76,11 @@ export function decide(snapshot: ExperimentSnapshot, analysis: Analysis, policy:
       },
     };
   }
-  if (remaining.every((a) => a.units >= policy.maxUnitsPerArm))
-    return { pulls, verdict: { kind: "inconclusive", reason: `budget of ${policy.maxUnitsPerArm} units per arm spent without a significant winner` } };
+  // The budget counts all units, so a bandit that starves a weak arm still ends on time.
+  const budget = policy.maxUnitsPerArm * snapshot.arms.length;
+  const spent = analysis.baselineUnits + analysis.arms.reduce((sum, a) => sum + a.units, 0);
+  if (spent >= budget)
+    return { pulls, verdict: { kind: "inconclusive", reason: `budget of ${budget} units (${policy.maxUnitsPerArm} per arm) spent without a significant winner` } };
   return { pulls, verdict: { kind: "continue", reason: "collecting evidence" } };
 }
 

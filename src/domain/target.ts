@@ -38,6 +38,27 @@ export interface ScreeningPolicy {
   readonly unitsPerArm: number;
 }
 
+/** How live traffic is split between the baseline and the candidates. */
+export interface AllocationPolicy {
+  /** thompson: weights = probability to be best; top-two: top-two Thompson shares; fixed: equal split. */
+  readonly mode: "thompson" | "top-two" | "fixed";
+  /** Smallest weight of every live arm. */
+  readonly floor: number;
+  /**
+   * Smallest weight of the baseline: every decision compares a candidate with the baseline,
+   * and a starved baseline starves that comparison of power.
+   */
+  readonly baselineFloor: number;
+  /** Top-two: chance of serving the leader; the challenger gets the rest. */
+  readonly topTwoBeta: number;
+  /** Monte-Carlo draws per allocation update. */
+  readonly draws: number;
+  /** Units every live arm needs before the bandit moves weights (equal split until then). */
+  readonly burnInUnits: number;
+  /** Weights move only when the total-variation distance to the current ones reaches this. */
+  readonly minChange: number;
+}
+
 export interface Policy {
   readonly seed: string;
   readonly primary: PrimaryKpi;
@@ -47,10 +68,11 @@ export interface Policy {
   /** Screening survivors that go live per generation (best simulated primary first). */
   readonly liveCandidates: number;
   readonly minUnitsPerArm: number;
-  /** Budget: an experiment whose every candidate arm has this many units ends inconclusive. */
+  /** Budget: an experiment ends inconclusive after maxUnitsPerArm × arms units in total. */
   readonly maxUnitsPerArm: number;
   readonly canary: CanaryPolicy;
   readonly screening: ScreeningPolicy;
+  readonly allocation: AllocationPolicy;
   /** Virtual or wall milliseconds between analysis ticks. */
   readonly analysisEveryMs: number;
   /** Tuning N* of the mixture sequential test: the sample size at which it is tightest. */

@@ -1,6 +1,8 @@
 import { interval, type SchedulerLike, type Subscription } from "rxjs";
 import { validateValues } from "../config/schema.js";
 import { versionIdOf } from "../config/canonical.js";
+import type { BanditEngine } from "../bandit/posterior.js";
+import { allocate, totalVariation } from "../decide/allocation.js";
 import { analyze, type Analysis } from "../decide/analysis.js";
 import { decide, type TickDecision } from "../decide/decision.js";
 import type { Clock } from "../domain/clock.js";
@@ -28,6 +30,8 @@ export interface OptimizerDeps {
   readonly rng: Rng;
   readonly router: ExperimentRouter;
   readonly screen: Screener;
+  /** The WebAssembly bandit kernel (or its twin): allocation weights from probability to be best. */
+  readonly bandit: BanditEngine;
   readonly log: Logger;
 }
 
@@ -68,6 +72,7 @@ export class Optimizer {
   private writeError: Error | null = null;
   private paused = false;
   private finished = false;
+  private ticks = 0;
 
   constructor(private readonly deps: OptimizerDeps) {}
 
@@ -163,6 +168,7 @@ export class Optimizer {
     }
     const decision = decide(snapshot, analysis, this.deps.target.policy);
     this.apply(experiment, decision, analysis, now);
+    if (experiment.live && decision.verdict.kind !== "hold") this.rebalance(experiment, snapshot, now);
     return decision;
   }
 
@@ -183,9 +189,8 @@ export class Optimizer {
         log.warn({ target: target.name, experiment: experiment.id, reason: verdict.reason }, "experiment held");
         return;
       case "ramp":
-        experiment.setWeights(this.canaryWeights(experiment, verdict.toStep), now);
         experiment.setStatus("canary", verdict.toStep);
-        log.info({ target: target.name, experiment: experiment.id, step: verdict.toStep, weights: experiment.weights, reason: verdict.reason }, "canary ramp");
+        log.info({ target: target.name, experiment: experiment.id, step: verdict.toStep, reason: verdict.reason }, "canary ramp");
         return;
       case "promote":
         this.transition(experiment, "running", verdict.reason, evidence);
@@ -200,6 +205,22 @@ export class Optimizer {
         this.finish(experiment, "inconclusive", verdict.reason, evidence);
         return;
     }
+  }
+
+  /**
+   * New weights for the live experiment (bandit after burn-in, canary caps, floor); applied
+   * only when they move by at least `minChange`, since every change opens a new allocation
+   * period for the stratified analysis.
+   */
+  private rebalance(experiment: LiveExperiment, snapshot: ExperimentSnapshot, now: number): void {
+    const policy = this.deps.target.policy;
+    this.ticks += 1;
+    const view: ExperimentSnapshot = { ...snapshot, status: experiment.status, pulled: experiment.arms.filter((v) => experiment.isPulled(v.id)).map((v) => v.id) };
+    const seed = this.deps.rng.fork(`${experiment.id}/allocation:${this.ticks}`).int(2 ** 32);
+    const weights = allocate(view, policy, this.deps.bandit, seed, experiment.canaryStep);
+    if (totalVariation(weights, experiment.weights) < policy.allocation.minChange) return;
+    experiment.setWeights(weights, now);
+    this.deps.log.info({ target: this.deps.target.name, experiment: experiment.id, weights: experiment.weights, engine: this.deps.bandit.name }, "allocation updated");
   }
 
   /** Proposes, screens and starts the next generation's experiment (if allowed). */

@@ -7,6 +7,7 @@ import type { Clock } from "../domain/clock.js";
 import type { Logger } from "../domain/logger.js";
 import type { Policy, Target } from "../domain/target.js";
 import type { VersionId } from "../domain/version.js";
+import { loadBanditEngine } from "../bandit/kernel.js";
 import { Optimizer, type GenerationRecord } from "../loop/optimizer.js";
 import { seededRng } from "../random/seeded-rng.js";
 import type { HistoryStore } from "../store/ports.js";
@@ -98,6 +99,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     rng: seededRng(target.policy.seed),
     router,
     screen: screeningModel ? simulationScreener(screeningModel, segments) : noScreening,
+    bandit: loadBanditEngine(log),
     log,
   });
   await optimizer.restore();

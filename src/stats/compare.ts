@@ -2,7 +2,7 @@ import { bayesSummary, type NormalPrior } from "./bayes.js";
 import type { Moments } from "./moments.js";
 import { studentTQuantile } from "./distributions.js";
 import { sequentialBound, sequentialInterval, sequentialPValue } from "./sequential.js";
-import { welchEffect, welchInterval, welchPValue, type Kind } from "./welch.js";
+import { welchEffect, welchInterval, welchPValue, type Effect, type Kind } from "./welch.js";
 
 export interface CompareOptions {
   readonly kind: Kind;
@@ -35,7 +35,11 @@ export interface Comparison {
  */
 export function compare(control: Moments, treatment: Moments, options: CompareOptions): Comparison | null {
   const e = welchEffect(control, treatment, options.kind, options.relative);
-  if (!e) return null;
+  return e ? compareEffect(e, options) : null;
+}
+
+/** The intervals, p-value and Bayesian summary of an effect estimate (pooled or stratified). */
+export function compareEffect(e: Effect, options: CompareOptions): Comparison {
   const sequential = options.sequentialTuning !== undefined;
   const ci = sequential
     ? sequentialInterval(e.effect, e.se, e.n, options.alpha, options.sequentialTuning as number)

@@ -1,0 +1,67 @@
+import type { BanditEngine, Posterior } from "../bandit/posterior.js";
+import { withFloor } from "../bandit/posterior.js";
+import type { ExperimentSnapshot } from "../domain/snapshot.js";
+import type { Policy } from "../domain/target.js";
+import { meanOf, varianceOf } from "../stats/moments.js";
+import { pooled } from "./analysis.js";
+
+/**
+ * The weights of every arm for the next allocation period.
+ *
+ * - Pulled arms get 0.
+ * - Until every live arm has `burnInUnits` (or with mode "fixed"), candidates split their share
+ *   equally; the share is the canary step's in canary, the last step's when running.
+ * - Then the bandit: each live arm's posterior of the primary KPI (Beta for proportions, Normal
+ *   for means; mirrored when lower is better), probability to be best (or top-two shares) from
+ *   the kernel, a per-arm floor, and a cap on all candidates together: the canary step's
+ *   share in canary, and 1 − baselineFloor always.
+ */
+export function allocate(snapshot: ExperimentSnapshot, policy: Policy, engine: BanditEngine, seed: number, canaryStep: number): number[] {
+  const steps = policy.canary.steps;
+  const step = steps[Math.min(canaryStep, steps.length - 1)] as number;
+  const live = snapshot.arms.map((arm, i) => i === 0 || !snapshot.pulled.includes(arm));
+  const liveIndices = live.flatMap((isLive, i) => (isLive ? [i] : []));
+  const candidates = liveIndices.length - 1;
+  const equal = (share: number): number[] => snapshot.arms.map((_, i) => (i === 0 ? 1 - share : live[i] ? share / candidates : 0));
+  if (candidates === 0) return snapshot.arms.map((_, i) => (i === 0 ? 1 : 0));
+  const burnedIn = liveIndices.every((i) => (snapshot.units[i] ?? 0) >= policy.allocation.burnInUnits);
+  if (policy.allocation.mode === "fixed" || !burnedIn) return equal(step);
+
+  const posteriors = liveIndices.map((i) => posteriorOf(snapshot, policy, i));
+  const shares =
+    policy.allocation.mode === "top-two"
+      ? engine.topTwo(posteriors, policy.allocation.draws, seed, policy.allocation.topTwoBeta)
+      : engine.probabilityBest(posteriors, policy.allocation.draws, seed);
+  const floored = withFloor(shares, policy.allocation.floor);
+  const weights = snapshot.arms.map(() => 0);
+  liveIndices.forEach((arm, j) => (weights[arm] = floored[j] as number));
+  // Candidates together get at most the canary step's share in canary, and never so much that
+  // the baseline falls below its floor.
+  const cap = Math.min(snapshot.status === "canary" ? step : 1, 1 - policy.allocation.baselineFloor);
+  const candidateShare = 1 - (weights[0] as number);
+  if (candidateShare > cap) {
+    const scale = cap / candidateShare;
+    for (let i = 1; i < weights.length; i++) weights[i] = (weights[i] as number) * scale;
+    weights[0] = 1 - cap;
+  }
+  return weights;
+}
+
+/** Posterior of one arm's primary KPI, "higher is better" after mirroring. */
+function posteriorOf(snapshot: ExperimentSnapshot, policy: Policy, arm: number): Posterior {
+  const { kpi, kind, direction } = policy.primary;
+  const m = pooled(snapshot, arm, kpi);
+  if (kind === "proportion") {
+    const successes = Math.round(m.sum);
+    // Beta(1, 1) prior; for a lower-is-better rate the "success" is its complement.
+    return direction === "increase" ? { kind: "beta", alpha: successes + 1, beta: m.n - successes + 1 } : { kind: "beta", alpha: m.n - successes + 1, beta: successes + 1 };
+  }
+  const mean = meanOf(m);
+  const sd = m.n > 1 ? Math.sqrt(varianceOf(m, "mean") / m.n) : Number.MAX_VALUE / 1e10;
+  return { kind: "normal", mean: direction === "increase" ? mean : -mean, sd };
+}
+
+/** Total-variation distance between two weight vectors. */
+export function totalVariation(a: readonly number[], b: readonly number[]): number {
+  return a.reduce((sum, x, i) => sum + Math.abs(x - (b[i] ?? 0)), 0) / 2;
+}
