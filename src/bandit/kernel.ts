@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { Logger } from "../domain/logger.js";
-import { TOP_TWO_MAX_TRIES, tabulable, type BanditEngine, type Posterior } from "./posterior.js";
+import { tabulable, type BanditEngine, type Posterior } from "./posterior.js";
 import { twinEngine } from "./twin.js";
 import { zigguratTables } from "./ziggurat.js";
 
@@ -18,13 +18,12 @@ interface KernelExports {
   prepareBeta(k: number, params: number, dc: number): void;
   probabilityBest(seed: number, kind: number, k: number, params: number, dc: number, draws: number, out: number): void;
   thompson(seed: number, kind: number, k: number, params: number, dc: number): number;
-  topTwo(seed: number, kind: number, k: number, params: number, dc: number, draws: number, topBeta: number, maxTries: number, out: number): void;
+  topTwoShares(k: number, probabilities: number, topBeta: number, out: number): void;
   tableStride(): number;
   buildBetaTables(k: number, params: number, tables: number, scratch: number): void;
   scratchSize(): number;
   tabulatedDraws(seed: number, tables: number, count: number, out: number): void;
   probabilityBestTabulated(seed: number, k: number, tables: number, draws: number, out: number): void;
-  topTwoTabulated(seed: number, k: number, tables: number, draws: number, topBeta: number, maxTries: number, out: number): void;
 }
 
 /** Loads the WebAssembly kernel; throws when the file is missing or does not instantiate. */
@@ -35,6 +34,7 @@ export function loadWasmEngine(url: URL = KERNEL_URL): BanditEngine {
   const params = k.alloc(MAX_ARMS * 16);
   const dc = k.alloc(MAX_ARMS * 32);
   const out = k.alloc(MAX_ARMS * 8);
+  const shares = k.alloc(MAX_ARMS * 8);
   const tables = k.alloc(MAX_ARMS * k.tableStride());
   const scratch = k.alloc(k.scratchSize());
   new Uint32Array(k.memory.buffer, k.tableAddress(0), 128).set(zig.kn);
@@ -83,14 +83,9 @@ export function loadWasmEngine(url: URL = KERNEL_URL): BanditEngine {
       return readOut(posteriors.length);
     },
     topTwo(posteriors, draws, seed, topBeta) {
-      if (tabulable(posteriors)) {
-        loadTables(posteriors);
-        k.topTwoTabulated(seed >>> 0, posteriors.length, tables, draws, topBeta, TOP_TWO_MAX_TRIES, out);
-        return readOut(posteriors.length);
-      }
-      const kind = load(posteriors);
-      k.topTwo(seed >>> 0, kind, posteriors.length, params, dc, draws, topBeta, TOP_TWO_MAX_TRIES, out);
-      return readOut(posteriors.length);
+      this.probabilityBest(posteriors, draws, seed);
+      k.topTwoShares(posteriors.length, out, topBeta, shares);
+      return Array.from(new Float64Array(k.memory.buffer, shares, posteriors.length));
     },
     thompson(posteriors, seed) {
       const kind = load(posteriors);

@@ -44,4 +44,22 @@ export function withFloor(probabilities: readonly number[], floor: number): numb
   return probabilities.map((p) => floor + free * p);
 }
 
-export const TOP_TWO_MAX_TRIES = 100;
+/**
+ * Top-two Thompson sampling shares from probabilities to be best (the formula of the kernel's
+ * topTwoShares, for the twin): share_i = β·p_i + (1 − β)·Σ_{j≠i} p_j·p_i/(1 − p_j).
+ */
+export function topTwoShares(p: readonly number[], topBeta: number): number[] {
+  const out = p.map((pi) => topBeta * pi);
+  p.forEach((pj, j) => {
+    const challengerMass = (1.0 - topBeta) * pj;
+    const rest = 1.0 - pj;
+    if (rest <= 1e-12) {
+      out[j] = (out[j] as number) + challengerMass;
+      return;
+    }
+    p.forEach((pi, i) => {
+      if (i !== j) out[i] = (out[i] as number) + (challengerMass * pi) / rest;
+    });
+  });
+  return out;
+}

@@ -1,4 +1,4 @@
-import { TOP_TWO_MAX_TRIES, tabulable, type BanditEngine, type Posterior } from "./posterior.js";
+import { tabulable, topTwoShares, type BanditEngine, type Posterior } from "./posterior.js";
 import { buildBetaTable, tabulatedDraw, type QuantileTable } from "./tabulated.js";
 import { Xoshiro128 } from "./xoshiro.js";
 import { ZIGGURAT_R, zigguratTables } from "./ziggurat.js";
@@ -162,42 +162,7 @@ export const twinEngine: BanditEngine = {
     return Array.from(wins, (w) => w / draws);
   },
   topTwo(posteriors, draws, seed, topBeta) {
-    if (tabulable(posteriors)) {
-      const tables = tablesOf(posteriors);
-      const rng = new Xoshiro128(seed);
-      const counts = new Float64Array(posteriors.length);
-      for (let d = 0; d < draws; d++) {
-        let chosen = tabulatedArgmax(tables, rng);
-        if (rng.nextFloat() >= topBeta) {
-          for (let t = 0; t < TOP_TWO_MAX_TRIES; t++) {
-            const challenger = tabulatedArgmax(tables, rng);
-            if (challenger !== chosen) {
-              chosen = challenger;
-              break;
-            }
-          }
-        }
-        counts[chosen] = (counts[chosen] as number) + 1;
-      }
-      return Array.from(counts, (c) => c / draws);
-    }
-    const s = new TwinSampler(seed);
-    const dc = prepareBeta(posteriors);
-    const counts = new Float64Array(posteriors.length);
-    for (let d = 0; d < draws; d++) {
-      let chosen = s.jointArgmax(posteriors, dc);
-      if (s.uniform() >= topBeta) {
-        for (let t = 0; t < TOP_TWO_MAX_TRIES; t++) {
-          const challenger = s.jointArgmax(posteriors, dc);
-          if (challenger !== chosen) {
-            chosen = challenger;
-            break;
-          }
-        }
-      }
-      counts[chosen] = (counts[chosen] as number) + 1;
-    }
-    return Array.from(counts, (c) => c / draws);
+    return topTwoShares(this.probabilityBest(posteriors, draws, seed), topBeta);
   },
   thompson(posteriors, seed) {
     return new TwinSampler(seed).jointArgmax(posteriors, prepareBeta(posteriors));
@@ -238,8 +203,3 @@ export const twinEngine: BanditEngine = {
     return out;
   },
 };
-
-/** Monte-Carlo probability to be best for Beta arms (the analyze command's fallback path). */
-export function probabilityBestBeta(arms: readonly { alpha: number; beta: number }[], draws: number, seed: number): number[] {
-  return twinEngine.probabilityBest(arms.map((a) => ({ kind: "beta", alpha: a.alpha, beta: a.beta })), draws, seed);
-}

@@ -1,4 +1,4 @@
-import { probabilityBestBeta } from "../bandit/twin.js";
+import { betaPosterior, type BanditEngine } from "../bandit/posterior.js";
 import { benjaminiHochberg, holm } from "../stats/adjust.js";
 import { compare } from "../stats/compare.js";
 import { mannWhitney } from "../stats/mann-whitney.js";
@@ -10,7 +10,7 @@ import { srmTest } from "../stats/srm.js";
  * any of the sections compare, srm, adjust, mannWhitney, bandit; the answer has one entry per
  * section given. Every rule broken is reported with its field path; nothing is answered then.
  */
-export function answer(request: unknown): { ok: true; value: Record<string, unknown> } | { ok: false; problems: string[] } {
+export function answer(request: unknown, engine: BanditEngine): { ok: true; value: Record<string, unknown> } | { ok: false; problems: string[] } {
   const problems: string[] = [];
   if (request === null || typeof request !== "object" || Array.isArray(request)) return { ok: false, problems: ["the input must be a JSON object"] };
   const req = request as Record<string, unknown>;
@@ -41,7 +41,7 @@ export function answer(request: unknown): { ok: true; value: Record<string, unkn
     const y = v.numbers(m.y, "mannWhitney.y", { minLength: 1 });
     if (x && y) out.mannWhitney = mannWhitney(x, y);
   }
-  if (req.bandit !== undefined) out.bandit = answerBandit(v.object(req.bandit, "bandit"), v);
+  if (req.bandit !== undefined) out.bandit = answerBandit(v.object(req.bandit, "bandit"), v, engine);
   return problems.length ? { ok: false, problems } : { ok: true, value: out };
 }
 
@@ -117,7 +117,7 @@ function readArm(raw: unknown, at: string, proportion: boolean, v: Validator): {
 
 const MAX_DRAWS = 10_000_000;
 
-function answerBandit(b: Record<string, unknown>, v: Validator): unknown {
+function answerBandit(b: Record<string, unknown>, v: Validator, engine: BanditEngine): unknown {
   const draws = b.draws ?? 100_000;
   if (typeof draws !== "number" || !Number.isInteger(draws) || draws < 1 || draws > MAX_DRAWS) v.problems.push(`bandit.draws: must be an integer in [1, ${MAX_DRAWS}]`);
   const seed = b.seed ?? 1;
@@ -133,11 +133,11 @@ function answerBandit(b: Record<string, unknown>, v: Validator): unknown {
     if (typeof trials !== "number" || !Number.isInteger(trials) || trials < 0) v.problems.push(`bandit.arms[${i}].trials: must be a non-negative integer`);
     if (typeof successes !== "number" || !Number.isInteger(successes) || successes < 0 || (typeof trials === "number" && successes > trials))
       v.problems.push(`bandit.arms[${i}].successes: must be an integer in [0, trials]`);
-    // Beta(1, 1) prior.
-    return { alpha: (successes as number) + 1, beta: (trials as number) - (successes as number) + 1 };
+    return betaPosterior(successes as number, trials as number);
   });
   if (v.problems.length) return undefined;
-  return { probabilityBest: probabilityBestBeta(arms, draws as number, seed as number) };
+  // The WebAssembly kernel (or its twin, which gives the same numbers).
+  return { probabilityBest: engine.probabilityBest(arms, draws as number, seed as number) };
 }
 
 class Validator {

@@ -36,12 +36,15 @@ export function allocate(snapshot: ExperimentSnapshot, policy: Policy, engine: B
   const weights = snapshot.arms.map(() => 0);
   liveIndices.forEach((arm, j) => (weights[arm] = floored[j] as number));
   // Candidates together get at most the canary step's share in canary, and never so much that
-  // the baseline falls below its floor.
+  // the baseline falls below its floor. Only their excess over the per-arm floor shrinks.
   const cap = Math.min(snapshot.status === "canary" ? step : 1, 1 - policy.allocation.baselineFloor);
   const candidateShare = 1 - (weights[0] as number);
   if (candidateShare > cap) {
-    const scale = cap / candidateShare;
-    for (let i = 1; i < weights.length; i++) weights[i] = (weights[i] as number) * scale;
+    const floor = policy.allocation.floor;
+    const floors = candidates * floor;
+    const scale = cap > floors ? (cap - floors) / (candidateShare - floors) : 0;
+    for (let i = 1; i < weights.length; i++)
+      if (live[i]) weights[i] = cap > floors ? floor + ((weights[i] as number) - floor) * scale : cap / candidates;
     weights[0] = 1 - cap;
   }
   return weights;

@@ -268,28 +268,30 @@ export function thompson(seedValue: u32, kind: i32, k: i32, params: usize, dc: u
 }
 
 /**
- * Top-two Thompson sampling allocation (Russo 2016): per draw, the best arm I with probability
- * `topBeta`, else the best of fresh joint draws that differs from I (at most `maxTries`).
- * Writes the share of draws each arm receives to `out`.
+ * Top-two Thompson sampling shares (Russo 2016) from probabilities to be best p: the leader
+ * drawn is served with probability topBeta; otherwise a fresh draw is repeated until another
+ * arm leads, which is arm i with probability p_i / (1 − p_j) given leader j. So
+ *   share_i = topBeta·p_i + (1 − topBeta)·Σ_{j≠i} p_j·p_i/(1 − p_j),
+ * exactly, with no resampling loop (which a dominant leader makes very long). A leader with
+ * p_j = 1 keeps its challenger mass. Reads k f64 from `probabilities`, writes k f64 to `out`.
  */
-export function topTwo(seedValue: u32, kind: i32, k: i32, params: usize, dc: usize, draws: i32, topBeta: f64, maxTries: i32, out: usize): void {
-  seed(seedValue);
-  for (let i = 0; i < k; i++) store<f64>(out + (<usize>i << 3), 0);
-  for (let d = 0; d < draws; d++) {
-    let chosen = jointArgmax(kind, k, params, dc);
-    if (nextFloat() >= topBeta) {
-      for (let t = 0; t < maxTries; t++) {
-        const challenger = jointArgmax(kind, k, params, dc);
-        if (challenger != chosen) {
-          chosen = challenger;
-          break;
-        }
-      }
+export function topTwoShares(k: i32, probabilities: usize, topBeta: f64, out: usize): void {
+  for (let i = 0; i < k; i++) store<f64>(out + (<usize>i << 3), topBeta * load<f64>(probabilities + (<usize>i << 3)));
+  for (let j = 0; j < k; j++) {
+    const pj = load<f64>(probabilities + (<usize>j << 3));
+    const challengerMass = (1.0 - topBeta) * pj;
+    const rest = 1.0 - pj;
+    if (rest <= 1e-12) {
+      const at = out + (<usize>j << 3);
+      store<f64>(at, load<f64>(at) + challengerMass);
+      continue;
     }
-    const at = out + (<usize>chosen << 3);
-    store<f64>(at, load<f64>(at) + 1);
+    for (let i = 0; i < k; i++) {
+      if (i == j) continue;
+      const at = out + (<usize>i << 3);
+      store<f64>(at, load<f64>(at) + (challengerMass * load<f64>(probabilities + (<usize>i << 3))) / rest);
+    }
   }
-  for (let i = 0; i < k; i++) store<f64>(out + (<usize>i << 3), load<f64>(out + (<usize>i << 3)) / <f64>draws);
 }
 
 /** Weights with a per-arm floor: w = floor + (1 − k·floor)·p. In place. */
@@ -450,38 +452,4 @@ export function probabilityBestTabulated(seedValue: u32, k: i32, tables: usize, 
   put(1, b);
   put(2, c);
   put(3, e);
-}
-
-/** Top-two Thompson shares over tabulated Beta arms (see topTwo). */
-export function topTwoTabulated(seedValue: u32, k: i32, tables: usize, draws: i32, topBeta: f64, maxTries: i32, out: usize): void {
-  seed(seedValue);
-  const stride = <usize>tableStride();
-  for (let i = 0; i < k; i++) store<f64>(out + (<usize>i << 3), 0);
-  for (let d = 0; d < draws; d++) {
-    let chosen = tabulatedArgmax(k, tables, stride);
-    if (nextFloat() >= topBeta) {
-      for (let t = 0; t < maxTries; t++) {
-        const challenger = tabulatedArgmax(k, tables, stride);
-        if (challenger != chosen) {
-          chosen = challenger;
-          break;
-        }
-      }
-    }
-    const at = out + (<usize>chosen << 3);
-    store<f64>(at, load<f64>(at) + 1);
-  }
-  for (let i = 0; i < k; i++) store<f64>(out + (<usize>i << 3), load<f64>(out + (<usize>i << 3)) / <f64>draws);
-}
-
-function tabulatedArgmax(k: i32, tables: usize, stride: usize): i32 {
-  let best = 0;
-  let bestBits: i64 = -1; // integer order of non-negative f64 bits: see countBest
-  for (let i = 0; i < k; i++) {
-    const bits = reinterpret<i64>(tabulatedDraw(tables + <usize>i * stride));
-    const better = bits > bestBits;
-    best = select<i32>(i, best, better);
-    bestBits = select<i64>(bits, bestBits, better);
-  }
-  return best;
 }

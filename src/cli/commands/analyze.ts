@@ -1,7 +1,9 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
+import { loadBanditEngine } from "../../bandit/kernel.js";
 import { answer } from "../analyze-request.js";
 import { CliError, type CliIo } from "../io.js";
+import { jsonLogger } from "../logger.js";
 
 /** `evolvd analyze [FILE|-]`: JSON in (a file, or stdin for "-" or no argument), JSON out. */
 export async function analyzeCommand(file: string | undefined, io: CliIo): Promise<void> {
@@ -18,7 +20,7 @@ export async function analyzeCommand(file: string | undefined, io: CliIo): Promi
   } catch (error) {
     throw new CliError(`${where}: not valid JSON: ${(error as Error).message}`);
   }
-  const result = answer(request);
+  const result = answer(request, loadBanditEngine(jsonLogger(io.stderr, "warn")));
   if (!result.ok) throw new CliError(`${where}:\n  ${result.problems.join("\n  ")}`);
   io.stdout.write(JSON.stringify(result.value, null, 2) + "\n");
 }

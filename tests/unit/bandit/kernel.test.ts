@@ -137,6 +137,25 @@ describe("probability to be best", () => {
     expect(Math.abs((topTwo[1] as number) - 0.5)).toBeLessThan(0.1);
   });
 
+  it("top-two shares match resampling until another arm leads (brute force, Monte-Carlo error)", () => {
+    const arms = [betaPosterior(100, 1000), betaPosterior(115, 1000), betaPosterior(110, 1000)];
+    const shares = wasm.topTwo(arms, 200000, 4, 0.5);
+    const counts = [0, 0, 0];
+    let seed = 1_000_000;
+    const rounds = 6000;
+    for (let r = 0; r < rounds; r++) {
+      const leader = twinEngine.thompson(arms, seed++);
+      let chosen = leader;
+      if (twinEngine.thompson([{ kind: "beta", alpha: 1, beta: 1 }, { kind: "beta", alpha: 1, beta: 1 }], seed++) === 1) {
+        do chosen = twinEngine.thompson(arms, seed++);
+        while (chosen === leader);
+      }
+      counts[chosen] = (counts[chosen] as number) + 1;
+    }
+    shares.forEach((share, i) => expect(Math.abs((counts[i] as number) / rounds - share)).toBeLessThan(mcError(share, rounds)));
+    expect(wasm.topTwo(arms, 20000, 4, 1)).toEqual(wasm.probabilityBest(arms, 20000, 4));
+  });
+
   it("a floor keeps every arm in traffic", () => {
     const w = withFloor([1, 0, 0], 0.05);
     expect(w[0]).toBeCloseTo(0.9, 12);
