@@ -1,10 +1,11 @@
 /**
  * Bandit kernel benchmark, all figures from one run on this machine:
- *   - Beta draws per second: the WebAssembly kernel, its TypeScript twin, and jstat's
- *     beta.sample (the library baseline), all exact Marsaglia–Tsang-style samplers;
+ *   - exact Beta draws per second (Marsaglia–Tsang): the WebAssembly kernel, its TypeScript
+ *     twin, and jstat's beta.sample (the library baseline);
+ *   - draws per second from the tabulated quantile function (kernel and twin);
  *   - probability-to-be-best of 10 Beta arms × 100,000 joint draws (kernel and twin).
- * Each figure is the best of several timed repetitions after a warm-up (V8 runs a wasm
- * function's first call in its baseline compiler).
+ * Each figure is the best of 9 timed repetitions after 3 warm-up calls (V8 runs a wasm
+ * function's first calls in its baseline compiler).
  *
  *   npm run bench:kernel            # table
  *   npm run bench:kernel -- --json  # {"wasmDrawsPerSec":…,"twinDrawsPerSec":…,"jstatDrawsPerSec":…,…}
@@ -18,10 +19,13 @@ const json = process.argv.includes("--json");
 const A = 101;
 const B = 901;
 const DRAWS = 1_000_000;
-const REPEATS = 7;
+const REPEATS = 9;
+const WARM_UPS = 3;
 
 function best(fn: (repeat: number) => void): number {
-  fn(-1); // warm-up
+  // V8 runs a wasm function's first calls in its baseline compiler and swaps in optimised
+  // code when a background compile finishes: warm up, then take the best of the repeats.
+  for (let w = 0; w < WARM_UPS; w++) fn(-1 - w);
   let fastest = Number.POSITIVE_INFINITY;
   for (let r = 0; r < REPEATS; r++) {
     const start = performance.now();
@@ -39,6 +43,8 @@ let sink = 0;
 const jstatMs = best(() => {
   for (let i = 0; i < jstatDraws; i++) sink += jStat.beta.sample(A, B);
 });
+const wasmTabulatedMs = best((r) => wasm.tabulatedDraws(A, B, DRAWS, r + 1));
+const twinTabulatedMs = best((r) => twinEngine.tabulatedDraws(A, B, DRAWS, r + 1));
 const arms: Posterior[] = Array.from({ length: 10 }, (_, i) => ({ kind: "beta", alpha: 100 + 3 * i, beta: 900 - 3 * i }));
 const pBestWasmMs = best((r) => wasm.probabilityBest(arms, 100_000, r + 1));
 const pBestTwinMs = best((r) => twinEngine.probabilityBest(arms, 100_000, r + 1));
@@ -49,6 +55,8 @@ const result = {
   jstatDrawsPerSec: Math.round((jstatDraws / jstatMs) * 1000),
   wasmOverJstat: (DRAWS / wasmMs) / (jstatDraws / jstatMs),
   wasmOverTwin: twinMs / wasmMs,
+  wasmTabulatedDrawsPerSec: Math.round((DRAWS / wasmTabulatedMs) * 1000),
+  twinTabulatedDrawsPerSec: Math.round((DRAWS / twinTabulatedMs) * 1000),
   probabilityBest10x100kMs: pBestWasmMs,
   probabilityBest10x100kTwinMs: pBestTwinMs,
   beta: [A, B],
@@ -62,6 +70,9 @@ else {
   console.log(`  wasm kernel        ${rate(result.wasmDrawsPerSec)}`);
   console.log(`  TypeScript twin    ${rate(result.twinDrawsPerSec)}   wasm ${result.wasmOverTwin.toFixed(1)}× faster (target ≥ 2×)`);
   console.log(`  jstat beta.sample  ${rate(result.jstatDrawsPerSec)}   wasm ${result.wasmOverJstat.toFixed(1)}× faster (target ≥ 10×)`);
+  console.log(`Beta(${A}, ${B}) from the tabulated quantile function (what probability to be best draws)`);
+  console.log(`  wasm kernel        ${rate(result.wasmTabulatedDrawsPerSec)}`);
+  console.log(`  TypeScript twin    ${rate(result.twinTabulatedDrawsPerSec)}   wasm ${(result.wasmTabulatedDrawsPerSec / result.twinTabulatedDrawsPerSec).toFixed(1)}× faster`);
   console.log(`probability to be best, 10 arms × 100,000 draws`);
   console.log(`  wasm kernel        ${pBestWasmMs.toFixed(2)} ms (target < 10 ms)`);
   console.log(`  TypeScript twin    ${pBestTwinMs.toFixed(2)} ms`);

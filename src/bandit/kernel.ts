@@ -19,6 +19,7 @@ interface KernelExports {
   probabilityBest(seed: number, kind: number, k: number, params: number, dc: number, draws: number, out: number): void;
   thompson(seed: number, kind: number, k: number, params: number, dc: number): number;
   topTwoShares(k: number, probabilities: number, topBeta: number, out: number): void;
+  applyFloor(k: number, weights: number, floor: number): void;
   tableStride(): number;
   buildBetaTables(k: number, params: number, tables: number, scratch: number): void;
   scratchSize(): number;
@@ -86,6 +87,12 @@ export function loadWasmEngine(url: URL = KERNEL_URL): BanditEngine {
       this.probabilityBest(posteriors, draws, seed);
       k.topTwoShares(posteriors.length, out, topBeta, shares);
       return Array.from(new Float64Array(k.memory.buffer, shares, posteriors.length));
+    },
+    floor(values, floor) {
+      if (values.length === 0 || values.length > MAX_ARMS) throw new RangeError(`the kernel takes 1 to ${MAX_ARMS} arms`);
+      new Float64Array(k.memory.buffer, shares, values.length).set(values);
+      k.applyFloor(values.length, shares, floor);
+      return Array.from(new Float64Array(k.memory.buffer, shares, values.length));
     },
     thompson(posteriors, seed) {
       const kind = load(posteriors);

@@ -20,6 +20,8 @@ export interface BanditEngine {
   betaDraws(a: number, b: number, count: number, seed: number): Float64Array;
   /** `count` standard normal draws. */
   normalDraws(count: number, seed: number): Float64Array;
+  /** Weights with a per-arm floor: w = floor + (1 − k·floor)·p. */
+  floor(shares: readonly number[], floor: number): number[];
   /** `count` inverse-transform draws from the tabulated Beta(a, b) (a, b ≥ 1). */
   tabulatedDraws(a: number, b: number, count: number, seed: number): Float64Array;
 }

@@ -1,4 +1,4 @@
-import { tabulable, topTwoShares, type BanditEngine, type Posterior } from "./posterior.js";
+import { tabulable, topTwoShares, withFloor, type BanditEngine, type Posterior } from "./posterior.js";
 import { buildBetaTable, tabulatedDraw, type QuantileTable } from "./tabulated.js";
 import { Xoshiro128 } from "./xoshiro.js";
 import { ZIGGURAT_R, zigguratTables } from "./ziggurat.js";
@@ -164,6 +164,7 @@ export const twinEngine: BanditEngine = {
   topTwo(posteriors, draws, seed, topBeta) {
     return topTwoShares(this.probabilityBest(posteriors, draws, seed), topBeta);
   },
+  floor: withFloor,
   thompson(posteriors, seed) {
     return new TwinSampler(seed).jointArgmax(posteriors, prepareBeta(posteriors));
   },

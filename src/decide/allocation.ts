@@ -1,5 +1,4 @@
 import type { BanditEngine, Posterior } from "../bandit/posterior.js";
-import { withFloor } from "../bandit/posterior.js";
 import type { ExperimentSnapshot } from "../domain/snapshot.js";
 import type { Policy } from "../domain/target.js";
 import { meanOf, varianceOf } from "../stats/moments.js";
@@ -32,7 +31,7 @@ export function allocate(snapshot: ExperimentSnapshot, policy: Policy, engine: B
     policy.allocation.mode === "top-two"
       ? engine.topTwo(posteriors, policy.allocation.draws, seed, policy.allocation.topTwoBeta)
       : engine.probabilityBest(posteriors, policy.allocation.draws, seed);
-  const floored = withFloor(shares, policy.allocation.floor);
+  const floored = engine.floor(shares, policy.allocation.floor);
   const weights = snapshot.arms.map(() => 0);
   liveIndices.forEach((arm, j) => (weights[arm] = floored[j] as number));
   // Candidates together get at most the canary step's share in canary, and never so much that

@@ -156,6 +156,10 @@ describe("probability to be best", () => {
     expect(wasm.topTwo(arms, 20000, 4, 1)).toEqual(wasm.probabilityBest(arms, 20000, 4));
   });
 
+  it("the kernel's floor is the twin's", () => {
+    expect(wasm.floor([0.7, 0.2, 0.1, 0], 0.05)).toEqual(twinEngine.floor([0.7, 0.2, 0.1, 0], 0.05));
+  });
+
   it("a floor keeps every arm in traffic", () => {
     const w = withFloor([1, 0, 0], 0.05);
     expect(w[0]).toBeCloseTo(0.9, 12);
