@@ -1,46 +1,25 @@
-import { readFileSync } from "node:fs";
 import type { Target } from "../domain/target.js";
 import type { ConfigValues } from "../domain/values.js";
 import { err, ok, type Result } from "../domain/result.js";
+import { fileProblem, parseJsonObject, readTextFile, type FileProblem } from "./json-file.js";
 import { parseMutationPlan } from "./mutation-plan.js";
 import { parsePolicy } from "./policy.js";
 import { parseSchema, validateValues } from "./schema.js";
 
+
 const TOP_LEVEL = ["target", "description", "schema", "functions", "baseline", "mutations", "policy"] as const;
-
-/** Why a file was refused: the file and every broken rule, each naming its path. */
-export interface FileProblem {
-  readonly code: "invalid_file";
-  readonly file: string;
-  readonly problems: readonly string[];
-  readonly message: string;
-}
-
-export function fileProblem(file: string, problems: readonly string[]): FileProblem {
-  return { code: "invalid_file", file, problems, message: `${file}: ${problems.length === 1 ? problems[0] : "\n  " + problems.join("\n  ")}` };
-}
 
 /** Reads and validates a target file. Nothing is stored here: a refused file changes nothing. */
 export function loadTargetFile(file: string): Result<Target, FileProblem> {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (error) {
-    return err(fileProblem(file, [`cannot read: ${(error as Error).message}`]));
-  }
-  return parseTarget(text, file);
+  const text = readTextFile(file);
+  return text.ok ? parseTarget(text.value, file) : text;
 }
 
 /** Parses target-file text; `file` is used in messages and to resolve relative paths. */
 export function parseTarget(text: string, file: string): Result<Target, FileProblem> {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (error) {
-    return err(fileProblem(file, [`not valid JSON: ${(error as Error).message}`]));
-  }
-  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) return err(fileProblem(file, ["must be a JSON object"]));
-  const doc = raw as Record<string, unknown>;
+  const parsed = parseJsonObject(text, file);
+  if (!parsed.ok) return parsed;
+  const doc = parsed.value;
   const problems: string[] = [];
   for (const key of Object.keys(doc)) if (!(TOP_LEVEL as readonly string[]).includes(key)) problems.push(`unknown top-level field "${key}"`);
   if (typeof doc.target !== "string" || !/^[a-z0-9][a-z0-9_-]{0,62}$/.test(doc.target))

@@ -1,6 +1,5 @@
-import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { fileProblem, type FileProblem } from "../config/target-file.js";
+import { fileProblem, parseJsonObject, readTextFile, type FileProblem } from "../config/json-file.js";
 import { err, ok, type Result } from "../domain/result.js";
 import type { SchemaLeaf, Target } from "../domain/target.js";
 import type { KpiModel, ResponseModel, Segment, Term } from "./response-model.js";
@@ -37,24 +36,14 @@ export interface Traffic {
 const TOP = ["name", "description", "target", "seed", "policy", "traffic", "model", "screeningModel", "replay"];
 
 export function loadScenarioFile(file: string): Result<Scenario, FileProblem> {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (error) {
-    return err(fileProblem(file, [`cannot read: ${(error as Error).message}`]));
-  }
-  return parseScenario(text, resolve(file));
+  const text = readTextFile(file);
+  return text.ok ? parseScenario(text.value, resolve(file)) : text;
 }
 
 export function parseScenario(text: string, file: string): Result<Scenario, FileProblem> {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (error) {
-    return err(fileProblem(file, [`not valid JSON: ${(error as Error).message}`]));
-  }
-  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) return err(fileProblem(file, ["must be a JSON object"]));
-  const doc = raw as Record<string, unknown>;
+  const parsed = parseJsonObject(text, file);
+  if (!parsed.ok) return parsed;
+  const doc = parsed.value;
   const problems: string[] = [];
   for (const key of Object.keys(doc)) if (!TOP.includes(key)) problems.push(`unknown top-level field "${key}"`);
   if (typeof doc.name !== "string" || doc.name.length === 0) problems.push("name: must be a non-empty string");
