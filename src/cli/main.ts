@@ -3,8 +3,9 @@ import { analyzeCommand } from "./commands/analyze.js";
 import { diffCommand, historyCommand, rollbackCommand } from "./commands/versions.js";
 import { mutateCommand } from "./commands/mutate.js";
 import { simulateCommand } from "./commands/simulate.js";
+import { startCommand } from "./commands/start.js";
 import { CliError, type CliIo } from "./io.js";
-import { systemClock } from "./system-clock.js";
+import { systemClock } from "../daemon/system-clock.js";
 
 /**
  * The `evolvd` command. Returns the exit code instead of exiting, so tests run it in-process:
@@ -17,6 +18,19 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .showHelpAfterError();
   const dataDir = new Option("--data-dir <dir>", "data folder of the embedded store (default: $EVOLVD_DATA_DIR or ./.evolvd)");
+
+  program
+    .command("start")
+    .description("run the daemon: drop folder, OFREP and events APIs, admin API, /metrics (settings: docs/daemon.md)")
+    .option("--config <file>", "settings file (JSON)")
+    .option("--host <address>", "listen address (default 127.0.0.1; another needs --admin-token)")
+    .option("--port <port>", "listen port (default 8787)")
+    .option("--data-dir <dir>", "data folder (default .evolvd)")
+    .option("--drop-dir <dir>", "drop folder of target files and kill files (default configs)")
+    .option("--admin-token <token>", "bearer token of the admin API")
+    .option("--ofrep-token <token>", "bearer token OFREP and event requests must carry")
+    .option("--log-level <level>", "trace, debug, info, warn, error, fatal or silent")
+    .action((options) => startCommand(options, io));
 
   program
     .command("simulate")

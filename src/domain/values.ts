@@ -33,3 +33,11 @@ export function leafPaths(values: ConfigValues, prefix = ""): string[] {
   }
   return paths;
 }
+
+/** Changed leaf paths between two value sets, old → new, sorted by path. */
+export function diffValues(a: ConfigValues, b: ConfigValues): { path: string; from: JsonValue | undefined; to: JsonValue | undefined }[] {
+  const paths = [...new Set([...leafPaths(a), ...leafPaths(b)])].sort();
+  return paths
+    .map((path) => ({ path, from: getPath(a, path), to: getPath(b, path) }))
+    .filter((c) => JSON.stringify(c.from) !== JSON.stringify(c.to));
+}

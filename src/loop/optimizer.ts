@@ -9,6 +9,7 @@ import type { Clock } from "../domain/clock.js";
 import { canTransition, type ExperimentStatus } from "../domain/experiment.js";
 import { currentBaseline, lastGeneration, versionsOf, type HistoryEntry } from "../domain/history.js";
 import type { Logger } from "../domain/logger.js";
+import { err, ok, problem, type Problem, type Result } from "../domain/result.js";
 import type { Rng } from "../domain/rng.js";
 import type { ExperimentSnapshot } from "../domain/snapshot.js";
 import type { Target } from "../domain/target.js";
@@ -33,6 +34,17 @@ export interface OptimizerDeps {
   /** The WebAssembly bandit kernel (or its twin): allocation weights from probability to be best. */
   readonly bandit: BanditEngine;
   readonly log: Logger;
+  /** Told of every decision and analysis (metrics); optional. */
+  readonly observer?: OptimizerObserver;
+}
+
+export interface OptimizerObserver {
+  /** kind: commit, rollback, inconclusive, killed, rejected, pull, ramp, promote, hold. */
+  decision(target: string, kind: string): void;
+  /** One analysis tick took `seconds` (from the observer's own monotonic clock). */
+  analysis(target: string, seconds: number): void;
+  /** A monotonic clock in seconds, for timing ticks. */
+  now(): number;
 }
 
 /** What one generation did, for reports and the status API. */
@@ -152,6 +164,35 @@ export class Optimizer {
     this.paused = false;
   }
 
+  /** True while the kill switch holds the target (no experiment, no new generation). */
+  get killed(): boolean {
+    return this.paused;
+  }
+
+  /**
+   * An operator's rollback: any version this target has seen becomes the baseline, recorded as
+   * its own history entry. A live experiment is killed first; the next generation starts from
+   * the chosen version at the next tick (unless the kill switch holds the target).
+   */
+  rollbackTo(id: VersionId, reason: string): Result<Version, Problem> {
+    const { target, router, clock, log } = this.deps;
+    const version = this.versions.get(id);
+    if (!version) return err(problem("unknown_version", `no version ${id} in target "${target.name}"`));
+    if (version.id === this.baselineVersion.id) return err(problem("already_baseline", `${id} is already the baseline of "${target.name}"`));
+    const broken = validateValues(target.schema, target.functions, version.values);
+    if (broken.length) return err(problem("invalid_version", `${id} no longer fits the target's schema: ${broken.join("; ")}`));
+    const wasPaused = this.paused;
+    this.paused = true; // finish() must not start a generation from the old baseline
+    if (this.current?.live) this.finish(this.current, "killed", `rollback to ${id}: ${reason}`, null);
+    this.paused = wasPaused;
+    const previous = this.baselineVersion.id;
+    this.baselineVersion = version;
+    router.setBaseline(target.name, version);
+    this.write([{ kind: "baseline", at: clock.now(), version: version.id, previous, cause: "rollback", reason }]);
+    log.warn({ target: target.name, version: version.id, previous, reason }, "baseline rolled back");
+    return ok(version);
+  }
+
   /** One analysis tick: read the statistics, decide, apply. Public so tests can tick by hand. */
   tick(): TickDecision | null {
     const experiment = this.current;
@@ -160,6 +201,7 @@ export class Optimizer {
       return null;
     }
     const now = this.deps.clock.now();
+    const started = this.deps.observer?.now() ?? 0;
     const snapshot = experiment.snapshot(now);
     const analysis = analyze(snapshot, this.deps.target.policy);
     if (this.record) {
@@ -169,6 +211,12 @@ export class Optimizer {
     const decision = decide(snapshot, analysis, this.deps.target.policy);
     this.apply(experiment, decision, analysis, now);
     if (experiment.live && decision.verdict.kind !== "hold") this.rebalance(experiment, snapshot, now);
+    const observer = this.deps.observer;
+    if (observer) {
+      observer.analysis(this.deps.target.name, observer.now() - started);
+      for (const _ of decision.pulls) observer.decision(this.deps.target.name, "pull");
+      if (decision.verdict.kind !== "continue") observer.decision(this.deps.target.name, decision.verdict.kind);
+    }
     return decision;
   }
 
@@ -351,6 +399,7 @@ export class Optimizer {
     }
     this.current = null;
     log.info({ target: target.name, experiment: experiment.id, from, to, reason, version: committed?.id }, `experiment ${to}`);
+    if (to === "killed") this.deps.observer?.decision(target.name, "killed");
     this.startGeneration();
   }
 

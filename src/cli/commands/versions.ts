@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
 import { currentBaseline, versionsOf, type HistoryEntry } from "../../domain/history.js";
-import { leafPaths, getPath, type ConfigValues } from "../../domain/values.js";
-import type { Version, ValueChange } from "../../domain/version.js";
+import { diffValues } from "../../domain/values.js";
+import type { Version } from "../../domain/version.js";
 import type { Clock } from "../../domain/clock.js";
 import { FileStore } from "../../store/file-store.js";
 import type { HistoryStore } from "../../store/ports.js";
@@ -54,14 +54,6 @@ async function findVersion(store: HistoryStore, idOrPrefix: string, target?: str
   if (unique.length === 0) throw new CliError(`no version ${idOrPrefix} in ${target ? `target "${target}"` : "any target"}`);
   if (unique.length > 1) throw new CliError(`version prefix ${idOrPrefix} is ambiguous: ${unique.map((v) => `${v.target}/${short(v.id)}`).join(", ")}`);
   return unique[0] as Version;
-}
-
-/** Changed leaf paths between two value sets. */
-export function diffValues(a: ConfigValues, b: ConfigValues): ValueChange[] {
-  const paths = [...new Set([...leafPaths(a), ...leafPaths(b)])].sort();
-  return paths
-    .map((path) => ({ path, from: getPath(a, path), to: getPath(b, path) }))
-    .filter((c) => JSON.stringify(c.from) !== JSON.stringify(c.to));
 }
 
 /** `evolvd diff <versionA> <versionB>`: changed paths, old → new. */

@@ -1,0 +1,163 @@
+import { basename, dirname, resolve } from "node:path";
+import type { SchedulerLike } from "rxjs";
+import type { BanditEngine } from "../bandit/posterior.js";
+import { sha256 } from "../config/canonical.js";
+import { parseTarget } from "../config/target-file.js";
+import type { Clock } from "../domain/clock.js";
+import type { Logger } from "../domain/logger.js";
+import type { Target } from "../domain/target.js";
+import { Optimizer, type OptimizerObserver } from "../loop/optimizer.js";
+import { seededRng } from "../random/seeded-rng.js";
+import { checkAgainstTarget, loadScenarioFile } from "../sim/scenario.js";
+import { noScreening, simulationScreener, type Screener } from "../sim/screening.js";
+import type { HistoryStore } from "../store/ports.js";
+import type { ExperimentRouter } from "../stream/router.js";
+
+export interface RejectedDrop {
+  readonly file: string;
+  readonly at: number;
+  readonly problems: readonly string[];
+}
+
+interface Loaded {
+  readonly file: string;
+  readonly hash: string;
+  readonly target: Target;
+  readonly optimizer: Optimizer;
+}
+
+export interface TargetRegistryDeps {
+  readonly store: HistoryStore;
+  readonly router: ExperimentRouter;
+  readonly clock: Clock;
+  readonly scheduler: SchedulerLike;
+  readonly bandit: BanditEngine;
+  readonly log: Logger;
+  /** Called with a reason whenever a drop file is refused (metrics). */
+  readonly onRejected?: (reason: string) => void;
+  readonly observer?: OptimizerObserver;
+}
+
+/**
+ * The targets the daemon optimizes, one Optimizer each, driven by files in the drop folder.
+ * A file is validated before anything changes: an invalid file is refused with its reasons and
+ * the last good configuration of its target stays in force.
+ */
+export class TargetRegistry {
+  private readonly byName = new Map<string, Loaded>();
+  private readonly rejected = new Map<string, RejectedDrop>();
+  private readonly killFiles = new Set<string>();
+
+  constructor(private readonly deps: TargetRegistryDeps) {}
+
+  get targets(): readonly Loaded[] {
+    return [...this.byName.values()].sort((a, b) => a.target.name.localeCompare(b.target.name));
+  }
+  optimizer(name: string): Optimizer | undefined {
+    return this.byName.get(name)?.optimizer;
+  }
+  get rejectedDrops(): readonly RejectedDrop[] {
+    return [...this.rejected.values()];
+  }
+
+  /** A target file appeared or changed. Returns the problems when it was refused. */
+  async applyFile(file: string, text: string): Promise<readonly string[]> {
+    const { log, clock } = this.deps;
+    const hash = sha256(text);
+    const current = [...this.byName.values()].find((l) => l.file === file);
+    if (current?.hash === hash) return [];
+    const parsed = parseTarget(text, file);
+    let problems: readonly string[] = parsed.ok ? [] : parsed.error.problems;
+    let reason = "invalid_target_file";
+    let screen: Screener = noScreening;
+    if (parsed.ok) {
+      const owner = this.byName.get(parsed.value.name);
+      if (owner && owner.file !== file) {
+        problems = [`target "${parsed.value.name}" is already defined by ${owner.file}`];
+        reason = "duplicate_target";
+      } else {
+        const screening = this.screenerFor(parsed.value);
+        if (Array.isArray(screening)) {
+          problems = screening;
+          reason = "invalid_screening_scenario";
+        } else screen = screening as Screener;
+      }
+    }
+    if (problems.length > 0 || !parsed.ok) {
+      this.rejected.set(file, { file, at: clock.now(), problems });
+      this.deps.onRejected?.(reason);
+      log.error({ file, problems, kept: current ? current.target.name : null }, "target file rejected; the last good configuration stays in force");
+      return problems;
+    }
+    this.rejected.delete(file);
+    const target = parsed.value;
+    if (current && current.target.name !== target.name) await this.unload(current, "target file now defines another target");
+    const previous = this.byName.get(target.name);
+    if (previous) await this.unload(previous, "target file changed");
+    const optimizer = new Optimizer({
+      target,
+      store: this.deps.store,
+      clock: this.deps.clock,
+      scheduler: this.deps.scheduler,
+      rng: seededRng(target.policy.seed),
+      router: this.deps.router,
+      screen,
+      bandit: this.deps.bandit,
+      log,
+      ...(this.deps.observer ? { observer: this.deps.observer } : {}),
+    });
+    await optimizer.restore();
+    if (this.killFiles.has(target.name)) optimizer.kill(`kill file ${target.name}.kill present`);
+    optimizer.start();
+    this.byName.set(target.name, { file, hash, target, optimizer });
+    log.info({ file, target: target.name, baseline: optimizer.baseline.id }, previous ? "target file applied (changed)" : "target file applied");
+    return [];
+  }
+
+  /** A target file disappeared: its experiments stop; its history is kept. */
+  async removeFile(file: string): Promise<void> {
+    this.rejected.delete(file);
+    const loaded = [...this.byName.values()].find((l) => l.file === file);
+    if (loaded) {
+      await this.unload(loaded, "target file removed");
+      this.deps.router.removeTarget(loaded.target.name);
+    }
+  }
+
+  /** The kill file of a target appeared (kill) or disappeared (resume). */
+  setKillFile(target: string, present: boolean): void {
+    if (present === this.killFiles.has(target)) return;
+    if (present) this.killFiles.add(target);
+    else this.killFiles.delete(target);
+    const optimizer = this.byName.get(target)?.optimizer;
+    if (!optimizer) return;
+    if (present) optimizer.kill(`kill file ${target}.kill`);
+    else optimizer.resume();
+    this.deps.log.warn({ target, killed: present }, present ? "kill switch on (kill file)" : "kill switch off (kill file removed)");
+  }
+
+  /** Stops every optimizer and waits for its history writes. */
+  async stopAll(): Promise<void> {
+    await Promise.all([...this.byName.values()].map((l) => l.optimizer.stop()));
+  }
+
+  private async unload(loaded: Loaded, reason: string): Promise<void> {
+    loaded.optimizer.kill(reason);
+    await loaded.optimizer.stop();
+    this.byName.delete(loaded.target.name);
+    this.deps.log.info({ file: loaded.file, target: loaded.target.name, reason }, "target unloaded");
+  }
+
+  /** The screening simulator named by the target's policy, or the problems with it. */
+  private screenerFor(target: Target): Screener | string[] {
+    const scenarioPath = target.policy.screening.scenario;
+    if (scenarioPath === null) return noScreening;
+    const file = resolve(dirname(target.source ?? "."), scenarioPath);
+    const scenario = loadScenarioFile(file);
+    if (!scenario.ok) return [`policy.screening.scenario: ${scenario.error.message}`];
+    const mismatch = checkAgainstTarget(scenario.value, target);
+    if (mismatch.length) return mismatch.map((m) => `policy.screening.scenario (${basename(file)}): ${m}`);
+    const model = scenario.value.screeningModel ?? scenario.value.model;
+    return model ? simulationScreener(model, scenario.value.traffic.segments) : noScreening;
+  }
+}

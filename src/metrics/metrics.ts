@@ -1,0 +1,50 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+
+/**
+ * evolvd's metrics, all prefixed `evolvd_`. Labels are bounded: target names, arm roles
+ * (`baseline`, `candidate_1` …), versions only on info gauges, never a unit id.
+ * Gauges that describe current state are filled at scrape time by `onCollect` callbacks.
+ */
+export function createMetrics(registry: Registry = new Registry()) {
+  collectDefaultMetrics({ register: registry, prefix: "evolvd_process_" });
+  const collectors: (() => void)[] = [];
+  const gauge = (name: string, help: string, labelNames: string[]) =>
+    new Gauge({
+      name,
+      help,
+      labelNames,
+      registers: [registry],
+      collect() {
+        // One collector refreshes every state gauge; it runs for the first gauge scraped.
+        if (name === "evolvd_arm_weight") for (const c of collectors) c();
+      },
+    });
+  return {
+    registry,
+    onCollect(collector: () => void): void {
+      collectors.push(collector);
+    },
+    events: new Counter({ name: "evolvd_events_total", help: "Transaction stream lines by result (accepted, ignored, rejected) and reason.", labelNames: ["target", "result", "reason"], registers: [registry] }),
+    evaluations: new Counter({ name: "evolvd_evaluations_total", help: "OFREP evaluations (exposures) by arm role.", labelNames: ["target", "arm"], registers: [registry] }),
+    decisions: new Counter({ name: "evolvd_decisions_total", help: "Experiment decisions by kind (commit, rollback, inconclusive, killed, pull, ramp, promote, hold).", labelNames: ["target", "kind"], registers: [registry] }),
+    dropsRejected: new Counter({ name: "evolvd_drops_rejected_total", help: "Drop-folder files refused, by reason.", labelNames: ["reason"], registers: [registry] }),
+    analysisDuration: new Histogram({ name: "evolvd_analysis_duration_seconds", help: "Duration of one analysis tick.", labelNames: ["target"], buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1], registers: [registry] }),
+    httpDuration: new Histogram({ name: "evolvd_http_request_duration_seconds", help: "HTTP request latency by route, method and status.", labelNames: ["route", "method", "status"], buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1], registers: [registry] }),
+    armWeight: gauge("evolvd_arm_weight", "Current allocation weight of each arm.", ["target", "arm"]),
+    armUnits: gauge("evolvd_arm_units", "Distinct units served each arm in the live experiment.", ["target", "arm"]),
+    experimentState: gauge("evolvd_experiment_state", "1 for the state of each target's current experiment.", ["target", "state"]),
+    baselineInfo: gauge("evolvd_baseline_info", "1, labelled with each target's baseline version.", ["target", "version"]),
+    killSwitch: gauge("evolvd_kill_switch", "1 while a target's kill switch holds it.", ["target"]),
+    kpiEstimate: gauge("evolvd_kpi_estimate", "Relative effect of each candidate arm over the baseline, by KPI, at the last analysis.", ["target", "arm", "kpi"]),
+    kpiLow: gauge("evolvd_kpi_interval_low", "Lower end of the always-valid interval of the relative effect.", ["target", "arm", "kpi"]),
+    kpiHigh: gauge("evolvd_kpi_interval_high", "Upper end of the always-valid interval of the relative effect.", ["target", "arm", "kpi"]),
+    srmPValue: gauge("evolvd_srm_p_value", "Sample-ratio-mismatch p-value of each live experiment.", ["target"]),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;
+
+/** The arm label: never a version id (unbounded over time), its role in the experiment. */
+export function armLabel(index: number): string {
+  return index === 0 ? "baseline" : `candidate_${index}`;
+}

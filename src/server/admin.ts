@@ -1,0 +1,108 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { TargetRegistry } from "../daemon/targets.js";
+import { pooled } from "../decide/analysis.js";
+import { versionsOf, currentBaseline } from "../domain/history.js";
+import { diffValues, type ConfigValues } from "../domain/values.js";
+import { meanOf } from "../stats/moments.js";
+import type { HistoryStore } from "../store/ports.js";
+
+export interface AdminDeps {
+  readonly targets: TargetRegistry;
+  readonly store: HistoryStore;
+}
+
+const problem = (reply: FastifyReply, status: number, code: string, message: string) => reply.code(status).send({ error: code, message });
+
+/**
+ * The admin API: targets and their experiments, versions, diffs, the kill switch and rollback.
+ * Protected by the bearer token (see requireToken in app.ts).
+ */
+export function registerAdmin(app: FastifyInstance, deps: AdminDeps): void {
+  app.get("/v1/targets", async () => ({
+    targets: deps.targets.targets.map(({ target, file, optimizer }) => ({
+      target: target.name,
+      file,
+      baseline: optimizer.baseline.id,
+      experiment: optimizer.experiment ? { id: optimizer.experiment.id, status: optimizer.experiment.status } : null,
+      killed: optimizer.killed,
+    })),
+    rejectedDrops: deps.targets.rejectedDrops,
+  }));
+
+  app.get<{ Params: { target: string } }>("/v1/targets/:target", async (request, reply) => {
+    const loaded = deps.targets.targets.find((l) => l.target.name === request.params.target);
+    if (!loaded) return problem(reply, 404, "unknown_target", `no target named ${JSON.stringify(request.params.target)}`);
+    const { optimizer, target } = loaded;
+    const experiment = optimizer.experiment;
+    const record = optimizer.generations[optimizer.generations.length - 1];
+    const snapshot = record?.lastSnapshot ?? null;
+    const kpis = [target.policy.primary.kpi, ...target.policy.guardrails.map((g) => g.kpi)];
+    return {
+      target: target.name,
+      file: loaded.file,
+      killed: optimizer.killed,
+      baseline: { version: optimizer.baseline.id, values: optimizer.baseline.values },
+      experiment: experiment && {
+        id: experiment.id,
+        generation: experiment.generation,
+        status: experiment.status,
+        canaryStep: experiment.canaryStep,
+        arms: experiment.arms.map((v, i) => ({
+          version: v.id,
+          role: i === 0 ? "baseline" : "candidate",
+          weight: experiment.weights[i] ?? 0,
+          pulled: experiment.isPulled(v.id),
+          units: snapshot?.units[i] ?? 0,
+          mutations: v.mutations,
+          kpis: snapshot ? Object.fromEntries(kpis.map((k) => [k, { n: pooled(snapshot, i, k).n, mean: meanOf(pooled(snapshot, i, k)) }])) : {},
+        })),
+      },
+      lastGeneration: record && { generation: record.generation, status: record.status, reason: record.reason, rejected: record.rejected, pulled: record.pulled },
+    };
+  });
+
+  app.get<{ Params: { target: string } }>("/v1/targets/:target/versions", async (request, reply) => {
+    const history = await deps.store.read(request.params.target);
+    if (history.length === 0) return problem(reply, 404, "unknown_target", `no history for target ${JSON.stringify(request.params.target)}`);
+    const baseline = currentBaseline(history);
+    return { baseline, versions: [...versionsOf(history).values()].map((v) => ({ ...v, baseline: v.id === baseline })) };
+  });
+
+  app.get<{ Querystring: { from?: string; to?: string; target?: string } }>("/v1/diff", async (request, reply) => {
+    const { from, to } = request.query;
+    if (!from || !to) return problem(reply, 400, "bad_request", "query parameters from and to (version ids) are required");
+    const all = new Map<string, { values: ConfigValues }>();
+    for (const name of await deps.store.targets()) for (const v of versionsOf(await deps.store.read(name)).values()) all.set(v.id, v);
+    const a = all.get(from);
+    const b = all.get(to);
+    if (!a || !b) return problem(reply, 404, "unknown_version", `no version ${!a ? from : to}`);
+    return { from, to, changes: diffValues(a.values, b.values) };
+  });
+
+  app.post<{ Params: { target: string } }>("/v1/targets/:target/kill", async (request, reply) => {
+    const optimizer = deps.targets.optimizer(request.params.target);
+    if (!optimizer) return problem(reply, 404, "unknown_target", `no target named ${JSON.stringify(request.params.target)}`);
+    const reason = (request.body as { reason?: unknown } | undefined)?.reason;
+    optimizer.kill(typeof reason === "string" ? reason : "admin API");
+    await optimizer.flush();
+    return { target: request.params.target, killed: true };
+  });
+
+  app.post<{ Params: { target: string } }>("/v1/targets/:target/resume", async (request, reply) => {
+    const optimizer = deps.targets.optimizer(request.params.target);
+    if (!optimizer) return problem(reply, 404, "unknown_target", `no target named ${JSON.stringify(request.params.target)}`);
+    optimizer.resume();
+    return { target: request.params.target, killed: false };
+  });
+
+  app.post<{ Params: { target: string } }>("/v1/targets/:target/rollback", async (request: FastifyRequest<{ Params: { target: string } }>, reply) => {
+    const optimizer = deps.targets.optimizer(request.params.target);
+    if (!optimizer) return problem(reply, 404, "unknown_target", `no target named ${JSON.stringify(request.params.target)}`);
+    const body = (request.body ?? {}) as { version?: unknown; reason?: unknown };
+    if (typeof body.version !== "string") return problem(reply, 400, "bad_request", "body.version: the version id to roll back to is required");
+    const result = optimizer.rollbackTo(body.version, typeof body.reason === "string" ? body.reason : "admin API rollback");
+    if (!result.ok) return problem(reply, result.error.code === "unknown_version" ? 404 : 409, result.error.code, result.error.message);
+    await optimizer.flush();
+    return { target: request.params.target, baseline: result.value.id };
+  });
+}

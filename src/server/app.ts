@@ -1,0 +1,60 @@
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import type { Metrics } from "../metrics/metrics.js";
+import { registerAdmin, type AdminDeps } from "./admin.js";
+import { registerEvents, type EventsDeps } from "./events.js";
+import { registerOfrep, type OfrepDeps } from "./ofrep.js";
+
+export interface ServerDeps extends AdminDeps, EventsDeps, OfrepDeps {
+  readonly adminToken: string;
+  readonly ofrepToken: string;
+  readonly maxBodyBytes: number;
+  readonly metrics: Metrics;
+  /** Ready once every target is restored, and no longer once shutdown began. */
+  readonly ready: () => boolean;
+}
+
+/**
+ * The HTTP surface: OFREP and events for applications, the admin API for operators, /metrics
+ * for Prometheus, /livez and /readyz for the orchestrator.
+ */
+export function buildServer(deps: ServerDeps): FastifyInstance {
+  const app = Fastify({ bodyLimit: deps.maxBodyBytes, logger: false });
+
+  app.addHook("onResponse", async (request, reply) => {
+    const route = request.routeOptions.url ?? "unmatched";
+    deps.metrics.httpDuration.observe({ route, method: request.method, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+  });
+  app.addHook("onRequest", async (request, reply) => {
+    const url = request.url;
+    if (url.startsWith("/v1/events") || url.startsWith("/ofrep/")) return bearer(request, reply, deps.ofrepToken);
+    if (url.startsWith("/v1/")) return bearer(request, reply, deps.adminToken);
+  });
+  app.setErrorHandler((error: { statusCode?: number; code?: string; message: string }, _request, reply) => {
+    const status = error.statusCode ?? 500;
+    // Fastify's own codes: FST_ERR_CTP_BODY_TOO_LARGE (413), FST_ERR_CTP_INVALID_MEDIA_TYPE (415), JSON syntax (400).
+    const code = status === 413 ? "PAYLOAD_TOO_LARGE" : status === 400 ? "PARSE_ERROR" : status === 415 ? "UNSUPPORTED_MEDIA_TYPE" : "GENERAL";
+    void reply.code(status).send({ errorCode: code, errorDetails: error.message });
+  });
+
+  app.get("/livez", async () => ({ status: "ok" }));
+  app.get("/readyz", async (_request, reply) => (deps.ready() ? { status: "ready" } : reply.code(503).send({ status: "not ready" })));
+  app.get("/metrics", async (_request, reply) => {
+    reply.header("Content-Type", deps.metrics.registry.contentType);
+    return deps.metrics.registry.metrics();
+  });
+  registerOfrep(app, deps);
+  registerEvents(app, deps);
+  registerAdmin(app, deps);
+  return app;
+}
+
+/** 401 without a bearer token, 403 with a wrong one; nothing when no token is configured. */
+async function bearer(request: FastifyRequest, reply: FastifyReply, token: string): Promise<void> {
+  if (token === "") return;
+  const header = request.headers.authorization;
+  if (!header?.startsWith("Bearer ")) {
+    await reply.code(401).header("WWW-Authenticate", "Bearer").send({ errorCode: "UNAUTHORIZED", errorDetails: "a bearer token is required" });
+    return;
+  }
+  if (header.slice(7) !== token) await reply.code(403).send({ errorCode: "FORBIDDEN", errorDetails: "the bearer token is not valid" });
+}

@@ -1,0 +1,90 @@
+import type { FastifyInstance, FastifyReply } from "fastify";
+import { canonicalJson, sha256, shortId } from "../config/canonical.js";
+import type { Clock } from "../domain/clock.js";
+import { getPath, type JsonValue } from "../domain/values.js";
+import type { ExperimentRouter } from "../stream/router.js";
+
+/**
+ * OpenFeature Remote Evaluation Protocol (OFREP) v1.
+ *
+ * Flag keys: `<target>` evaluates the whole configuration object; `<target>.<path>` one
+ * setting (`checkout.retry.limit`). Target names contain no dots, so the first dot splits.
+ * Every successful evaluation is an exposure of the unit to the version it was served.
+ */
+export interface OfrepDeps {
+  readonly router: ExperimentRouter;
+  readonly clock: Clock;
+  /** Where exposures go: the transaction pipeline. */
+  readonly expose: (event: { type: "exposure"; target: string; unit: string; ts: number; arm: string }) => void;
+  readonly onEvaluation?: (target: string, armIndex: number) => void;
+}
+
+type Evaluation =
+  | { readonly key: string; readonly value: JsonValue; readonly reason: "SPLIT" | "STATIC"; readonly variant: string; readonly metadata: Record<string, string | number | boolean> }
+  | { readonly key: string; readonly errorCode: string; readonly errorDetails: string; readonly status: number };
+
+/** The unit of an evaluation context, or the OFREP error code and details. */
+function unitOf(context: unknown): { unit: string } | { errorCode: string; errorDetails: string } {
+  if (context === null || typeof context !== "object" || Array.isArray(context)) return { errorCode: "INVALID_CONTEXT", errorDetails: "context must be an object" };
+  const targetingKey = (context as Record<string, unknown>).targetingKey;
+  if (targetingKey === undefined || targetingKey === null || targetingKey === "")
+    return { errorCode: "TARGETING_KEY_MISSING", errorDetails: "context.targetingKey is required: it is the unit evolvd randomizes" };
+  if (typeof targetingKey !== "string" || targetingKey.length > 256) return { errorCode: "INVALID_CONTEXT", errorDetails: "context.targetingKey must be a string of at most 256 characters" };
+  return { unit: targetingKey };
+}
+
+function evaluate(deps: OfrepDeps, key: string, context: unknown): Evaluation {
+  const checked = unitOf(context);
+  if ("errorCode" in checked) return { key, ...checked, status: 400 };
+  const targetingKey = checked.unit;
+  const dot = key.indexOf(".");
+  const target = dot < 0 ? key : key.slice(0, dot);
+  const path = dot < 0 ? null : key.slice(dot + 1);
+  const served = deps.router.evaluate(target, targetingKey);
+  if (!served.ok) return { key, errorCode: "FLAG_NOT_FOUND", errorDetails: `no target named ${JSON.stringify(target)}`, status: 404 };
+  const { version, experiment, reason } = served.value;
+  const value = path === null ? version.values : getPath(version.values, path);
+  if (value === undefined) return { key, errorCode: "FLAG_NOT_FOUND", errorDetails: `target "${target}" has no setting "${path}"`, status: 404 };
+  const live = deps.router.experiment(target);
+  const armIndex = live?.indexOf(version.id) ?? 0;
+  deps.expose({ type: "exposure", target, unit: targetingKey, ts: deps.clock.now(), arm: version.id });
+  deps.onEvaluation?.(target, armIndex);
+  const metadata: Record<string, string> = { target, version: version.id, arm: armIndex === 0 ? "baseline" : `candidate_${armIndex}` };
+  if (experiment) metadata.experiment = experiment;
+  return { key, value, reason, variant: shortId(version.id), metadata };
+}
+
+function send(reply: FastifyReply, evaluation: Evaluation): FastifyReply {
+  if ("errorCode" in evaluation) {
+    const { status, ...body } = evaluation;
+    return reply.code(status).send(body);
+  }
+  return reply.code(200).send(evaluation);
+}
+
+export function registerOfrep(app: FastifyInstance, deps: OfrepDeps): void {
+  app.post<{ Params: { key: string } }>("/ofrep/v1/evaluate/flags/:key", async (request, reply) => {
+    const body = request.body as { context?: unknown } | undefined;
+    return send(reply, evaluate(deps, request.params.key, body?.context));
+  });
+
+  app.post("/ofrep/v1/evaluate/flags", async (request, reply) => {
+    const body = request.body as { context?: unknown } | undefined;
+    // A context error applies to every flag: answer it once, as the spec does for bulk.
+    const checked = unitOf(body?.context);
+    if ("errorCode" in checked) return reply.code(400).send(checked);
+    const flags = deps.router.targets().map((target) => {
+      const e = evaluate(deps, target, body?.context);
+      if ("errorCode" in e) {
+        const { status: _status, ...rest } = e;
+        return rest;
+      }
+      return e;
+    });
+    const payload = { flags };
+    const etag = `"${sha256(canonicalJson(payload as unknown as JsonValue)).slice(0, 32)}"`;
+    reply.header("ETag", etag);
+    if (request.headers["if-none-match"] === etag) return reply.code(304).send();
+    return reply.code(200).send(payload);
+  });
+}

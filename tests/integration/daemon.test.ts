@@ -1,0 +1,219 @@
+import { spawn } from "node:child_process";
+import { cpSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startDaemon, type Daemon } from "../../src/daemon/daemon.js";
+import { loadSettings } from "../../src/daemon/settings.js";
+import { silentLogger } from "../../src/domain/logger.js";
+import { CHECKOUT, ROOT, tempDir } from "../helpers.js";
+
+const TOKEN = "s3cret";
+
+async function waitFor(check: () => Promise<boolean> | boolean, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error("condition not met in time");
+}
+
+describe("evolvd start (in process)", () => {
+  let daemon: Daemon;
+  let dir: string;
+  let drop: string;
+  const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+    fetch(daemon.url + path, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: typeof body === "string" ? body : JSON.stringify(body) });
+  const admin = (path: string, init: RequestInit = {}) => fetch(daemon.url + path, { ...init, headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json", ...(init.headers ?? {}) } });
+
+  beforeAll(async () => {
+    dir = tempDir();
+    drop = join(dir, "configs");
+    cpSync(join(ROOT, "configs"), drop, { recursive: true });
+    cpSync(join(ROOT, "simulations"), join(dir, "simulations"), { recursive: true });
+    const settings = loadSettings({ env: {}, args: ["--port", "0", "--data-dir", join(dir, "data"), "--drop-dir", drop, "--admin-token", TOKEN, "--debounce-ms", "50", "--rescan-ms", "0", "--max-body-bytes", "65536"] });
+    daemon = await startDaemon(settings, dir, silentLogger);
+  });
+  afterAll(async () => {
+    await daemon?.stop();
+  });
+
+  it("is live and ready", async () => {
+    expect((await fetch(daemon.url + "/livez")).status).toBe(200);
+    expect(await (await fetch(daemon.url + "/readyz")).json()).toEqual({ status: "ready" });
+  });
+
+  it("evaluates a setting and a whole target over OFREP, stickily, naming target, experiment, arm and version", async () => {
+    const one = await (await post("/ofrep/v1/evaluate/flags/checkout.retry.limit", { context: { targetingKey: "user-7" } })).json();
+    expect(one.key).toBe("checkout.retry.limit");
+    expect(typeof one.value).toBe("number");
+    expect(["SPLIT", "STATIC"]).toContain(one.reason);
+    expect(one.metadata).toMatchObject({ target: "checkout", experiment: "checkout/g1" });
+    expect(one.metadata.version).toMatch(/^[0-9a-f]{64}$/);
+    for (let i = 0; i < 5; i++) expect((await (await post("/ofrep/v1/evaluate/flags/checkout.retry.limit", { context: { targetingKey: "user-7" } })).json()).variant).toBe(one.variant);
+    const whole = await (await post("/ofrep/v1/evaluate/flags/checkout", { context: { targetingKey: "user-7" } })).json();
+    expect(whole.value.retry.limit).toBe(one.value);
+    // Some units of 400 land in a candidate arm (10% canary share): SPLIT.
+    const reasons = new Set<string>();
+    for (let i = 0; i < 400; i++) reasons.add((await (await post("/ofrep/v1/evaluate/flags/checkout", { context: { targetingKey: `u${i}` } })).json()).reason);
+    expect(reasons).toEqual(new Set(["SPLIT", "STATIC"]));
+  });
+
+  it("answers OFREP errors as the spec says", async () => {
+    const missing = await post("/ofrep/v1/evaluate/flags/checkout", { context: {} });
+    expect(missing.status).toBe(400);
+    expect((await missing.json()).errorCode).toBe("TARGETING_KEY_MISSING");
+    const invalid = await post("/ofrep/v1/evaluate/flags/checkout", { context: "user-1" });
+    expect((await invalid.json()).errorCode).toBe("INVALID_CONTEXT");
+    const notFound = await post("/ofrep/v1/evaluate/flags/nothing.here", { context: { targetingKey: "u" } });
+    expect(notFound.status).toBe(404);
+    expect(await notFound.json()).toMatchObject({ key: "nothing.here", errorCode: "FLAG_NOT_FOUND" });
+    const noSetting = await post("/ofrep/v1/evaluate/flags/checkout.retry.nope", { context: { targetingKey: "u" } });
+    expect(noSetting.status).toBe(404);
+    const garbled = await post("/ofrep/v1/evaluate/flags/checkout", "{not json");
+    expect(garbled.status).toBe(400);
+    expect((await garbled.json()).errorCode).toBe("PARSE_ERROR");
+  });
+
+  it("bulk evaluation sends an ETag and answers 304 to If-None-Match", async () => {
+    const first = await post("/ofrep/v1/evaluate/flags", { context: { targetingKey: "user-9" } });
+    expect(first.status).toBe(200);
+    const etag = first.headers.get("etag") as string;
+    expect(etag).toMatch(/^".+"$/);
+    expect((await first.json()).flags[0].key).toBe("checkout");
+    const again = await post("/ofrep/v1/evaluate/flags", { context: { targetingKey: "user-9" } }, { "if-none-match": etag });
+    expect(again.status).toBe(304);
+  });
+
+  it("takes events as NDJSON or JSON with a result per line, and 413 for an oversize body", async () => {
+    const arm = (await (await post("/ofrep/v1/evaluate/flags/checkout", { context: { targetingKey: "buyer-1" } })).json()).metadata.version;
+    const ndjson = [
+      JSON.stringify({ type: "outcome", target: "checkout", unit: "buyer-1", ts: Date.now(), metrics: { conversion: 1, latency_ms: 180, error: 0 } }),
+      "{broken",
+      JSON.stringify({ type: "outcome", target: "checkout", unit: "never-seen", ts: Date.now(), metrics: { conversion: 0 } }),
+      JSON.stringify({ type: "outcome", target: "checkout", unit: "buyer-1", ts: Date.now(), arm, metrics: { conversion: 0 } }),
+    ].join("\n");
+    const res = await fetch(daemon.url + "/v1/events", { method: "POST", headers: { "content-type": "application/x-ndjson" }, body: ndjson });
+    const body = await res.json();
+    expect(body).toMatchObject({ accepted: 2, rejected: 2 });
+    expect(body.results.map((r: { status: string; code?: string }) => r.code ?? r.status)).toEqual(["accepted", "invalid_json", "unit_not_exposed", "accepted"]);
+    const array = await (await post("/v1/events", [{ type: "exposure", target: "checkout", unit: "x", ts: 1 }, { type: "exposure", target: "nowhere", unit: "x", ts: 1 }])).json();
+    expect(array.results.map((r: { status: string; code?: string }) => r.code ?? r.status)).toEqual(["accepted", "unknown_target"]);
+    const big = await post("/v1/events", "x".repeat(70_000), { "content-type": "application/x-ndjson" });
+    expect(big.status).toBe(413);
+  });
+
+  it("guards the admin API with the bearer token", async () => {
+    expect((await fetch(daemon.url + "/v1/targets")).status).toBe(401);
+    expect((await fetch(daemon.url + "/v1/targets", { headers: { authorization: "Bearer nope" } })).status).toBe(403);
+    const targets = await (await admin("/v1/targets")).json();
+    expect(targets.targets[0]).toMatchObject({ target: "checkout", killed: false });
+  });
+
+  it("shows a target with its baseline and the live experiment's arms", async () => {
+    const detail = await (await admin("/v1/targets/checkout")).json();
+    expect(detail.baseline.values.retry.limit).toBe(2);
+    expect(detail.experiment.status).toBe("canary");
+    expect(detail.experiment.arms[0].role).toBe("baseline");
+    expect(detail.experiment.arms.length).toBeGreaterThanOrEqual(2);
+    const versions = await (await admin("/v1/targets/checkout/versions")).json();
+    expect(versions.versions.length).toBeGreaterThanOrEqual(3);
+    const [a, b] = [detail.experiment.arms[0].version, detail.experiment.arms[1].version];
+    const diff = await (await admin(`/v1/diff?from=${a}&to=${b}`)).json();
+    expect(diff.changes.length).toBeGreaterThan(0);
+    expect((await admin("/v1/targets/nobody")).status).toBe(404);
+  });
+
+  it("kills an experiment before the next evaluation, then rolls back to any version", async () => {
+    const candidate = (await (await admin("/v1/targets/checkout")).json()).experiment.arms[1].version;
+    expect((await admin("/v1/targets/checkout/kill", { method: "POST", body: JSON.stringify({ reason: "test" }) })).status).toBe(200);
+    for (let i = 0; i < 50; i++) expect((await (await post("/ofrep/v1/evaluate/flags/checkout", { context: { targetingKey: `k${i}` } })).json()).reason).toBe("STATIC");
+    const rolled = await admin("/v1/targets/checkout/rollback", { method: "POST", body: JSON.stringify({ version: candidate, reason: "test rollback" }) });
+    expect(rolled.status).toBe(200);
+    expect((await (await post("/ofrep/v1/evaluate/flags/checkout", { context: { targetingKey: "k1" } })).json()).metadata.version).toBe(candidate);
+    const history = readFileSync(join(dir, "data", "targets", "checkout", "history.ndjson"), "utf8");
+    expect(history).toContain('"cause":"rollback"');
+    expect(history).toContain('"to":"killed"');
+    const again = await admin("/v1/targets/checkout/rollback", { method: "POST", body: JSON.stringify({ version: candidate }) });
+    expect(again.status).toBe(409);
+    await admin("/v1/targets/checkout/resume", { method: "POST" });
+  });
+
+  it("refuses an invalid drop with its reasons, keeping the last good configuration", async () => {
+    const good = readFileSync(CHECKOUT, "utf8");
+    const bad = JSON.parse(good);
+    bad.baseline.timeout_ms = 99999;
+    writeFileSync(join(drop, "checkout.json"), JSON.stringify(bad));
+    await daemon.rescan();
+    await new Promise((r) => setTimeout(r, 80));
+    await daemon.rescan();
+    const status = await (await admin("/v1/targets")).json();
+    expect(status.rejectedDrops[0].problems.join()).toMatch(/baseline\.timeout_ms: must be within \[200, 5000\]/);
+    expect(status.targets[0].target).toBe("checkout");
+    expect((await post("/ofrep/v1/evaluate/flags/checkout.timeout_ms", { context: { targetingKey: "u" } })).status).toBe(200);
+    const metrics = await (await fetch(daemon.url + "/metrics")).text();
+    expect(metrics).toMatch(/evolvd_drops_rejected_total\{reason="invalid_target_file"\} 1/);
+    writeFileSync(join(drop, "checkout.json"), good);
+  });
+
+  it("a kill file stops the target's experiment; removing it resumes", async () => {
+    writeFileSync(join(drop, "checkout.kill"), "");
+    await daemon.rescan();
+    expect((await (await admin("/v1/targets")).json()).targets[0].killed).toBe(true);
+    rmSync(join(drop, "checkout.kill"));
+    await daemon.rescan();
+    expect((await (await admin("/v1/targets")).json()).targets[0].killed).toBe(false);
+  });
+
+  it("removing a target file stops its target and keeps its history", async () => {
+    rmSync(join(drop, "checkout.json"));
+    await daemon.rescan();
+    expect((await post("/ofrep/v1/evaluate/flags/checkout", { context: { targetingKey: "u" } })).status).toBe(404);
+    expect((await admin("/v1/targets/checkout/versions")).status).toBe(200);
+  });
+
+  it("exports Prometheus metrics named evolvd_*", async () => {
+    const text = await (await fetch(daemon.url + "/metrics")).text();
+    for (const name of ["evolvd_events_total", "evolvd_evaluations_total", "evolvd_decisions_total", "evolvd_http_request_duration_seconds_bucket", "evolvd_baseline_info"])
+      expect(text).toContain(name);
+    expect(text).not.toMatch(/unit="/);
+  });
+});
+
+describe("settings", () => {
+  it("refuse the admin API on a non-loopback address without a token", () => {
+    expect(() => loadSettings({ env: {}, args: ["--host", "0.0.0.0"] })).toThrow(/refusing to serve the admin API on 0\.0\.0\.0 without --admin-token/);
+    expect(loadSettings({ env: { EVOLVD_ADMIN_TOKEN: "t" }, args: ["--host", "0.0.0.0"] }).adminToken).toBe("t");
+  });
+
+  it("name a bad setting", () => {
+    expect(() => loadSettings({ env: { EVOLVD_PORT: "http" }, args: [] })).toThrow(/port/);
+  });
+});
+
+describe("evolvd start (a real process)", () => {
+  it("stops on SIGTERM with exit code 0 and resumes from its history when started again", async () => {
+    const dir = tempDir();
+    cpSync(join(ROOT, "configs"), join(dir, "configs"), { recursive: true });
+    cpSync(join(ROOT, "simulations"), join(dir, "simulations"), { recursive: true });
+    const run = () => {
+      const child = spawn("node", [join(ROOT, "bin", "evolvd.js"), "start", "--port", "0", "--data-dir", "data", "--drop-dir", "configs"], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
+      let out = "";
+      child.stdout.on("data", (d) => (out += d));
+      child.stderr.on("data", (d) => (out += d));
+      return { child, output: () => out };
+    };
+    const first = run();
+    await waitFor(() => first.output().includes("evolvd started"));
+    const exited = new Promise<number | null>((done) => first.child.on("exit", (code) => done(code)));
+    first.child.kill("SIGTERM");
+    expect(await exited).toBe(0);
+    expect(first.output()).toContain("evolvd stopped");
+    const second = run();
+    await waitFor(() => second.output().includes("evolvd started"));
+    second.child.kill("SIGINT");
+    await new Promise((done) => second.child.on("exit", done));
+    // The second run continued the generation count from the history.
+    expect(second.output()).toMatch(/"generation":1[^0-9].*"msg":"target restored"/);
+  });
+});
