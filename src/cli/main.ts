@@ -5,7 +5,7 @@ import { mutateCommand } from "./commands/mutate.js";
 import { simulateCommand } from "./commands/simulate.js";
 import { startCommand } from "./commands/start.js";
 import { CliError, type CliIo } from "./io.js";
-import { systemClock } from "../daemon/system-clock.js";
+import { systemClock } from "../system-clock.js";
 
 /**
  * The `evolvd` command. Returns the exit code instead of exiting, so tests run it in-process:

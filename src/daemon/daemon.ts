@@ -10,7 +10,7 @@ import type { Processed } from "../stream/processed.js";
 import { ExperimentRouter } from "../stream/router.js";
 import { DropFolder } from "../watch/drop-folder.js";
 import type { Settings } from "./settings.js";
-import { systemClock } from "./system-clock.js";
+import { systemClock } from "../system-clock.js";
 import { TargetRegistry } from "./targets.js";
 
 export interface Daemon {
