@@ -61,7 +61,7 @@ function runOnce(lift: number, seed: number, inference: Inference): { outcome: O
       canaryStep: 0,
       units: [n, n],
       periods: [{ revision: 1, from: 0, weights: [0.5, 0.5], newUnits: [n, n], kpis }],
-      window: [{}, {}],
+      trips: [],
     };
     const decision = decide(snapshot, analyze(snapshot, policy, inference), policy);
     if (decision.pulls.length > 0 || decision.verdict.kind === "rollback") return { outcome: "rollback", units: n };

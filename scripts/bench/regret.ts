@@ -62,7 +62,7 @@ function run(policy: Policy | null, seed: number): number {
       canaryStep: policy.canary.steps.length - 1,
       units: [...n],
       periods: [{ revision: 1, from: 0, weights, newUnits: [...n], kpis: n.map((count, i) => ({ conversion: { n: count, sum: successes[i] as number, sumSquares: successes[i] as number } })) }],
-      window: n.map(() => ({})),
+      trips: [],
     };
     weights = allocate(snapshot, policy, engine, rng.int(2 ** 32), snapshot.canaryStep);
   }

@@ -1,4 +1,4 @@
-import type { ExperimentSnapshot, Moments } from "../domain/snapshot.js";
+import type { BreakerTrip, ExperimentSnapshot, Moments } from "../domain/snapshot.js";
 import type { Direction, GuardrailKpi, Policy } from "../domain/target.js";
 import type { VersionId } from "../domain/version.js";
 import { compareEffect, oneSidedBound, type CompareOptions, type Comparison } from "../stats/compare.js";
@@ -8,8 +8,6 @@ import { expectedFromHistory, srmAlarm, type SrmCheck } from "../stats/srm.js";
 
 /** Below this many observations per arm the normal approximation is not trusted for any verdict. */
 export const MIN_OBSERVATIONS = 100;
-/** Observations in the window before the circuit breaker may trip. */
-export const BREAKER_MIN_OBSERVATIONS = 30;
 
 export interface PrimaryReading {
   readonly kpi: string;
@@ -48,8 +46,8 @@ export interface ArmReading {
   readonly pulled: boolean;
   readonly primary: PrimaryReading;
   readonly guardrails: readonly GuardrailReading[];
-  /** A guardrail's hard limit crossed in the last window. */
-  readonly breaker: { readonly kpi: string; readonly rate: number; readonly limit: number; readonly n: number } | null;
+  /** The circuit breaker tripped since the previous tick (the arm is already out of traffic). */
+  readonly breaker: BreakerTrip | null;
 }
 
 export interface Analysis {
@@ -84,7 +82,7 @@ export function compareArms(snapshot: ExperimentSnapshot, index: number, kpi: st
 
 /**
  * Reads a snapshot against the policy: every live candidate's primary and guardrail KPIs with
- * always-valid intervals, the SRM check, and the circuit-breaker window.
+ * always-valid intervals, the SRM check, and circuit-breaker trips since the last tick.
  */
 export function analyze(snapshot: ExperimentSnapshot, policy: Policy, inference: Inference = "sequential"): Analysis {
   const liveCandidates = snapshot.arms.filter((arm, i) => i > 0 && !snapshot.pulled.includes(arm)).length;
@@ -126,7 +124,7 @@ function readArm(snapshot: ExperimentSnapshot, policy: Policy, index: number, ar
     pulled: snapshot.pulled.includes(arm),
     primary: { kpi: primary.kpi, comparison: p, bounds, verdict },
     guardrails: policy.guardrails.map((g) => readGuardrail(snapshot, policy, index, g, tuning)),
-    breaker: tripBreaker(snapshot, index, policy.guardrails),
+    breaker: snapshot.trips.find((t) => t.arm === arm) ?? null,
   };
 }
 
@@ -152,16 +150,4 @@ function readGuardrail(snapshot: ExperimentSnapshot, policy: Policy, index: numb
     breached: bound > g.tolerance,
     beyondTolerance: degradation(c.effect, g.direction) > g.tolerance,
   };
-}
-
-function tripBreaker(snapshot: ExperimentSnapshot, index: number, guardrails: readonly GuardrailKpi[]): ArmReading["breaker"] {
-  for (const g of guardrails) {
-    if (g.hardLimit === undefined) continue;
-    const m = snapshot.window[index]?.[g.kpi];
-    if (!m || m.n < BREAKER_MIN_OBSERVATIONS) continue;
-    const rate = meanOf(m);
-    const crossed = g.direction === "decrease" ? rate > g.hardLimit : rate < g.hardLimit;
-    if (crossed) return { kpi: g.kpi, rate, limit: g.hardLimit, n: m.n };
-  }
-  return null;
 }

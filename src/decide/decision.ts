@@ -39,7 +39,9 @@ const pct = (x: number): string => `${x >= 0 ? "+" : ""}${(x * 100).toFixed(2)}%
  */
 export function decide(snapshot: ExperimentSnapshot, analysis: Analysis, policy: Policy): TickDecision {
   const pulls: Pull[] = [];
-  const live = analysis.arms.filter((a) => !a.pulled);
+  // Tripped arms are already out of traffic; the decision records why.
+  for (const arm of analysis.arms) if (arm.breaker) pulls.push(breakerPull(arm));
+  const live = analysis.arms.filter((a) => !a.pulled && !a.breaker);
   for (const arm of live) {
     const pull = pullFor(arm);
     if (pull) pulls.push(pull);
@@ -84,13 +86,16 @@ export function decide(snapshot: ExperimentSnapshot, analysis: Analysis, policy:
   return { pulls, verdict: { kind: "continue", reason: "collecting evidence" } };
 }
 
+function breakerPull(arm: ArmReading): Pull {
+  const trip = arm.breaker as NonNullable<ArmReading["breaker"]>;
+  return {
+    arm: arm.arm,
+    cause: "circuit_breaker",
+    reason: `circuit breaker: ${trip.kpi} at ${(trip.rate * 100).toFixed(2)}% over its last ${trip.n} observations crossed the hard limit ${(trip.limit * 100).toFixed(2)}%`,
+  };
+}
+
 function pullFor(arm: ArmReading): Pull | null {
-  if (arm.breaker)
-    return {
-      arm: arm.arm,
-      cause: "circuit_breaker",
-      reason: `circuit breaker: ${arm.breaker.kpi} at ${(arm.breaker.rate * 100).toFixed(2)}% over the last window crossed the hard limit ${(arm.breaker.limit * 100).toFixed(2)}%`,
-    };
   const breached = arm.guardrails.find((g) => g.breached);
   if (breached)
     return {

@@ -20,6 +20,16 @@ export interface AllocationPeriod {
   readonly kpis: readonly Readonly<Record<string, Moments>>[];
 }
 
+/** An arm pulled by its circuit breaker: a KPI's sliding-window mean crossed its hard limit. */
+export interface BreakerTrip {
+  readonly arm: VersionId;
+  readonly kpi: string;
+  readonly rate: number;
+  readonly limit: number;
+  readonly n: number;
+  readonly at: number;
+}
+
 /** What the analysis tick sees of a live experiment: plain data, copied out of the stream. */
 export interface ExperimentSnapshot {
   readonly experiment: string;
@@ -36,6 +46,6 @@ export interface ExperimentSnapshot {
   /** Distinct units served each arm so far. */
   readonly units: readonly number[];
   readonly periods: readonly AllocationPeriod[];
-  /** Per arm, per KPI: statistics since the previous tick (the circuit breaker's window). */
-  readonly window: readonly Readonly<Record<string, Moments>>[];
+  /** Circuit-breaker trips since the previous tick (the arms are already out of traffic). */
+  readonly trips: readonly BreakerTrip[];
 }

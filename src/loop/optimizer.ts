@@ -17,6 +17,7 @@ import type { Version, VersionId } from "../domain/version.js";
 import { proposeCandidates, type DroppedCandidate } from "../mutation/engine.js";
 import type { Screener } from "../sim/screening.js";
 import type { HistoryStore } from "../store/ports.js";
+import { breakerRules } from "../stream/circuit-breaker.js";
 import { LiveExperiment } from "../stream/live-experiment.js";
 import type { ExperimentRouter } from "../stream/router.js";
 import { evidenceOf } from "./evidence.js";
@@ -342,7 +343,7 @@ export class Optimizer {
     }
     const arms = [this.baselineVersion, ...live.map((s) => s.version)];
     record.arms = arms.map((v) => v.id);
-    const experiment = new LiveExperiment({ id, target: target.name, generation, arms, weights: [1, ...live.map(() => 0)], status: "canary", now });
+    const experiment = new LiveExperiment({ id, target: target.name, generation, arms, weights: [1, ...live.map(() => 0)], status: "canary", now, breakers: breakerRules(policy) });
     experiment.setWeights(this.canaryWeights(experiment, 0), now);
     entries.push(this.transitionEntry(id, generation, "screening", "canary", `${live.length} candidates passed screening`, now, record.arms, { screened: live.map((s) => ({ version: s.version.id, score: s.score })) }));
     this.write(entries);

@@ -3,6 +3,7 @@ import { analyze, type ArmReading } from "../decide/analysis.js";
 import type { Rng } from "../domain/rng.js";
 import type { Target } from "../domain/target.js";
 import type { Version } from "../domain/version.js";
+import { breakerRules } from "../stream/circuit-breaker.js";
 import { LiveExperiment } from "../stream/live-experiment.js";
 import { transactionPipeline } from "../stream/pipeline.js";
 import { ExperimentRouter } from "../stream/router.js";
@@ -61,6 +62,7 @@ export function simulationScreener(model: ResponseModel, segments: readonly Segm
       weights: arms.map(() => 1),
       status: "running",
       now,
+      breakers: breakerRules(target.policy),
     });
     const router = new ExperimentRouter();
     router.setBaseline(target.name, baseline);

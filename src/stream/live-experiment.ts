@@ -2,8 +2,9 @@ import { armAt, createTable, reallocate, tableWeights, type BucketTable } from "
 import { bucketOf } from "../assign/hash.js";
 import type { ExperimentStatus } from "../domain/experiment.js";
 import { err, ok, problem, type Problem, type Result } from "../domain/result.js";
-import type { AllocationPeriod, ExperimentSnapshot, Moments } from "../domain/snapshot.js";
+import type { AllocationPeriod, BreakerTrip, ExperimentSnapshot, Moments } from "../domain/snapshot.js";
 import type { Version, VersionId } from "../domain/version.js";
+import { SlidingBreaker, type BreakerRule } from "./circuit-breaker.js";
 
 /** Arms per experiment: the served-arm bit mask below holds at most this many. */
 export const MAX_ARMS = 16;
@@ -41,9 +42,20 @@ export class LiveExperiment {
   private readonly served = new Map<string, number>();
   private readonly unitsPerArm: number[];
   private readonly periods: PeriodState[] = [];
-  private window: Map<string, Accumulator>[];
+  /** Per arm, the circuit breakers of the guardrails with a hard limit. */
+  private readonly breakers: SlidingBreaker[][];
+  private trips: BreakerTrip[] = [];
 
-  constructor(input: { id: string; target: string; generation: number; arms: readonly Version[]; weights: readonly number[]; status: ExperimentStatus; now: number }) {
+  constructor(input: {
+    id: string;
+    target: string;
+    generation: number;
+    arms: readonly Version[];
+    weights: readonly number[];
+    status: ExperimentStatus;
+    now: number;
+    breakers?: readonly BreakerRule[];
+  }) {
     if (input.arms.length < 2 || input.arms.length > MAX_ARMS) throw new RangeError(`an experiment needs 2 to ${MAX_ARMS} arms`);
     this.id = input.id;
     this.target = input.target;
@@ -53,7 +65,8 @@ export class LiveExperiment {
     this.table = createTable(input.arms.map((v) => v.id), input.weights);
     this.statusValue = input.status;
     this.unitsPerArm = input.arms.map(() => 0);
-    this.window = this.emptyKpis();
+    // The baseline has no breaker: it is what traffic falls back to.
+    this.breakers = input.arms.map((_, i) => (i === 0 ? [] : (input.breakers ?? []).map((rule) => new SlidingBreaker(rule))));
     this.openPeriod(input.now);
   }
 
@@ -107,7 +120,7 @@ export class LiveExperiment {
    * Adds an outcome to the statistics of the arm the unit was served: the event's own `arm`
    * when it names one, else the arm of the unit's latest exposure.
    */
-  recordOutcome(unit: string, arm: VersionId | undefined, metrics: Readonly<Record<string, number>>): Result<number, Problem> {
+  recordOutcome(unit: string, arm: VersionId | undefined, metrics: Readonly<Record<string, number>>, ts = 0): Result<number, Problem> {
     let index: number | undefined;
     if (arm !== undefined) {
       index = this.armIndex.get(arm);
@@ -119,12 +132,8 @@ export class LiveExperiment {
     }
     const period = this.periods[this.periods.length - 1] as PeriodState;
     const kpis = period.kpis[index] as Map<string, Accumulator>;
-    const window = this.window[index] as Map<string, Accumulator>;
-    for (const name in metrics) {
-      const x = metrics[name] as number;
-      add(kpis, name, x);
-      add(window, name, x);
-    }
+    for (const name in metrics) add(kpis, name, metrics[name] as number);
+    if (!this.pulledArms.has(index)) this.checkBreakers(index, metrics, ts);
     return ok(index);
   }
 
@@ -155,7 +164,21 @@ export class LiveExperiment {
     return this.arms.filter((_, i) => !this.pulledArms.has(i));
   }
 
-  /** Plain-data copy for the analysis tick; the circuit-breaker window restarts. */
+  /** Pulls the arm at once when a breaker trips: its units go back to the baseline now. */
+  private checkBreakers(index: number, metrics: Readonly<Record<string, number>>, ts: number): void {
+    for (const breaker of this.breakers[index] as SlidingBreaker[]) {
+      const x = metrics[breaker.rule.kpi];
+      if (x === undefined) continue;
+      const rate = breaker.observe(x);
+      if (rate === null || !this.live) continue;
+      const arm = (this.arms[index] as Version).id;
+      this.trips.push({ arm, kpi: breaker.rule.kpi, rate, limit: breaker.rule.limit, n: breaker.observations, at: ts });
+      this.pull(arm, ts);
+      return;
+    }
+  }
+
+  /** Plain-data copy for the analysis tick; trips reported once. */
   snapshot(now: number): ExperimentSnapshot {
     const snapshot: ExperimentSnapshot = {
       experiment: this.id,
@@ -176,9 +199,9 @@ export class LiveExperiment {
           kpis: p.kpis.map(freeze),
         }),
       ),
-      window: this.window.map(freeze),
+      trips: this.trips,
     };
-    this.window = this.emptyKpis();
+    this.trips = [];
     return snapshot;
   }
 

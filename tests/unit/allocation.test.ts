@@ -20,7 +20,7 @@ function snapshot(units: number[], rates: number[], status: "canary" | "running"
     canaryStep: 0,
     units,
     periods: [{ revision: 1, from: 0, weights: units.map(() => 1 / units.length), newUnits: units, kpis: units.map((n, i) => ({ conversion: { n, sum: Math.round(n * (rates[i] as number)), sumSquares: Math.round(n * (rates[i] as number)) } })) }],
-    window: units.map(() => ({})),
+    trips: [],
   };
 }
 

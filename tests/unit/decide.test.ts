@@ -39,7 +39,7 @@ function snapshot(arms: ArmSpec[], status: ExperimentStatus = "running", extra: 
     canaryStep: 0,
     units: arms.map((a) => a.n),
     periods: [{ revision: 1, from: 0, weights: arms.map((a) => a.n / total), newUnits: arms.map((a) => a.n), kpis }],
-    window: arms.map((a) => ({ error: prop(Math.min(a.n, 200), a.windowError ?? a.error ?? 0.02) })),
+    trips: arms.flatMap((a, i) => (a.windowError === undefined ? [] : [{ arm: ids[i] as string, kpi: "error", rate: a.windowError, limit: 0.08, n: 200, at: 0 }])),
     ...extra,
   };
 }
@@ -90,8 +90,8 @@ describe("decision policy", () => {
     expect(d.verdict.kind).toBe("continue");
   });
 
-  it("trips the circuit breaker on the window before any statistics", () => {
-    const d = run(snapshot([{ n: 300, conversion: 0.1 }, { n: 300, conversion: 0.1, windowError: 0.2 }], "canary"));
+  it("records a circuit-breaker trip as a pull, before any statistics", () => {
+    const d = run(snapshot([{ n: 300, conversion: 0.1 }, { n: 300, conversion: 0.1, windowError: 0.2 }], "canary", { pulled: [ids[1] as string] }));
     expect(d.pulls).toEqual([expect.objectContaining({ cause: "circuit_breaker" })]);
     expect(d.verdict.kind).toBe("rollback");
   });

@@ -15,7 +15,7 @@ export function attributeToArms(): OperatorFunction<Routed, Processed> {
     if (routed.kind !== "routed") return routed;
     const { event, experiment } = routed;
     const result =
-      event.type === "exposure" ? experiment.recordExposure(event.unit, event.arm) : experiment.recordOutcome(event.unit, event.arm, event.metrics);
+      event.type === "exposure" ? experiment.recordExposure(event.unit, event.arm) : experiment.recordOutcome(event.unit, event.arm, event.metrics, event.ts);
     return result.ok ? { kind: "accepted", event, experiment, arm: result.value } : { kind: "rejected", problem: result.error };
   });
 }
