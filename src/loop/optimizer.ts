@@ -21,6 +21,7 @@ import { breakerRules } from "../stream/circuit-breaker.js";
 import { LiveExperiment } from "../stream/live-experiment.js";
 import type { ExperimentRouter } from "../stream/router.js";
 import { evidenceOf } from "./evidence.js";
+import { resume } from "./resume.js";
 
 export interface OptimizerDeps {
   readonly target: Target;
@@ -133,20 +134,72 @@ export class Optimizer {
       ]);
     }
     this.deps.router.setBaseline(target.name, this.baselineVersion);
-    this.deps.log.info({ target: target.name, version: this.baselineVersion.id, generation: this.generation }, "target restored");
+    await this.resumeLive(history);
+    this.deps.log.info({ target: target.name, version: this.baselineVersion.id, generation: this.generation, resumed: this.current?.id ?? null }, "target restored");
   }
 
-  /** Starts the first generation and the analysis tick. */
+  /** Picks up the experiment that was live at the last stop, or closes it in the history. */
+  private async resumeLive(history: readonly HistoryEntry[]): Promise<void> {
+    const { target, store, clock, router, log } = this.deps;
+    const outcome = resume({ target, history, checkpoint: await store.loadCheckpoint(target.name), versions: this.versions, baseline: this.baselineVersion });
+    if (outcome.kind === "abandoned") {
+      // canary and running may both end "killed"; the reason says it was the restart.
+      this.write([this.transitionEntry(outcome.experiment, outcome.generation, outcome.status, "killed", `not resumed: ${outcome.reason}`, clock.now())]);
+      log.warn({ target: target.name, experiment: outcome.experiment, reason: outcome.reason }, "experiment not resumed");
+      return;
+    }
+    if (outcome.kind !== "resumed") return;
+    const experiment = outcome.experiment;
+    this.current = experiment;
+    this.record = {
+      generation: experiment.generation,
+      experiment: experiment.id,
+      baseline: this.baselineVersion.id,
+      startedAt: clock.now(),
+      proposed: experiment.arms.slice(1),
+      dropped: [],
+      rejected: [],
+      pulled: [],
+      arms: experiment.arms.map((v) => v.id),
+      status: experiment.status,
+      reason: "resumed from checkpoint",
+      endedAt: null,
+      committed: null,
+      lastAnalysis: null,
+      lastSnapshot: null,
+    };
+    this.records.push(this.record);
+    router.setExperiment(target.name, experiment);
+    log.info({ target: target.name, experiment: experiment.id, status: experiment.status, weights: experiment.weights }, "experiment resumed from checkpoint");
+  }
+
+  /** Starts the analysis tick, and the first generation unless an experiment was resumed. */
   start(): void {
     this.ticker = interval(this.deps.target.policy.analysisEveryMs, this.deps.scheduler).subscribe(() => this.tick());
-    this.startGeneration();
+    if (!this.current) this.startGeneration();
   }
 
-  /** Stops ticking (the live experiment keeps its state) and waits for history writes. */
+  /**
+   * Stops ticking, saves the live experiment's checkpoint (so a restart resumes it) and waits
+   * for history writes.
+   */
   async stop(): Promise<void> {
     this.ticker?.unsubscribe();
     this.ticker = null;
+    this.saveCheckpoint();
     await this.flush();
+  }
+
+  /** Queued behind the history writes, so a checkpoint never runs ahead of its history. */
+  private saveCheckpoint(): void {
+    const { store, target, log } = this.deps;
+    const state = this.current?.live ? JSON.stringify(this.current.checkpoint()) : null;
+    this.writes = this.writes.then(() =>
+      store.saveCheckpoint(target.name, state).catch((error: Error) => {
+        this.writeError ??= error;
+        log.error({ target: target.name, error: error.message }, "checkpoint write failed");
+      }),
+    );
   }
 
   /** Waits until every decision so far is in the store; rethrows a failed write. */
@@ -212,6 +265,8 @@ export class Optimizer {
     const decision = decide(snapshot, analysis, this.deps.target.policy);
     this.apply(experiment, decision, analysis, now);
     if (experiment.live && decision.verdict.kind !== "hold") this.rebalance(experiment, snapshot, now);
+    // A checkpoint per tick bounds what a crash can lose to one analysis period.
+    this.saveCheckpoint();
     const observer = this.deps.observer;
     if (observer) {
       observer.analysis(this.deps.target.name, observer.now() - started);

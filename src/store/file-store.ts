@@ -1,4 +1,4 @@
-import { mkdir, open, readdir, readFile, type FileHandle } from "node:fs/promises";
+import { mkdir, open, readdir, readFile, rename, rm, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import type { HistoryEntry } from "../domain/history.js";
 import type { HistoryStore } from "./ports.js";
@@ -51,6 +51,34 @@ export class FileStore implements HistoryStore {
       return (await readdir(join(this.dataDir, "targets"))).filter((name) => TARGET_NAME.test(name)).sort();
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+      throw error;
+    }
+  }
+
+  /** Temp file, fsync, rename: the checkpoint is replaced whole or not at all. */
+  async saveCheckpoint(target: string, checkpoint: string | null): Promise<void> {
+    const file = join(this.historyFile(target), "..", "checkpoint.json");
+    if (checkpoint === null) {
+      await rm(file, { force: true });
+      return;
+    }
+    await mkdir(join(file, ".."), { recursive: true });
+    const temp = `${file}.tmp`;
+    const handle = await open(temp, "w");
+    try {
+      await handle.write(checkpoint);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, file);
+  }
+
+  async loadCheckpoint(target: string): Promise<string | null> {
+    try {
+      return await readFile(join(this.historyFile(target), "..", "checkpoint.json"), "utf8");
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
       throw error;
     }
   }

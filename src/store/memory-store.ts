@@ -18,4 +18,15 @@ export class MemoryStore implements HistoryStore {
   async targets(): Promise<string[]> {
     return [...this.histories.keys()].sort();
   }
+
+  private readonly checkpoints = new Map<string, string>();
+
+  async saveCheckpoint(target: string, checkpoint: string | null): Promise<void> {
+    if (checkpoint === null) this.checkpoints.delete(target);
+    else this.checkpoints.set(target, checkpoint);
+  }
+
+  async loadCheckpoint(target: string): Promise<string | null> {
+    return this.checkpoints.get(target) ?? null;
+  }
 }

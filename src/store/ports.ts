@@ -1,7 +1,8 @@
 import type { HistoryEntry } from "../domain/history.js";
 
 /**
- * The version store: an append-only history per target. This three-member port is all the
+ * The version store: an append-only history per target, plus the checkpoint of its live
+ * experiment. This small port is all the
  * optimizer and the CLI depend on; the file store (embedded default), the memory store (tests,
  * simulations) and the Redis store (scale-out) implement it and pass one contract suite.
  */
@@ -15,4 +16,11 @@ export interface HistoryStore {
   read(target: string): Promise<HistoryEntry[]>;
   /** Names of targets with a history. */
   targets(): Promise<string[]>;
+  /**
+   * Replaces the target's checkpoint (the live experiment's state) atomically: a reader sees
+   * the old one or the new one, never a torn file. `null` removes it.
+   */
+  saveCheckpoint(target: string, checkpoint: string | null): Promise<void>;
+  /** The target's checkpoint, or null. */
+  loadCheckpoint(target: string): Promise<string | null>;
 }

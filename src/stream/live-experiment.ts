@@ -15,6 +15,21 @@ interface Accumulator {
   sumSquares: number;
 }
 
+/** A live experiment's state as JSON (see LiveExperiment.checkpoint). */
+export interface ExperimentCheckpoint {
+  readonly format: 1;
+  readonly id: string;
+  readonly generation: number;
+  readonly arms: readonly VersionId[];
+  readonly status: ExperimentStatus;
+  readonly canaryStep: number;
+  readonly pulled: readonly number[];
+  readonly table: { readonly hashVersion: string; readonly revision: number; readonly buckets: string };
+  readonly unitsPerArm: readonly number[];
+  readonly periods: readonly AllocationPeriod[];
+  readonly served: readonly (readonly [string, number])[];
+}
+
 interface PeriodState {
   readonly revision: number;
   readonly from: number;
@@ -162,6 +177,58 @@ export class LiveExperiment {
   /** Arms still in traffic, baseline first. */
   liveArms(): Version[] {
     return this.arms.filter((_, i) => !this.pulledArms.has(i));
+  }
+
+  /**
+   * Everything needed to resume this experiment after a restart: allocation table, pulled arms,
+   * per-period statistics and who was served what. Breaker windows start afresh.
+   */
+  checkpoint(): ExperimentCheckpoint {
+    return {
+      format: 1,
+      id: this.id,
+      generation: this.generation,
+      arms: this.arms.map((v) => v.id),
+      status: this.statusValue,
+      canaryStep: this.canaryStepValue,
+      pulled: [...this.pulledArms],
+      table: { hashVersion: this.table.hashVersion, revision: this.table.revision, buckets: Buffer.from(this.table.buckets.buffer, this.table.buckets.byteOffset, this.table.buckets.byteLength).toString("base64") },
+      unitsPerArm: [...this.unitsPerArm],
+      periods: this.periods.map((p) => ({ revision: p.revision, from: p.from, weights: p.weights, newUnits: p.newUnits, kpis: p.kpis.map(freeze) })),
+      served: [...this.served],
+    };
+  }
+
+  /** Rebuilds an experiment from its checkpoint; `arms` are the versions named in it, in order. */
+  static restore(checkpoint: ExperimentCheckpoint, input: { target: string; arms: readonly Version[]; breakers?: readonly BreakerRule[] }): LiveExperiment {
+    const first = checkpoint.periods[0];
+    const experiment = new LiveExperiment({
+      id: checkpoint.id,
+      target: input.target,
+      generation: checkpoint.generation,
+      arms: input.arms,
+      weights: first?.weights ?? input.arms.map(() => 1),
+      status: checkpoint.status,
+      now: first?.from ?? 0,
+      ...(input.breakers ? { breakers: input.breakers } : {}),
+    });
+    const bytes = Buffer.from(checkpoint.table.buckets, "base64");
+    const buckets = new Uint16Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+    experiment.table = { hashVersion: checkpoint.table.hashVersion, revision: checkpoint.table.revision, arms: input.arms.map((v) => v.id), buckets };
+    experiment.canaryStepValue = checkpoint.canaryStep;
+    for (const i of checkpoint.pulled) experiment.pulledArms.add(i);
+    checkpoint.unitsPerArm.forEach((n, i) => (experiment.unitsPerArm[i] = n));
+    experiment.periods.length = 0;
+    for (const p of checkpoint.periods)
+      experiment.periods.push({
+        revision: p.revision,
+        from: p.from,
+        weights: [...p.weights],
+        newUnits: [...p.newUnits],
+        kpis: p.kpis.map((k) => new Map(Object.entries(k).map(([name, m]) => [name, { n: m.n, sum: m.sum, sumSquares: m.sumSquares }]))),
+      });
+    for (const [unit, packed] of checkpoint.served) experiment.served.set(unit, packed);
+    return experiment;
   }
 
   /** Pulls the arm at once when a breaker trips: its units go back to the baseline now. */

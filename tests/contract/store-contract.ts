@@ -76,3 +76,19 @@ export function historyStoreContract(name: string, make: () => Promise<HistorySt
     });
   });
 }
+
+/** Checkpoints: replaced whole, read back as written, removable. */
+export function checkpointContract(name: string, make: () => Promise<HistoryStore> | HistoryStore): void {
+  describe(`HistoryStore checkpoints: ${name}`, () => {
+    it("saves, replaces, reads back and removes a target's checkpoint", async () => {
+      const store = await make();
+      expect(await store.loadCheckpoint("checkout")).toBeNull();
+      await store.saveCheckpoint("checkout", '{"a":1}');
+      await store.saveCheckpoint("checkout", '{"a":2}');
+      expect(await store.loadCheckpoint("checkout")).toBe('{"a":2}');
+      expect(await store.loadCheckpoint("other")).toBeNull();
+      await store.saveCheckpoint("checkout", null);
+      expect(await store.loadCheckpoint("checkout")).toBeNull();
+    });
+  });
+}

@@ -192,7 +192,7 @@ describe("settings", () => {
 });
 
 describe("evolvd start (a real process)", () => {
-  it("stops on SIGTERM with exit code 0 and resumes from its history when started again", async () => {
+  it("stops on SIGTERM with exit code 0 and resumes its experiment when started again", async () => {
     const dir = tempDir();
     cpSync(join(ROOT, "configs"), join(dir, "configs"), { recursive: true });
     cpSync(join(ROOT, "simulations"), join(dir, "simulations"), { recursive: true });
@@ -213,7 +213,7 @@ describe("evolvd start (a real process)", () => {
     await waitFor(() => second.output().includes("evolvd started"));
     second.child.kill("SIGINT");
     await new Promise((done) => second.child.on("exit", done));
-    // The second run continued the generation count from the history.
-    expect(second.output()).toMatch(/"generation":1[^0-9].*"msg":"target restored"/);
+    // The second run picked up the live experiment where the first left it.
+    expect(second.output()).toMatch(/"experiment":"checkout\/g1".*"msg":"experiment resumed from checkpoint"/);
   });
 });

@@ -3,11 +3,13 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { FileStore } from "../../src/store/file-store.js";
 import { MemoryStore } from "../../src/store/memory-store.js";
-import { historyStoreContract, version } from "../contract/store-contract.js";
+import { checkpointContract, historyStoreContract, version } from "../contract/store-contract.js";
 import { tempDir } from "../helpers.js";
 
 historyStoreContract("memory", () => new MemoryStore());
 historyStoreContract("file", () => new FileStore(tempDir()));
+checkpointContract("memory", () => new MemoryStore());
+checkpointContract("file", () => new FileStore(tempDir()));
 
 describe("file store crash safety", () => {
   it("survives a batch torn by a crash: the torn tail is ignored, then cut off by the next append", async () => {
