@@ -43,6 +43,7 @@ export async function startDaemon(settings: Settings, cwd: string, log: Logger):
     const target = processed.kind === "rejected" ? "unknown" : processed.event.target;
     const reason = processed.kind === "rejected" ? processed.problem.code : processed.kind === "ignored" ? processed.reason : processed.event.type;
     metrics.events.inc({ target: router.baseline(target) ? target : "unknown", result: processed.kind, reason });
+    if (processed.kind === "accepted") (processed.event.type === "exposure" ? metrics.assignments : metrics.outcomes).inc({ target, arm: armLabel(processed.arm) });
   });
   // The pipeline is synchronous: after next() the subscriber has seen the line.
   const ingest = (line: unknown): Processed => {
@@ -59,7 +60,7 @@ export async function startDaemon(settings: Settings, cwd: string, log: Logger):
     log,
     onRejected: (reason) => metrics.dropsRejected.inc({ reason }),
     observer: {
-      decision: (target, kind) => metrics.decisions.inc({ target, kind }),
+      decision: (target, kind, cause) => metrics.decisions.inc({ target, kind, cause }),
       analysis: (target, seconds) => metrics.analysisDuration.observe({ target }, seconds),
       now: () => performance.now() / 1000,
     },
@@ -109,7 +110,7 @@ export async function startDaemon(settings: Settings, cwd: string, log: Logger):
 
 /** State gauges, refreshed at scrape time; stale label sets are dropped by the reset. */
 function collectState(metrics: Metrics, targets: TargetRegistry): void {
-  for (const g of [metrics.armWeight, metrics.armUnits, metrics.experimentState, metrics.baselineInfo, metrics.killSwitch, metrics.kpiEstimate, metrics.kpiLow, metrics.kpiHigh, metrics.srmPValue]) g.reset();
+  for (const g of [metrics.armWeight, metrics.armUnits, metrics.experimentState, metrics.baselineInfo, metrics.killSwitch, metrics.kpiEstimate, metrics.kpiLow, metrics.kpiHigh, metrics.srmPValue, metrics.probabilityBest]) g.reset();
   for (const { target, optimizer } of targets.targets) {
     const name = target.name;
     metrics.baselineInfo.set({ target: name, version: optimizer.baseline.id }, 1);
@@ -121,6 +122,7 @@ function collectState(metrics: Metrics, targets: TargetRegistry): void {
     experiment.weights.forEach((w, i) => metrics.armWeight.set({ target: name, arm: armLabel(i) }, w));
     const snapshot = record?.lastSnapshot;
     snapshot?.units.forEach((u, i) => metrics.armUnits.set({ target: name, arm: armLabel(i) }, u));
+    record?.lastProbabilityBest?.forEach((p, i) => metrics.probabilityBest.set({ target: name, arm: armLabel(i) }, p));
     const analysis = record?.lastAnalysis;
     if (!analysis) continue;
     metrics.srmPValue.set({ target: name }, analysis.srm.pValue);

@@ -49,6 +49,19 @@ export function allocate(snapshot: ExperimentSnapshot, policy: Policy, engine: B
   return weights;
 }
 
+/**
+ * Probability that each arm is best on the primary KPI (0 for pulled arms), for reports and
+ * metrics; null while an arm has no observation of the primary KPI.
+ */
+export function probabilityBest(snapshot: ExperimentSnapshot, policy: Policy, engine: BanditEngine, seed: number): number[] | null {
+  const live = snapshot.arms.flatMap((arm, i) => (i === 0 || !snapshot.pulled.includes(arm) ? [i] : []));
+  if (live.length < 2 || live.some((i) => pooled(snapshot, i, policy.primary.kpi).n === 0)) return null;
+  const shares = engine.probabilityBest(live.map((i) => posteriorOf(snapshot, policy, i)), policy.allocation.draws, seed);
+  const all = snapshot.arms.map(() => 0);
+  live.forEach((arm, j) => (all[arm] = shares[j] as number));
+  return all;
+}
+
 /** Posterior of one arm's primary KPI, "higher is better" after mirroring. */
 function posteriorOf(snapshot: ExperimentSnapshot, policy: Policy, arm: number): Posterior {
   const { kpi, kind, direction } = policy.primary;

@@ -2,7 +2,7 @@ import { interval, type SchedulerLike, type Subscription } from "rxjs";
 import { validateValues } from "../config/schema.js";
 import { versionIdOf } from "../config/canonical.js";
 import type { BanditEngine } from "../bandit/posterior.js";
-import { allocate, totalVariation } from "../decide/allocation.js";
+import { allocate, probabilityBest, totalVariation } from "../decide/allocation.js";
 import { analyze, type Analysis } from "../decide/analysis.js";
 import { decide, type TickDecision } from "../decide/decision.js";
 import type { Clock } from "../domain/clock.js";
@@ -41,8 +41,12 @@ export interface OptimizerDeps {
 }
 
 export interface OptimizerObserver {
-  /** kind: commit, rollback, inconclusive, killed, rejected, pull, ramp, promote, hold. */
-  decision(target: string, kind: string): void;
+  /**
+   * kind: commit, rollback, inconclusive, killed, pull, ramp, promote, hold; cause: a bounded
+   * code (for pulls circuit_breaker, guardrail or primary_worse; for kills kill_switch,
+   * operator_rollback or target_file; else the kind).
+   */
+  decision(target: string, kind: string, cause: string): void;
   /** One analysis tick took `seconds` (from the observer's own monotonic clock). */
   analysis(target: string, seconds: number): void;
   /** A monotonic clock in seconds, for timing ticks. */
@@ -66,6 +70,8 @@ export interface GenerationRecord {
   committed: VersionId | null;
   lastAnalysis: Analysis | null;
   lastSnapshot: ExperimentSnapshot | null;
+  /** Probability each arm is best on the primary KPI at the last tick (null before data). */
+  lastProbabilityBest: number[] | null;
 }
 
 /**
@@ -167,6 +173,7 @@ export class Optimizer {
       committed: null,
       lastAnalysis: null,
       lastSnapshot: null,
+      lastProbabilityBest: null,
     };
     this.records.push(this.record);
     router.setExperiment(target.name, experiment);
@@ -270,8 +277,8 @@ export class Optimizer {
     const observer = this.deps.observer;
     if (observer) {
       observer.analysis(this.deps.target.name, observer.now() - started);
-      for (const _ of decision.pulls) observer.decision(this.deps.target.name, "pull");
-      if (decision.verdict.kind !== "continue") observer.decision(this.deps.target.name, decision.verdict.kind);
+      for (const pull of decision.pulls) observer.decision(this.deps.target.name, "pull", pull.cause);
+      if (decision.verdict.kind !== "continue") observer.decision(this.deps.target.name, decision.verdict.kind, decision.verdict.kind);
     }
     return decision;
   }
@@ -321,6 +328,7 @@ export class Optimizer {
     this.ticks += 1;
     const view: ExperimentSnapshot = { ...snapshot, status: experiment.status, pulled: experiment.arms.filter((v) => experiment.isPulled(v.id)).map((v) => v.id) };
     const seed = this.deps.rng.fork(`${experiment.id}/allocation:${this.ticks}`).int(2 ** 32);
+    if (this.record?.experiment === experiment.id) this.record.lastProbabilityBest = probabilityBest(view, policy, this.deps.bandit, seed);
     const weights = allocate(view, policy, this.deps.bandit, seed, experiment.canaryStep);
     if (totalVariation(weights, experiment.weights) < policy.allocation.minChange) return;
     experiment.setWeights(weights, now);
@@ -372,6 +380,7 @@ export class Optimizer {
       committed: null,
       lastAnalysis: null,
       lastSnapshot: null,
+      lastProbabilityBest: null,
     };
     this.record = record;
     this.records.push(record);
@@ -455,7 +464,7 @@ export class Optimizer {
     }
     this.current = null;
     log.info({ target: target.name, experiment: experiment.id, from, to, reason, version: committed?.id }, `experiment ${to}`);
-    if (to === "killed") this.deps.observer?.decision(target.name, "killed");
+    if (to === "killed") this.deps.observer?.decision(target.name, "killed", reason.startsWith("kill switch") ? "kill_switch" : reason.startsWith("rollback") ? "operator_rollback" : "target_file");
     this.startGeneration();
   }
 

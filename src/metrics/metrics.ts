@@ -26,7 +26,9 @@ export function createMetrics(registry: Registry = new Registry()) {
     },
     events: new Counter({ name: "evolvd_events_total", help: "Transaction stream lines by result (accepted, ignored, rejected) and reason.", labelNames: ["target", "result", "reason"], registers: [registry] }),
     evaluations: new Counter({ name: "evolvd_evaluations_total", help: "OFREP evaluations (exposures) by arm role.", labelNames: ["target", "arm"], registers: [registry] }),
-    decisions: new Counter({ name: "evolvd_decisions_total", help: "Experiment decisions by kind (commit, rollback, inconclusive, killed, pull, ramp, promote, hold).", labelNames: ["target", "kind"], registers: [registry] }),
+    decisions: new Counter({ name: "evolvd_decisions_total", help: "Experiment decisions by kind (commit, rollback, inconclusive, killed, pull, ramp, promote, hold) and cause.", labelNames: ["target", "kind", "cause"], registers: [registry] }),
+    assignments: new Counter({ name: "evolvd_assignments_total", help: "Exposures accepted into a live experiment, by arm role.", labelNames: ["target", "arm"], registers: [registry] }),
+    outcomes: new Counter({ name: "evolvd_outcomes_total", help: "Outcomes attributed to an arm of a live experiment, by arm role.", labelNames: ["target", "arm"], registers: [registry] }),
     dropsRejected: new Counter({ name: "evolvd_drops_rejected_total", help: "Drop-folder files refused, by reason.", labelNames: ["reason"], registers: [registry] }),
     analysisDuration: new Histogram({ name: "evolvd_analysis_duration_seconds", help: "Duration of one analysis tick.", labelNames: ["target"], buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1], registers: [registry] }),
     httpDuration: new Histogram({ name: "evolvd_http_request_duration_seconds", help: "HTTP request latency by route, method and status.", labelNames: ["route", "method", "status"], buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1], registers: [registry] }),
@@ -38,6 +40,7 @@ export function createMetrics(registry: Registry = new Registry()) {
     kpiEstimate: gauge("evolvd_kpi_estimate", "Relative effect of each candidate arm over the baseline, by KPI, at the last analysis.", ["target", "arm", "kpi"]),
     kpiLow: gauge("evolvd_kpi_interval_low", "Lower end of the always-valid interval of the relative effect.", ["target", "arm", "kpi"]),
     kpiHigh: gauge("evolvd_kpi_interval_high", "Upper end of the always-valid interval of the relative effect.", ["target", "arm", "kpi"]),
+    probabilityBest: gauge("evolvd_probability_best", "Probability each arm is best on the primary KPI, at the last analysis.", ["target", "arm"]),
     srmPValue: gauge("evolvd_srm_p_value", "Sample-ratio-mismatch p-value of each live experiment.", ["target"]),
   };
 }
