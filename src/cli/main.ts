@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from "commander";
 import { analyzeCommand } from "./commands/analyze.js";
+import { killCommand, statusCommand } from "./commands/remote.js";
 import { diffCommand, historyCommand, rollbackCommand } from "./commands/versions.js";
 import { mutateCommand } from "./commands/mutate.js";
 import { simulateCommand } from "./commands/simulate.js";
@@ -17,7 +18,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .showHelpAfterError();
-  const dataDir = new Option("--data-dir <dir>", "data folder of the embedded store (default: $EVOLVD_DATA_DIR or ./.evolvd)");
+  const dataDir = () => new Option("--data-dir <dir>", "data folder of the embedded store (default: $EVOLVD_DATA_DIR or ./.evolvd)");
+  const url = () => new Option("--url <url>", "ask a running daemon instead of the data folder (default: $EVOLVD_URL)");
+  const token = () => new Option("--token <token>", "admin bearer token (default: $EVOLVD_ADMIN_TOKEN)");
 
   program
     .command("start")
@@ -47,7 +50,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     .command("history")
     .description("every version, experiment transition and baseline move of a target")
     .argument("<target>", "target name")
-    .addOption(dataDir)
+    .addOption(dataDir())
+    .addOption(url())
+    .addOption(token())
     .option("--json", "print the raw history entries")
     .action((target: string, options) => historyCommand(target, options, io));
 
@@ -56,7 +61,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     .description("changed paths between two versions, old → new")
     .argument("<versionA>", "version id or unique prefix (≥ 6 hex digits)")
     .argument("<versionB>", "version id or unique prefix")
-    .addOption(dataDir)
+    .addOption(dataDir())
+    .addOption(url())
+    .addOption(token())
     .option("--target <name>", "look only in this target")
     .option("--json", "print JSON")
     .action((a: string, b: string, options) => diffCommand(a, b, options, io));
@@ -65,10 +72,30 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     .command("rollback")
     .description("make any earlier version the baseline (recorded as its own history entry)")
     .argument("<target>", "target name")
-    .argument("<version>", "version id or unique prefix")
-    .addOption(dataDir)
+    .argument("<version>", "version id or unique prefix (a full id with --url)")
+    .addOption(dataDir())
+    .addOption(url())
+    .addOption(token())
     .option("--reason <text>", "why, for the history")
     .action((target: string, version: string, options) => rollbackCommand(target, version, options, io, systemClock));
+
+  program
+    .command("status")
+    .description("what a running daemon is doing: targets, or one target's experiment and arms")
+    .argument("[target]", "target name")
+    .addOption(url())
+    .addOption(token())
+    .option("--json", "print JSON")
+    .action((target: string | undefined, options) => statusCommand(target, options, io));
+
+  program
+    .command("kill")
+    .description("kill switch: stop a target's live experiment at once on a running daemon")
+    .argument("<target>", "target name")
+    .addOption(url())
+    .addOption(token())
+    .option("--reason <text>", "why, for the history")
+    .action((target: string, options) => killCommand(target, options, io));
 
   program
     .command("mutate")

@@ -41,6 +41,8 @@ export function registerAdmin(app: FastifyInstance, deps: AdminDeps): void {
       target: target.name,
       file: loaded.file,
       killed: optimizer.killed,
+      description: target.description,
+      policy: target.policy,
       baseline: { version: optimizer.baseline.id, values: optimizer.baseline.values },
       experiment: experiment && {
         id: experiment.id,

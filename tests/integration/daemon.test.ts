@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startDaemon, type Daemon } from "../../src/daemon/daemon.js";
 import { loadSettings } from "../../src/daemon/settings.js";
 import { silentLogger } from "../../src/domain/logger.js";
-import { CHECKOUT, ROOT, tempDir } from "../helpers.js";
+import { CHECKOUT, ROOT, runCli, tempDir } from "../helpers.js";
 
 const TOKEN = "s3cret";
 
@@ -124,9 +124,29 @@ describe("evolvd start (in process)", () => {
     expect((await admin("/v1/targets/nobody")).status).toBe(404);
   });
 
+  it("evolvd status, history and diff work against the running daemon", async () => {
+    const remote = ["--url", daemon.url, "--token", TOKEN];
+    const all = await runCli(["status", ...remote]);
+    expect(all.code).toBe(0);
+    expect(all.stdout).toMatch(/checkout\s+6f4ef242c851\s+checkout\/g1 canary/);
+    const one = await runCli(["status", "checkout", ...remote]);
+    expect(one.stdout).toMatch(/experiment checkout\/g1: canary step 1/);
+    expect(one.stdout).toMatch(/baseline/);
+    const history = await runCli(["history", "checkout", ...remote]);
+    expect(history.stdout).toMatch(/6f4ef242c851\s+g0\s+file\s+baseline/);
+    const detail = await (await admin("/v1/targets/checkout")).json();
+    const diff = await runCli(["diff", detail.experiment.arms[0].version, detail.experiment.arms[1].version, ...remote]);
+    expect(diff.code).toBe(0);
+    expect(diff.stdout).toMatch(/changed/);
+    const refused = await runCli(["status", "--url", daemon.url, "--token", "wrong"]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/403/);
+  });
+
   it("kills an experiment before the next evaluation, then rolls back to any version", async () => {
     const candidate = (await (await admin("/v1/targets/checkout")).json()).experiment.arms[1].version;
-    expect((await admin("/v1/targets/checkout/kill", { method: "POST", body: JSON.stringify({ reason: "test" }) })).status).toBe(200);
+    const kill = await runCli(["kill", "checkout", "--url", daemon.url, "--token", TOKEN, "--reason", "test"]);
+    expect(kill.code).toBe(0);
     for (let i = 0; i < 50; i++) expect((await (await post("/ofrep/v1/evaluate/flags/checkout", { context: { targetingKey: `k${i}` } })).json()).reason).toBe("STATIC");
     const rolled = await admin("/v1/targets/checkout/rollback", { method: "POST", body: JSON.stringify({ version: candidate, reason: "test rollback" }) });
     expect(rolled.status).toBe(200);
@@ -154,6 +174,20 @@ describe("evolvd start (in process)", () => {
     const metrics = await (await fetch(daemon.url + "/metrics")).text();
     expect(metrics).toMatch(/evolvd_drops_rejected_total\{reason="invalid_target_file"\} 1/);
     writeFileSync(join(drop, "checkout.json"), good);
+  });
+
+  it("a changed target file applies its new policy", async () => {
+    const changed = JSON.parse(readFileSync(CHECKOUT, "utf8"));
+    changed.description = "changed in the test";
+    changed.policy.candidatesPerGeneration = 3;
+    writeFileSync(join(drop, "checkout.json"), JSON.stringify(changed));
+    await daemon.rescan();
+    await new Promise((r) => setTimeout(r, 80));
+    await daemon.rescan();
+    const detail = await (await admin("/v1/targets/checkout")).json();
+    expect(detail.description).toBe("changed in the test");
+    expect(detail.policy.candidatesPerGeneration).toBe(3);
+    expect((await (await admin("/v1/targets")).json()).rejectedDrops).toEqual([]);
   });
 
   it("a kill file stops the target's experiment; removing it resumes", async () => {
@@ -205,6 +239,11 @@ describe("evolvd start (a real process)", () => {
     };
     const first = run();
     await waitFor(() => first.output().includes("evolvd started"));
+    // SIGHUP rescans the drop folder: a bad file dropped now is refused at once.
+    writeFileSync(join(dir, "configs", "bad.json"), "{ nope");
+    first.child.kill("SIGHUP");
+    await waitFor(() => first.output().includes("target file rejected"));
+    rmSync(join(dir, "configs", "bad.json"));
     const exited = new Promise<number | null>((done) => first.child.on("exit", (code) => done(code)));
     first.child.kill("SIGTERM");
     expect(await exited).toBe(0);

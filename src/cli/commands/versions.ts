@@ -7,6 +7,7 @@ import { FileStore } from "../../store/file-store.js";
 import type { HistoryStore } from "../../store/ports.js";
 import { isoTime, short, table } from "../format.js";
 import { CliError, type CliIo } from "../io.js";
+import { callDaemon, remoteUrl, type RemoteOptions } from "./remote.js";
 
 /** The data folder: --data-dir, else EVOLVD_DATA_DIR, else ./.evolvd */
 export function storeFor(dataDir: string | undefined, io: CliIo): HistoryStore {
@@ -21,7 +22,19 @@ async function historyOf(store: HistoryStore, target: string): Promise<HistoryEn
 }
 
 /** `evolvd history <target>`: every version, transition and baseline move, oldest first. */
-export async function historyCommand(target: string, options: { dataDir?: string; json?: boolean }, io: CliIo): Promise<void> {
+export async function historyCommand(target: string, options: { dataDir?: string; json?: boolean } & RemoteOptions, io: CliIo): Promise<void> {
+  if (remoteUrl(options, io)) {
+    const body = await callDaemon(options, io, `/v1/targets/${encodeURIComponent(target)}/versions`);
+    if (options.json) io.stdout.write(JSON.stringify(body, null, 2) + "\n");
+    else
+      io.stdout.write(
+        table(
+          body.versions.map((v: Version & { baseline: boolean }) => [short(v.id), `g${v.generation}`, v.parent ? short(v.parent) : "file", v.baseline ? "baseline" : "", v.mutations.map((m) => `${m.op} ${m.path} ${JSON.stringify(m.from)}→${JSON.stringify(m.to)}`).join(", ")]),
+          ["version", "gen", "parent", "", "mutations"],
+        ),
+      );
+    return;
+  }
   const history = await historyOf(storeFor(options.dataDir, io), target);
   if (options.json) {
     io.stdout.write(JSON.stringify(history, null, 2) + "\n");
@@ -57,11 +70,19 @@ async function findVersion(store: HistoryStore, idOrPrefix: string, target?: str
 }
 
 /** `evolvd diff <versionA> <versionB>`: changed paths, old → new. */
-export async function diffCommand(a: string, b: string, options: { dataDir?: string; target?: string; json?: boolean }, io: CliIo): Promise<void> {
-  const store = storeFor(options.dataDir, io);
-  const from = await findVersion(store, a, options.target);
-  const to = await findVersion(store, b, options.target);
-  const changes = diffValues(from.values, to.values);
+export async function diffCommand(a: string, b: string, options: { dataDir?: string; target?: string; json?: boolean } & RemoteOptions, io: CliIo): Promise<void> {
+  let from: { id: string };
+  let to: { id: string };
+  let changes: ReturnType<typeof diffValues>;
+  if (remoteUrl(options, io)) {
+    const body = await callDaemon(options, io, `/v1/diff?from=${encodeURIComponent(a)}&to=${encodeURIComponent(b)}`);
+    [from, to, changes] = [{ id: body.from }, { id: body.to }, body.changes];
+  } else {
+    const store = storeFor(options.dataDir, io);
+    const va = await findVersion(store, a, options.target);
+    const vb = await findVersion(store, b, options.target);
+    [from, to, changes] = [va, vb, diffValues(va.values, vb.values)];
+  }
   if (options.json) {
     io.stdout.write(JSON.stringify({ from: from.id, to: to.id, changes }, null, 2) + "\n");
     return;
@@ -74,7 +95,12 @@ export async function diffCommand(a: string, b: string, options: { dataDir?: str
  * `evolvd rollback <target> <version>`: any earlier version becomes the baseline, recorded as
  * its own history entry (nothing is deleted).
  */
-export async function rollbackCommand(target: string, version: string, options: { dataDir?: string; reason?: string }, io: CliIo, clock: Clock): Promise<void> {
+export async function rollbackCommand(target: string, version: string, options: { dataDir?: string; reason?: string } & RemoteOptions, io: CliIo, clock: Clock): Promise<void> {
+  if (remoteUrl(options, io)) {
+    const body = await callDaemon(options, io, `/v1/targets/${encodeURIComponent(target)}/rollback`, { method: "POST", body: { version, reason: options.reason ?? "operator rollback from the command line" } });
+    io.stdout.write(`baseline of ${target} → ${short(body.baseline)} (the live experiment, if any, was killed)\n`);
+    return;
+  }
   const store = storeFor(options.dataDir, io);
   const history = await historyOf(store, target);
   const chosen = await findVersion(store, version, target);
