@@ -1,15 +1,33 @@
 import { describe, expect, it } from "vitest";
 import type { Version } from "../../src/domain/version.js";
+import { seededRng } from "../../src/random/seeded-rng.js";
 import { BREAKER_MIN_OBSERVATIONS, BREAKER_WINDOW, SlidingBreaker } from "../../src/stream/circuit-breaker.js";
 import { LiveExperiment } from "../../src/stream/live-experiment.js";
 
 const version = (n: number): Version => ({ id: String(n).repeat(64).slice(0, 64), target: "t", values: { n }, parent: null, mutations: [], seed: null, generation: 1, createdAt: 0 });
 
 describe("circuit breaker", () => {
-  it("trips on the sliding window's mean, not before the minimum observations", () => {
+  it("trips on the sliding window's rate, not before the minimum observations", () => {
     const breaker = new SlidingBreaker({ kpi: "error", direction: "decrease", limit: 0.1 });
     for (let i = 0; i < BREAKER_MIN_OBSERVATIONS - 1; i++) expect(breaker.observe(1)).toBeNull();
     expect(breaker.observe(1)).toBe(1);
+  });
+
+  it("does not trip on noise: a 2% error rate never crosses an 8% limit over 100,000 outcomes", () => {
+    const rng = seededRng("breaker-noise");
+    const breaker = new SlidingBreaker({ kpi: "error", direction: "decrease", limit: 0.08 });
+    let trips = 0;
+    for (let i = 0; i < 100_000; i++) if (breaker.observe(rng.next() < 0.02 ? 1 : 0) !== null) trips++;
+    expect(trips).toBe(0);
+  });
+
+  it("trips a real breach within a few dozen outcomes", () => {
+    const rng = seededRng("breaker-breach");
+    const breaker = new SlidingBreaker({ kpi: "error", direction: "decrease", limit: 0.08 });
+    let at = -1;
+    for (let i = 0; i < 500 && at < 0; i++) if (breaker.observe(rng.next() < 0.4 ? 1 : 0) !== null) at = i + 1;
+    expect(at).toBeGreaterThanOrEqual(BREAKER_MIN_OBSERVATIONS);
+    expect(at).toBeLessThan(100);
   });
 
   it("forgets observations older than the window", () => {
