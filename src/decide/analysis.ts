@@ -3,7 +3,7 @@ import type { Direction, GuardrailKpi, Policy } from "../domain/target.js";
 import type { VersionId } from "../domain/version.js";
 import { compareEffect, oneSidedBound, type CompareOptions, type Comparison } from "../stats/compare.js";
 import { stratifiedEffect } from "../stats/stratified.js";
-import { addMoments, EMPTY_MOMENTS, meanOf } from "../stats/moments.js";
+import { addMoments, EMPTY_MOMENTS } from "../stats/moments.js";
 import { expectedFromHistory, srmAlarm, type SrmCheck } from "../stats/srm.js";
 
 /** Below this many observations per arm the normal approximation is not trusted for any verdict. */

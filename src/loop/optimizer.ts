@@ -14,13 +14,12 @@ import type { Rng } from "../domain/rng.js";
 import type { ExperimentSnapshot } from "../domain/snapshot.js";
 import type { Target } from "../domain/target.js";
 import type { Version, VersionId } from "../domain/version.js";
-import { proposeCandidates, type DroppedCandidate } from "../mutation/engine.js";
 import type { Screener } from "../sim/screening.js";
 import type { HistoryStore } from "../store/ports.js";
-import { breakerRules } from "../stream/circuit-breaker.js";
 import { LiveExperiment } from "../stream/live-experiment.js";
 import type { ExperimentRouter } from "../stream/router.js";
 import { evidenceOf } from "./evidence.js";
+import { newRecord, planGeneration, transitionEntry, type GenerationRecord } from "./generation.js";
 import { resume } from "./resume.js";
 
 export interface OptimizerDeps {
@@ -51,27 +50,6 @@ export interface OptimizerObserver {
   analysis(target: string, seconds: number): void;
   /** A monotonic clock in seconds, for timing ticks. */
   now(): number;
-}
-
-/** What one generation did, for reports and the status API. */
-export interface GenerationRecord {
-  readonly generation: number;
-  readonly experiment: string;
-  readonly baseline: VersionId;
-  readonly startedAt: number;
-  readonly proposed: readonly Version[];
-  readonly dropped: readonly DroppedCandidate[];
-  readonly rejected: { readonly version: VersionId; readonly reason: string }[];
-  readonly pulled: { readonly version: VersionId; readonly reason: string }[];
-  arms: readonly VersionId[];
-  status: ExperimentStatus;
-  reason: string;
-  endedAt: number | null;
-  committed: VersionId | null;
-  lastAnalysis: Analysis | null;
-  lastSnapshot: ExperimentSnapshot | null;
-  /** Probability each arm is best on the primary KPI at the last tick (null before data). */
-  lastProbabilityBest: number[] | null;
 }
 
 /**
@@ -150,31 +128,14 @@ export class Optimizer {
     const outcome = resume({ target, history, checkpoint: await store.loadCheckpoint(target.name), versions: this.versions, baseline: this.baselineVersion });
     if (outcome.kind === "abandoned") {
       // canary and running may both end "killed"; the reason says it was the restart.
-      this.write([this.transitionEntry(outcome.experiment, outcome.generation, outcome.status, "killed", `not resumed: ${outcome.reason}`, clock.now())]);
+      this.write([transitionEntry(outcome.experiment, outcome.generation, outcome.status, "killed", `not resumed: ${outcome.reason}`, clock.now())]);
       log.warn({ target: target.name, experiment: outcome.experiment, reason: outcome.reason }, "experiment not resumed");
       return;
     }
     if (outcome.kind !== "resumed") return;
     const experiment = outcome.experiment;
     this.current = experiment;
-    this.record = {
-      generation: experiment.generation,
-      experiment: experiment.id,
-      baseline: this.baselineVersion.id,
-      startedAt: clock.now(),
-      proposed: experiment.arms.slice(1),
-      dropped: [],
-      rejected: [],
-      pulled: [],
-      arms: experiment.arms.map((v) => v.id),
-      status: experiment.status,
-      reason: "resumed from checkpoint",
-      endedAt: null,
-      committed: null,
-      lastAnalysis: null,
-      lastSnapshot: null,
-      lastProbabilityBest: null,
-    };
+    this.record = { ...newRecord(experiment.id, experiment.generation, this.baselineVersion.id, clock.now(), experiment.arms.slice(1), []), arms: experiment.arms.map((v) => v.id), status: experiment.status, reason: "resumed from checkpoint" };
     this.records.push(this.record);
     router.setExperiment(target.name, experiment);
     log.info({ target: target.name, experiment: experiment.id, status: experiment.status, weights: experiment.weights }, "experiment resumed from checkpoint");
@@ -344,85 +305,29 @@ export class Optimizer {
       this.finished = true;
       return;
     }
-    const now = clock.now();
     this.generation += 1;
-    const generation = this.generation;
-    const id = `${target.name}/g${generation}`;
-    const rng = this.deps.rng.fork(`generation:${generation}`);
-    const proposal = proposeCandidates({
-      target: target.name,
-      parent: this.baselineVersion,
-      plan: target.mutations,
-      schema: target.schema,
-      functions: target.functions,
-      validate: (values) => validateValues(target.schema, target.functions, values),
-      idOf: versionIdOf,
-      rng: rng.fork("mutation"),
-      count: policy.candidatesPerGeneration,
-      generation,
-      now,
+    const plan = planGeneration({
+      target,
+      baseline: this.baselineVersion,
       known: new Set(this.versions.keys()),
+      rng: this.deps.rng.fork(`generation:${this.generation}`),
+      generation: this.generation,
+      now: clock.now(),
+      screen: this.deps.screen,
     });
-    for (const v of proposal.candidates) this.versions.set(v.id, v);
-    const record: GenerationRecord = {
-      generation,
-      experiment: id,
-      baseline: this.baselineVersion.id,
-      startedAt: now,
-      proposed: proposal.candidates,
-      dropped: proposal.dropped,
-      rejected: [],
-      pulled: [],
-      arms: [],
-      status: "proposed",
-      reason: "",
-      endedAt: null,
-      committed: null,
-      lastAnalysis: null,
-      lastSnapshot: null,
-      lastProbabilityBest: null,
-    };
+    const { record, experiment } = plan;
+    for (const v of record.proposed) this.versions.set(v.id, v);
     this.record = record;
     this.records.push(record);
-    const entries: HistoryEntry[] = proposal.candidates.map((version) => ({ kind: "version", at: now, version }));
-    entries.push(this.transitionEntry(id, generation, "proposed", "screening", `${proposal.candidates.length} candidates proposed (${proposal.dropped.length} dropped)`, now, proposal.candidates.map((v) => v.id), { dropped: proposal.dropped }));
-    log.info({ target: target.name, experiment: id, generation, candidates: proposal.candidates.map((v) => v.id), dropped: proposal.dropped }, "generation proposed");
-
-    const screening = this.deps.screen({ target, baseline: this.baselineVersion, candidates: proposal.candidates, generation, rng: rng.fork("screening"), now });
-    const live = screening.survivors.slice(0, policy.liveCandidates);
-    const notChosen = screening.survivors.slice(policy.liveCandidates).map((s) => ({ ...s, reason: `passed screening but ranked below the ${policy.liveCandidates} best` }));
-    for (const r of [...screening.rejected, ...notChosen]) {
-      record.rejected.push({ version: r.version.id, reason: r.reason });
-      entries.push({ kind: "arm_exit", at: now, experiment: id, version: r.version.id, exit: "rejected_in_screening", reason: r.reason, evidence: r.evidence });
-    }
-    if (live.length === 0) {
-      const reason = proposal.candidates.length === 0 ? "no valid candidate could be proposed" : "every candidate failed screening";
-      entries.push(this.transitionEntry(id, generation, "screening", "rejected", reason, now));
-      this.write(entries);
-      record.status = "rejected";
-      record.reason = reason;
-      record.endedAt = now;
-      log.info({ target: target.name, experiment: id, generation, reason }, "generation rejected");
+    this.write(plan.entries);
+    log.info({ target: target.name, experiment: record.experiment, generation: record.generation, candidates: record.proposed.map((v) => v.id), dropped: record.dropped }, "generation proposed");
+    if (!experiment) {
+      log.info({ target: target.name, experiment: record.experiment, generation: record.generation, reason: record.reason }, "generation rejected");
       return;
     }
-    const arms = [this.baselineVersion, ...live.map((s) => s.version)];
-    record.arms = arms.map((v) => v.id);
-    const experiment = new LiveExperiment({ id, target: target.name, generation, arms, weights: [1, ...live.map(() => 0)], status: "canary", now, breakers: breakerRules(policy) });
-    experiment.setWeights(this.canaryWeights(experiment, 0), now);
-    entries.push(this.transitionEntry(id, generation, "screening", "canary", `${live.length} candidates passed screening`, now, record.arms, { screened: live.map((s) => ({ version: s.version.id, score: s.score })) }));
-    this.write(entries);
-    record.status = "canary";
     this.current = experiment;
     this.deps.router.setExperiment(target.name, experiment);
-    log.info({ target: target.name, experiment: id, generation, arms: record.arms, weights: experiment.weights }, "experiment started (canary)");
-  }
-
-  /** Weights at a canary step: the step's share split over live candidates, the rest to the baseline. */
-  private canaryWeights(experiment: LiveExperiment, step: number): number[] {
-    const steps = this.deps.target.policy.canary.steps;
-    const share = steps[Math.min(step, steps.length - 1)] as number;
-    const live = experiment.arms.filter((v, i) => i > 0 && !experiment.isPulled(v.id)).length;
-    return experiment.arms.map((v, i) => (i === 0 ? 1 - share : experiment.isPulled(v.id) ? 0 : share / live));
+    log.info({ target: target.name, experiment: experiment.id, generation: experiment.generation, arms: record.arms, weights: experiment.weights }, "experiment started (canary)");
   }
 
   private transition(experiment: LiveExperiment, to: ExperimentStatus, reason: string, evidence: unknown): void {
@@ -433,7 +338,7 @@ export class Optimizer {
     }
     experiment.setStatus(to);
     if (this.record?.experiment === experiment.id) this.record.status = to;
-    this.write([this.transitionEntry(experiment.id, experiment.generation, from, to, reason, this.deps.clock.now(), undefined, evidence)]);
+    this.write([transitionEntry(experiment.id, experiment.generation, from, to, reason, this.deps.clock.now(), undefined, evidence)]);
     this.deps.log.info({ target: this.deps.target.name, experiment: experiment.id, from, to, reason }, "experiment transition");
   }
 
@@ -448,7 +353,7 @@ export class Optimizer {
     const now = clock.now();
     experiment.setStatus(to);
     router.setExperiment(target.name, null);
-    const entries: HistoryEntry[] = [this.transitionEntry(experiment.id, experiment.generation, from, to, reason, now, undefined, evidence)];
+    const entries: HistoryEntry[] = [transitionEntry(experiment.id, experiment.generation, from, to, reason, now, undefined, evidence)];
     const committed = winner ? this.versions.get(winner) : undefined;
     if (committed) {
       entries.push({ kind: "baseline", at: now, version: committed.id, previous: this.baselineVersion.id, cause: "commit", reason, experiment: experiment.id, evidence });
@@ -466,10 +371,6 @@ export class Optimizer {
     log.info({ target: target.name, experiment: experiment.id, from, to, reason, version: committed?.id }, `experiment ${to}`);
     if (to === "killed") this.deps.observer?.decision(target.name, "killed", reason.startsWith("kill switch") ? "kill_switch" : reason.startsWith("rollback") ? "operator_rollback" : "target_file");
     this.startGeneration();
-  }
-
-  private transitionEntry(experiment: string, generation: number, from: ExperimentStatus, to: ExperimentStatus, reason: string, at: number, arms?: readonly VersionId[], evidence?: unknown): HistoryEntry {
-    return { kind: "transition", at, experiment, generation, from, to, reason, ...(arms ? { arms } : {}), ...(evidence === undefined ? {} : { evidence }) };
   }
 
   private versionOf(values: Target["baseline"], parent: VersionId | null, generation: number): Version {

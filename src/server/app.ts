@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from "node:crypto";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import type { Metrics } from "../metrics/metrics.js";
 import { registerAdmin, type AdminDeps } from "./admin.js";
@@ -56,5 +57,11 @@ async function bearer(request: FastifyRequest, reply: FastifyReply, token: strin
     await reply.code(401).header("WWW-Authenticate", "Bearer").send({ errorCode: "UNAUTHORIZED", errorDetails: "a bearer token is required" });
     return;
   }
-  if (header.slice(7) !== token) await reply.code(403).send({ errorCode: "FORBIDDEN", errorDetails: "the bearer token is not valid" });
+  if (!sameSecret(header.slice(7), token)) await reply.code(403).send({ errorCode: "FORBIDDEN", errorDetails: "the bearer token is not valid" });
+}
+
+/** Constant-time comparison (of digests, so lengths leak nothing either). */
+function sameSecret(given: string, expected: string): boolean {
+  const digest = (s: string) => createHash("sha256").update(s).digest();
+  return timingSafeEqual(digest(given), digest(expected));
 }
