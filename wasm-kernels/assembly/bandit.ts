@@ -1,7 +1,7 @@
 // evolvd bandit kernel: Thompson sampling and probability-to-be-best, in AssemblyScript.
 //
-// Its TypeScript twin is src/bandit/twin.ts: the same generator (xoshiro128** seeded by
-// splitmix32), the same ziggurat normal (tables computed by the host and copied in, so both
+// Its TypeScript twin is src/bandit/twin.ts: the same generator (four interleaved xoshiro128**
+// seeded by splitmix32), the same ziggurat normal (tables computed by the host and copied in, so both
 // use identical tables), the same Marsaglia–Tsang gamma, operation for operation, so a seed
 // gives the same draws in both (to the last-bit rounding of log/sqrt/pow).
 //
@@ -9,21 +9,28 @@
 // Arm parameters are f64 pairs (alpha, beta) for Beta posteriors or (mean, sd) for normal ones.
 
 // ── generator ────────────────────────────────────────────────────────────────────────────
-// State lives in linear memory at a constant address rather than in wasm globals: V8 reaches
-// memory in one load from a pinned base register, a global in two.
-const STATE: usize = memory.data(24); // s0, s1, s2, s3, splitmix counter, buffer position
+// Four xoshiro128** generators run side by side in one SIMD vector per state word, and their
+// outputs interleave round-robin: output 4k + j is generator j's k-th. splitmix32 from the seed
+// gives the 16 state words, generator j taking words 4j…4j+3. The twin (src/bandit/xoshiro.ts)
+// steps four scalar generators in the same order, so both produce the same stream.
+//
+// refill() writes BUFFERED outputs at a time; draws read them in order. State and buffer
+// position live in linear memory at constant addresses, which V8 reaches in one load (a wasm
+// global takes two).
+const STATE: usize = memory.data(64, 16); // four v128 state words
+const COUNTERS: usize = memory.data(8); // splitmix counter, buffer position
 // @ts-ignore: decorator
-@inline function get(word: usize): u32 {
-  return load<u32>(STATE + (word << 2));
+@inline function getPosition(): u32 {
+  return load<u32>(COUNTERS + 4);
 }
 // @ts-ignore: decorator
-@inline function put(word: usize, value: u32): void {
-  store<u32>(STATE + (word << 2), value);
+@inline function setPosition(value: u32): void {
+  store<u32>(COUNTERS + 4, value);
 }
 
 function splitmix(): u32 {
-  const counter = get(4) + 0x9e3779b9;
-  put(4, counter);
+  const counter = load<u32>(COUNTERS) + 0x9e3779b9;
+  store<u32>(COUNTERS, counter);
   let z = counter;
   z = (z ^ (z >>> 16)) * 0x85ebca6b;
   z = (z ^ (z >>> 13)) * 0xc2b2ae35;
@@ -32,50 +39,49 @@ function splitmix(): u32 {
 
 /** Seeds the generator; every entry point that draws takes a seed and calls this first. */
 export function seed(value: u32): void {
-  put(4, value);
-  put(0, splitmix());
-  put(1, splitmix());
-  put(2, splitmix());
-  put(3, splitmix());
-  put(5, BUFFERED);
+  store<u32>(COUNTERS, value);
+  // Word w of generator j goes to lane j of state vector w.
+  for (let j: usize = 0; j < 4; j++) for (let w: usize = 0; w < 4; w++) store<u32>(STATE + (w << 4) + (j << 2), splitmix());
+  setPosition(BUFFERED);
 }
 
-// The generator runs in blocks: refill() keeps its state in locals and writes BUFFERED
-// outputs; draws read them in order. The stream is the same as one output at a time, so the
-// twin needs no buffer.
 const BUFFERED: u32 = 1024;
-const buffer: usize = memory.data(BUFFERED * 4);
+const buffer: usize = memory.data(BUFFERED * 4, 16);
 
 function refill(): void {
-  let a = get(0);
-  let b = get(1);
-  let c = get(2);
-  let d = get(3);
-  for (let i: u32 = 0; i < BUFFERED; i++) {
-    store<u32>(buffer + (<usize>i << 2), rotl<u32>(b * 5, 7) * 9);
-    const t = b << 9;
-    c ^= a;
-    d ^= b;
-    b ^= c;
-    a ^= d;
-    c ^= t;
-    d = rotl<u32>(d, 11);
+  let a = v128.load(STATE);
+  let b = v128.load(STATE + 16);
+  let c = v128.load(STATE + 32);
+  let d = v128.load(STATE + 48);
+  const five = i32x4.splat(5);
+  const nine = i32x4.splat(9);
+  for (let i: usize = 0; i < <usize>BUFFERED; i += 4) {
+    const m = i32x4.mul(b, five);
+    const r = v128.or(i32x4.shl(m, 7), i32x4.shr_u(m, 25));
+    v128.store(buffer + (i << 2), i32x4.mul(r, nine));
+    const t = i32x4.shl(b, 9);
+    c = v128.xor(c, a);
+    d = v128.xor(d, b);
+    b = v128.xor(b, c);
+    a = v128.xor(a, d);
+    c = v128.xor(c, t);
+    d = v128.or(i32x4.shl(d, 11), i32x4.shr_u(d, 21));
   }
-  put(0, a);
-  put(1, b);
-  put(2, c);
-  put(3, d);
-  put(5, 0);
+  v128.store(STATE, a);
+  v128.store(STATE + 16, b);
+  v128.store(STATE + 32, c);
+  v128.store(STATE + 48, d);
+  setPosition(0);
 }
 
 // @ts-ignore: decorator
 @inline function nextU32(): u32 {
-  let position = get(5);
+  let position = getPosition();
   if (position == BUFFERED) {
     refill();
     position = 0;
   }
-  put(5, position + 1);
+  setPosition(position + 1);
   return load<u32>(buffer + (<usize>position << 2));
 }
 
@@ -419,10 +425,8 @@ export function probabilityBestTabulated(seedValue: u32, k: i32, tables: usize, 
  */
 // @ts-ignore: decorator
 @inline(never) function countBest(k: i32, tables: usize, draws: i32, out: usize): void {
-  let a = get(0);
-  let b = get(1);
-  let c = get(2);
-  let e = get(3);
+  // The buffer position in a local: this loop is the hottest in evolvd.
+  let position = getPosition();
   for (let d = 0; d < draws; d++) {
     let best = 0;
     // Draws are in [0, 1], where IEEE-754 order is integer order of the bits: comparing and
@@ -431,14 +435,12 @@ export function probabilityBestTabulated(seedValue: u32, k: i32, tables: usize, 
     let bestBits: i64 = -1;
     let q = tables;
     for (let i = 0; i < k; i++) {
-      const r = rotl<u32>(b * 5, 7) * 9;
-      const t = b << 9;
-      c ^= a;
-      e ^= b;
-      b ^= c;
-      a ^= e;
-      c ^= t;
-      e = rotl<u32>(e, 11);
+      if (position == BUFFERED) {
+        refill();
+        position = 0;
+      }
+      const r = load<u32>(buffer + (<usize>position << 2));
+      position++;
       const bits = reinterpret<i64>(quantileAt(q, r));
       q += STRIDE;
       const better = bits > bestBits;
@@ -448,8 +450,5 @@ export function probabilityBestTabulated(seedValue: u32, k: i32, tables: usize, 
     const at = out + (<usize>best << 3);
     store<f64>(at, load<f64>(at) + 1);
   }
-  put(0, a);
-  put(1, b);
-  put(2, c);
-  put(3, e);
+  setPosition(position);
 }
