@@ -37,6 +37,11 @@ export interface OptimizerDeps {
   readonly log: Logger;
   /** Told of every decision and analysis (metrics); optional. */
   readonly observer?: OptimizerObserver;
+  /**
+   * Checkpoint the live experiment after every tick (default), bounding what a crash loses;
+   * simulations, which do not crash mid-run, checkpoint only at stop.
+   */
+  readonly checkpointEveryTick?: boolean;
 }
 
 export interface OptimizerObserver {
@@ -234,7 +239,7 @@ export class Optimizer {
     this.apply(experiment, decision, analysis, now);
     if (experiment.live && decision.verdict.kind !== "hold") this.rebalance(experiment, snapshot, now);
     // A checkpoint per tick bounds what a crash can lose to one analysis period.
-    this.saveCheckpoint();
+    if (this.deps.checkpointEveryTick ?? true) this.saveCheckpoint();
     const observer = this.deps.observer;
     if (observer) {
       observer.analysis(this.deps.target.name, observer.now() - started);

@@ -102,6 +102,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     screen: screeningModel ? simulationScreener(screeningModel, segments) : noScreening,
     bandit: loadBanditEngine(log),
     log,
+    checkpointEveryTick: false,
   });
   await optimizer.restore();
 
