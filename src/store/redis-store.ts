@@ -1,0 +1,56 @@
+import type { Redis } from "ioredis";
+import type { HistoryEntry } from "../domain/history.js";
+import type { HistoryStore } from "./ports.js";
+
+/**
+ * The history store on Redis, for scale-out: the same contract as the file store.
+ *
+ * Keys, namespaced per deployment (`prefix`) and target:
+ *   <prefix>:targets               set of target names
+ *   <prefix>:t:<target>:history    list, one JSON batch per element (a batch is atomic)
+ *   <prefix>:t:<target>:checkpoint string, the live experiment's checkpoint
+ * A batch and the target's registration go in one MULTI, so a commit's decision and its
+ * baseline move land together or not at all.
+ */
+export class RedisStore implements HistoryStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix = "evolvd",
+  ) {}
+
+  async append(target: string, entries: readonly HistoryEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    const result = await this.redis.multi().rpush(this.key(target, "history"), JSON.stringify(entries)).sadd(`${this.prefix}:targets`, target).exec();
+    const failed = result?.find(([error]) => error);
+    if (!result || failed) throw new Error(`history append for "${target}" failed: ${failed?.[0]?.message ?? "transaction aborted"}`);
+  }
+
+  async read(target: string): Promise<HistoryEntry[]> {
+    const lines = await this.redis.lrange(this.key(target, "history"), 0, -1);
+    return lines.flatMap((line, i) => {
+      try {
+        return JSON.parse(line) as HistoryEntry[];
+      } catch {
+        throw new Error(`history of "${target}" is corrupt at batch ${i + 1}: not a JSON batch`);
+      }
+    });
+  }
+
+  async targets(): Promise<string[]> {
+    return (await this.redis.smembers(`${this.prefix}:targets`)).sort();
+  }
+
+  async saveCheckpoint(target: string, checkpoint: string | null): Promise<void> {
+    if (checkpoint === null) await this.redis.del(this.key(target, "checkpoint"));
+    else await this.redis.set(this.key(target, "checkpoint"), checkpoint);
+  }
+
+  async loadCheckpoint(target: string): Promise<string | null> {
+    return this.redis.get(this.key(target, "checkpoint"));
+  }
+
+  private key(target: string, part: "history" | "checkpoint"): string {
+    // Target names are validated when files load; braces keep a target's keys in one cluster slot.
+    return `${this.prefix}:t:{${target}}:${part}`;
+  }
+}

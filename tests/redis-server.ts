@@ -1,0 +1,61 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { createServer } from "node:net";
+import { Redis } from "ioredis";
+
+/**
+ * A real Redis for tests: REDIS_URL when given, else a throwaway `redis-server` (Debian
+ * package) on a free port, with nothing persisted. Never a mock.
+ */
+export interface TestRedis {
+  readonly url: string;
+  client(): Redis;
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.once("error", fail);
+    server.listen(0, "127.0.0.1", () => {
+      const port = (server.address() as { port: number }).port;
+      server.close(() => done(port));
+    });
+  });
+}
+
+export async function startRedis(): Promise<TestRedis> {
+  const clients: Redis[] = [];
+  const client = (url: string) => () => {
+    const redis = new Redis(url, { maxRetriesPerRequest: 2, lazyConnect: false });
+    clients.push(redis);
+    return redis;
+  };
+  const closeClients = async () => {
+    await Promise.all(clients.map((c) => c.quit().catch(() => c.disconnect())));
+  };
+  if (process.env.REDIS_URL) return { url: process.env.REDIS_URL, client: client(process.env.REDIS_URL), stop: closeClients };
+  const port = await freePort();
+  const child: ChildProcess = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
+  const url = `redis://127.0.0.1:${port}`;
+  const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  probe.on("error", () => undefined); // refused until the server listens: the loop retries
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await probe.connect();
+      await probe.ping();
+      break;
+    } catch (error) {
+      if (attempt > 100) throw new Error(`redis-server did not start on ${url}: ${(error as Error).message}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  probe.disconnect();
+  return {
+    url,
+    client: client(url),
+    async stop() {
+      await closeClients();
+      child.kill("SIGTERM");
+    },
+  };
+}
