@@ -256,3 +256,22 @@ describe("evolvd start (a real process)", () => {
     expect(second.output()).toMatch(/"experiment":"checkout\/g1".*"msg":"experiment resumed from checkpoint"/);
   });
 });
+
+describe("OFREP and events behind a token", () => {
+  it("answer 401 without a bearer token and 403 with a wrong one", async () => {
+    const dir = tempDir();
+    cpSync(join(ROOT, "configs"), join(dir, "configs"), { recursive: true });
+    cpSync(join(ROOT, "simulations"), join(dir, "simulations"), { recursive: true });
+    const daemon = await startDaemon(loadSettings({ env: { EVOLVD_OFREP_TOKEN: "app-token" }, args: ["--port", "0", "--data-dir", join(dir, "data"), "--drop-dir", join(dir, "configs"), "--rescan-ms", "0"] }), dir, silentLogger);
+    try {
+      const call = (headers: Record<string, string>) =>
+        fetch(`${daemon.url}/ofrep/v1/evaluate/flags/checkout`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify({ context: { targetingKey: "u" } }) });
+      expect((await call({})).status).toBe(401);
+      expect((await call({ authorization: "Bearer nope" })).status).toBe(403);
+      expect((await call({ authorization: "Bearer app-token" })).status).toBe(200);
+      expect((await fetch(`${daemon.url}/v1/events`, { method: "POST", headers: { "content-type": "application/json" }, body: "[]" })).status).toBe(401);
+    } finally {
+      await daemon.stop();
+    }
+  });
+});
