@@ -40,10 +40,15 @@ export async function startDaemon(settings: Settings, cwd: string, log: Logger):
   let last: Processed | null = null;
   const subscription = transactionPipeline(lines, router).subscribe((processed) => {
     last = processed;
-    const target = processed.kind === "rejected" ? "unknown" : processed.event.target;
-    const reason = processed.kind === "rejected" ? processed.problem.code : processed.kind === "ignored" ? processed.reason : processed.event.type;
-    metrics.events.inc({ target: router.baseline(target) ? target : "unknown", result: processed.kind, reason });
-    if (processed.kind === "accepted") (processed.event.type === "exposure" ? metrics.assignments : metrics.outcomes).inc({ target, arm: armLabel(processed.arm) });
+    // Counting must never take the stream down: RxJS would rethrow out of band and end it.
+    try {
+      const target = processed.kind === "rejected" ? "unknown" : processed.event.target;
+      const reason = processed.kind === "rejected" ? processed.problem.code : processed.kind === "ignored" ? processed.reason : processed.event.type;
+      metrics.events.inc({ target: router.baseline(target) ? target : "unknown", result: processed.kind, reason });
+      if (processed.kind === "accepted") (processed.event.type === "exposure" ? metrics.assignments : metrics.outcomes).inc({ target, arm: armLabel(processed.arm) });
+    } catch (error) {
+      log.error({ error: (error as Error).message }, "event metrics failed");
+    }
   });
   // The pipeline is synchronous: after next() the subscriber has seen the line.
   const ingest = (line: unknown): Processed => {
