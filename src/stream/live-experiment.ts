@@ -15,6 +15,15 @@ interface Accumulator {
   sumSquares: number;
 }
 
+/**
+ * What an instance added since its last drain, for merging across instances: KPI sums per
+ * (period revision, arm, KPI) and every exposure (distinct units are counted where they merge).
+ */
+export interface StatsDelta {
+  readonly kpis: readonly { readonly revision: number; readonly arm: number; readonly kpi: string; readonly n: number; readonly sum: number; readonly sumSquares: number }[];
+  readonly exposures: readonly { readonly revision: number; readonly arm: number; readonly unit: string }[];
+}
+
 /** A live experiment's state as JSON (see LiveExperiment.checkpoint). */
 export interface ExperimentCheckpoint {
   readonly format: 1;
@@ -57,6 +66,8 @@ export class LiveExperiment {
   private readonly served = new Map<string, number>();
   private readonly unitsPerArm: number[];
   private readonly periods: PeriodState[] = [];
+  /** Deltas since the last drain, kept only when journaling (scale-out); null otherwise. */
+  private journal: { kpis: Map<string, Accumulator & { revision: number; arm: number; kpi: string }>; exposures: { revision: number; arm: number; unit: string }[] } | null = null;
   /** Per arm, the circuit breakers of the guardrails with a hard limit. */
   private readonly breakers: SlidingBreaker[][];
   private trips: BreakerTrip[] = [];
@@ -128,6 +139,7 @@ export class LiveExperiment {
     }
     if (previous === undefined || (previous & bit) === 0) this.unitsPerArm[index] = (this.unitsPerArm[index] as number) + 1;
     this.served.set(unit, ((previous ?? 0) & ~31) | bit | index);
+    this.journal?.exposures.push({ revision: this.table.revision, arm: index, unit });
     return ok(index);
   }
 
@@ -148,8 +160,32 @@ export class LiveExperiment {
     const period = this.periods[this.periods.length - 1] as PeriodState;
     const kpis = period.kpis[index] as Map<string, Accumulator>;
     for (const name in metrics) add(kpis, name, metrics[name] as number);
+    if (this.journal) for (const name in metrics) this.journalKpi(period.revision, index, name, metrics[name] as number);
     if (!this.pulledArms.has(index)) this.checkBreakers(index, metrics, ts);
     return ok(index);
+  }
+
+  /** Starts keeping deltas for drainDeltas() (scale-out: each instance flushes them to Redis). */
+  startJournal(): void {
+    this.journal ??= { kpis: new Map(), exposures: [] };
+  }
+
+  /** Everything added since the last drain; the journal starts empty again. */
+  drainDeltas(): StatsDelta {
+    const journal = this.journal;
+    if (!journal) return { kpis: [], exposures: [] };
+    this.journal = { kpis: new Map(), exposures: [] };
+    return { kpis: [...journal.kpis.values()].map(({ revision, arm, kpi, n, sum, sumSquares }) => ({ revision, arm, kpi, n, sum, sumSquares })), exposures: journal.exposures };
+  }
+
+  private journalKpi(revision: number, arm: number, kpi: string, x: number): void {
+    const kpis = (this.journal as NonNullable<typeof this.journal>).kpis;
+    const key = `${revision}\u0000${arm}\u0000${kpi}`;
+    let m = kpis.get(key);
+    if (!m) kpis.set(key, (m = { revision, arm, kpi, n: 0, sum: 0, sumSquares: 0 }));
+    m.n += 1;
+    m.sum += x;
+    m.sumSquares += x * x;
   }
 
   /** Moves to new weights with the fewest units changing arm; opens a new allocation period. */

@@ -1,0 +1,76 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Version } from "../../src/domain/version.js";
+import { seededRng } from "../../src/random/seeded-rng.js";
+import { RedisStats } from "../../src/store/redis-stats.js";
+import { LiveExperiment } from "../../src/stream/live-experiment.js";
+import { startRedis, type TestRedis } from "../redis-server.js";
+
+let redis: TestRedis;
+beforeAll(async () => {
+  redis = await startRedis();
+});
+afterAll(async () => {
+  await redis?.stop();
+});
+
+const version = (n: number): Version => ({ id: String(n).repeat(64).slice(0, 64), target: "checkout", values: { n }, parent: null, mutations: [], seed: null, generation: 1, createdAt: 0 });
+const arms = [version(1), version(2), version(3)];
+const experiment = () => new LiveExperiment({ id: "checkout/g1", target: "checkout", generation: 1, arms, weights: [0.5, 0.25, 0.25], status: "running", now: 0 });
+
+describe("statistics merged in Redis", () => {
+  it("two instances with the events split between them merge to the single-process statistics", async () => {
+    const single = experiment();
+    const a = experiment();
+    const b = experiment();
+    a.startJournal();
+    b.startJournal();
+    const stats = new RedisStats(redis.client(), `evolvd-test-${process.pid}-merge`);
+    const rng = seededRng("merge");
+    const feed = (count: number, offset: number) => {
+      for (let i = 0; i < count; i++) {
+        const unit = `u${offset + rng.int(3000)}`; // units return, on either instance
+        const instance = rng.next() < 0.5 ? a : b;
+        const metrics = { conversion: rng.next() < 0.1 ? 1 : 0, latency_ms: 100 + 50 * rng.next() };
+        for (const e of [single, instance]) {
+          const arm = e.assign(unit);
+          e.recordExposure(unit, arm.id);
+          e.recordOutcome(unit, arm.id, metrics);
+        }
+      }
+    };
+    feed(5000, 0);
+    for (const e of [a, b]) await stats.flush("checkout/g1", e.drainDeltas());
+    for (const e of [single, a, b]) e.setWeights([0.4, 0.4, 0.2], 1);
+    feed(5000, 10_000);
+    await Promise.all([a, b].map((e) => stats.flush("checkout/g1", e.drainDeltas())));
+    expect(a.drainDeltas()).toEqual({ kpis: [], exposures: [] });
+
+    const merged = await stats.read("checkout/g1");
+    const expected = single.snapshot(2);
+    expect(expected.periods).toHaveLength(2);
+    for (const period of expected.periods) {
+      period.kpis.forEach((kpis, arm) => {
+        for (const [kpi, m] of Object.entries(kpis)) {
+          const got = merged.kpis.get(period.revision)?.get(arm)?.[kpi];
+          expect(got?.n, `${kpi} n, period ${period.revision}, arm ${arm}`).toBe(m.n);
+          expect(got?.sum).toBeCloseTo(m.sum, 6);
+          expect(got?.sumSquares).toBeCloseTo(m.sumSquares, 4);
+        }
+      });
+      period.newUnits.forEach((n, arm) => expect(merged.newUnits.get(period.revision)?.get(arm) ?? 0).toBe(n));
+    }
+    expected.units.forEach((n, arm) => expect(merged.units.get(arm)).toBe(n));
+  });
+
+  it("clears an ended experiment", async () => {
+    const stats = new RedisStats(redis.client(), `evolvd-test-${process.pid}-clear`);
+    const e = experiment();
+    e.startJournal();
+    e.recordExposure("u1", arms[0]!.id);
+    e.recordOutcome("u1", arms[0]!.id, { conversion: 1 });
+    await stats.flush("checkout/g1", e.drainDeltas());
+    expect((await stats.read("checkout/g1")).units.get(0)).toBe(1);
+    await stats.clear("checkout/g1");
+    expect((await stats.read("checkout/g1")).units.size).toBe(0);
+  });
+});
