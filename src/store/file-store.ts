@@ -1,6 +1,7 @@
 import { mkdir, open, readdir, readFile, rename, rm, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import type { HistoryEntry } from "../domain/history.js";
+import { parseBatches } from "./batches.js";
 import type { HistoryStore } from "./ports.js";
 
 const TARGET_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
@@ -37,13 +38,7 @@ export class FileStore implements HistoryStore {
     const lines = text.split("\n");
     // The last element is "" after a complete final line, or a torn batch: both are skipped.
     lines.pop();
-    return lines.flatMap((line, i) => {
-      try {
-        return JSON.parse(line) as HistoryEntry[];
-      } catch {
-        throw new Error(`history of "${target}" is corrupt at line ${i + 1}: not a JSON batch`);
-      }
-    });
+    return parseBatches(lines, target, "line");
   }
 
   async targets(): Promise<string[]> {

@@ -1,5 +1,6 @@
 import type { Redis } from "ioredis";
 import type { HistoryEntry } from "../domain/history.js";
+import { parseBatches } from "./batches.js";
 import type { HistoryStore } from "./ports.js";
 
 /**
@@ -26,14 +27,7 @@ export class RedisStore implements HistoryStore {
   }
 
   async read(target: string): Promise<HistoryEntry[]> {
-    const lines = await this.redis.lrange(this.key(target, "history"), 0, -1);
-    return lines.flatMap((line, i) => {
-      try {
-        return JSON.parse(line) as HistoryEntry[];
-      } catch {
-        throw new Error(`history of "${target}" is corrupt at batch ${i + 1}: not a JSON batch`);
-      }
-    });
+    return parseBatches(await this.redis.lrange(this.key(target, "history"), 0, -1), target, "batch");
   }
 
   async targets(): Promise<string[]> {
