@@ -187,8 +187,11 @@ export class Optimizer {
     if (this.current?.live) this.finish(this.current, "killed", `kill switch: ${reason}`, null);
   }
 
+  /** Kill switch off: the next generation starts now (not at the next tick). */
   resume(): void {
+    if (!this.paused) return;
     this.paused = false;
+    if (this.ticker && !this.current?.live) this.startGeneration();
   }
 
   /** True while the kill switch holds the target (no experiment, no new generation). */
@@ -199,7 +202,7 @@ export class Optimizer {
   /**
    * An operator's rollback: any version this target has seen becomes the baseline, recorded as
    * its own history entry. A live experiment is killed first; the next generation starts from
-   * the chosen version at the next tick (unless the kill switch holds the target).
+   * the chosen version at once (unless the kill switch holds the target).
    */
   rollbackTo(id: VersionId, reason: string): Result<Version, Problem> {
     const { target, router, clock, log } = this.deps;
@@ -217,6 +220,7 @@ export class Optimizer {
     router.setBaseline(target.name, version);
     this.write([{ kind: "baseline", at: clock.now(), version: version.id, previous, cause: "rollback", reason }]);
     log.warn({ target: target.name, version: version.id, previous, reason }, "baseline rolled back");
+    if (this.ticker) this.startGeneration();
     return ok(version);
   }
 

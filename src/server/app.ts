@@ -37,6 +37,18 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     void reply.code(status).send({ errorCode: code, errorDetails: error.message });
   });
 
+  // JSON bodies, where an empty body is no body (POST …/kill and …/resume need none).
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (_request, body, done) => {
+    const text = String(body);
+    if (text.trim() === "") return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch (error) {
+      done(Object.assign(new Error(`body is not valid JSON: ${(error as Error).message}`), { statusCode: 400 }), undefined);
+    }
+  });
+
   app.get("/livez", async () => ({ status: "ok" }));
   app.get("/readyz", async (_request, reply) => (deps.ready() ? { status: "ready" } : reply.code(503).send({ status: "not ready" })));
   app.get("/metrics", async (_request, reply) => {

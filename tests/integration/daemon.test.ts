@@ -150,13 +150,21 @@ describe("evolvd start (in process)", () => {
     for (let i = 0; i < 50; i++) expect((await (await post("/ofrep/v1/evaluate/flags/checkout", { context: { targetingKey: `k${i}` } })).json()).reason).toBe("STATIC");
     const rolled = await admin("/v1/targets/checkout/rollback", { method: "POST", body: JSON.stringify({ version: candidate, reason: "test rollback" }) });
     expect(rolled.status).toBe(200);
-    expect((await (await post("/ofrep/v1/evaluate/flags/checkout", { context: { targetingKey: "k1" } })).json()).metadata.version).toBe(candidate);
+    // The kill switch still holds the target: everyone gets the rolled-back baseline.
+    for (let i = 0; i < 20; i++) expect((await (await post("/ofrep/v1/evaluate/flags/checkout", { context: { targetingKey: `k${i}` } })).json()).metadata.version).toBe(candidate);
     const history = readFileSync(join(dir, "data", "targets", "checkout", "history.ndjson"), "utf8");
     expect(history).toContain('"cause":"rollback"');
     expect(history).toContain('"to":"killed"');
     const again = await admin("/v1/targets/checkout/rollback", { method: "POST", body: JSON.stringify({ version: candidate }) });
     expect(again.status).toBe(409);
-    await admin("/v1/targets/checkout/resume", { method: "POST" });
+    expect((await admin("/v1/targets/checkout/resume", { method: "POST" })).status).toBe(200);
+    // Resuming starts the next generation at once, from the rolled-back baseline.
+    const resumed = await (await admin("/v1/targets/checkout")).json();
+    expect(resumed.lastGeneration.generation).toBe(2);
+    expect(resumed.baseline.version).toBe(candidate);
+    // Generation 2 either went live from the new baseline or had every candidate screened out.
+    if (resumed.experiment) expect(resumed.experiment.arms[0].version).toBe(candidate);
+    else expect(resumed.lastGeneration.status).toBe("rejected");
   });
 
   it("refuses an invalid drop with its reasons, keeping the last good configuration", async () => {
