@@ -1,10 +1,14 @@
-import { mkdtempSync } from "node:fs";
+import { cpSync, mkdtempSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { PassThrough } from "node:stream";
 import { loadTargetFile } from "../src/config/target-file.js";
 import type { Target } from "../src/domain/target.js";
 import { main } from "../src/cli/main.js";
+import { startDaemon, type Daemon } from "../src/daemon/daemon.js";
+import { loadSettings } from "../src/daemon/settings.js";
+import { silentLogger } from "../src/domain/logger.js";
 
 export const ROOT = resolve(import.meta.dirname, "..");
 export const CHECKOUT = join(ROOT, "configs", "checkout.json");
@@ -33,4 +37,30 @@ export async function runCli(argv: string[], cwd = ROOT, input = ""): Promise<{ 
     cwd,
   });
   return { code, stdout, stderr };
+}
+
+/** A free TCP port on loopback (for servers that cannot listen on port 0 and report it). */
+export async function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.once("error", fail);
+    server.listen(0, "127.0.0.1", () => {
+      const port = (server.address() as { port: number }).port;
+      server.close(() => done(port));
+    });
+  });
+}
+
+/** A temp folder holding copies of configs/ and simulations/, as a daemon's working folder. */
+export function workspace(): string {
+  const dir = tempDir();
+  cpSync(join(ROOT, "configs"), join(dir, "configs"), { recursive: true });
+  cpSync(join(ROOT, "simulations"), join(dir, "simulations"), { recursive: true });
+  return dir;
+}
+
+/** An in-process daemon on a free port over a workspace: data in dir/data, drops in dir/configs. */
+export async function startTestDaemon(dir: string, options: { args?: string[]; env?: Record<string, string> } = {}): Promise<Daemon> {
+  const args = ["--port", "0", "--data-dir", join(dir, "data"), "--drop-dir", join(dir, "configs"), "--rescan-ms", "0", ...(options.args ?? [])];
+  return startDaemon(loadSettings({ env: options.env ?? {}, args }), dir, silentLogger);
 }

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
 import { Redis } from "ioredis";
+import { freePort } from "./helpers.js";
 
 /**
  * A real Redis for tests: REDIS_URL when given, else a throwaway `redis-server` (Debian
@@ -10,17 +10,6 @@ export interface TestRedis {
   readonly url: string;
   client(): Redis;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once("error", fail);
-    server.listen(0, "127.0.0.1", () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => done(port));
-    });
-  });
 }
 
 export async function startRedis(): Promise<TestRedis> {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startDaemon, type Daemon } from "../../src/daemon/daemon.js";
 import { loadSettings } from "../../src/daemon/settings.js";
 import { silentLogger } from "../../src/domain/logger.js";
-import { CHECKOUT, ROOT, runCli, tempDir } from "../helpers.js";
+import { CHECKOUT, ROOT, runCli, startTestDaemon, tempDir, workspace } from "../helpers.js";
 
 const TOKEN = "s3cret";
 
@@ -235,9 +235,7 @@ describe("settings", () => {
 
 describe("evolvd start (a real process)", () => {
   it("stops on SIGTERM with exit code 0 and resumes its experiment when started again", async () => {
-    const dir = tempDir();
-    cpSync(join(ROOT, "configs"), join(dir, "configs"), { recursive: true });
-    cpSync(join(ROOT, "simulations"), join(dir, "simulations"), { recursive: true });
+    const dir = workspace();
     const run = () => {
       const child = spawn("node", [join(ROOT, "bin", "evolvd.js"), "start", "--port", "0", "--data-dir", "data", "--drop-dir", "configs"], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
       let out = "";
@@ -267,10 +265,7 @@ describe("evolvd start (a real process)", () => {
 
 describe("OFREP and events behind a token", () => {
   it("answer 401 without a bearer token and 403 with a wrong one", async () => {
-    const dir = tempDir();
-    cpSync(join(ROOT, "configs"), join(dir, "configs"), { recursive: true });
-    cpSync(join(ROOT, "simulations"), join(dir, "simulations"), { recursive: true });
-    const daemon = await startDaemon(loadSettings({ env: { EVOLVD_OFREP_TOKEN: "app-token" }, args: ["--port", "0", "--data-dir", join(dir, "data"), "--drop-dir", join(dir, "configs"), "--rescan-ms", "0"] }), dir, silentLogger);
+    const daemon = await startTestDaemon(workspace(), { env: { EVOLVD_OFREP_TOKEN: "app-token" } });
     try {
       const call = (headers: Record<string, string>) =>
         fetch(`${daemon.url}/ofrep/v1/evaluate/flags/checkout`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify({ context: { targetingKey: "u" } }) });

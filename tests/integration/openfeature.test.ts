@@ -1,22 +1,15 @@
-import { cpSync } from "node:fs";
-import { join } from "node:path";
 import { OpenFeature } from "@openfeature/server-sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startDaemon, type Daemon } from "../../src/daemon/daemon.js";
-import { loadSettings } from "../../src/daemon/settings.js";
-import { silentLogger } from "../../src/domain/logger.js";
+import type { Daemon } from "../../src/daemon/daemon.js";
 import { EvolvdProvider } from "../../src/openfeature/provider.js";
-import { ROOT, tempDir } from "../helpers.js";
+import { startTestDaemon, workspace } from "../helpers.js";
 
 describe("an OpenFeature server-sdk client against a running daemon", () => {
   let daemon: Daemon;
   let provider: EvolvdProvider;
 
   beforeAll(async () => {
-    const dir = tempDir();
-    cpSync(join(ROOT, "configs"), join(dir, "configs"), { recursive: true });
-    cpSync(join(ROOT, "simulations"), join(dir, "simulations"), { recursive: true });
-    daemon = await startDaemon(loadSettings({ env: {}, args: ["--port", "0", "--data-dir", join(dir, "data"), "--drop-dir", join(dir, "configs"), "--rescan-ms", "0"] }), dir, silentLogger);
+    daemon = await startTestDaemon(workspace());
     provider = new EvolvdProvider({ baseUrl: daemon.url, target: "checkout" });
     await OpenFeature.setProviderAndWait(provider);
   });

@@ -1,30 +1,16 @@
 import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { cpSync, readFileSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startDaemon, type Daemon } from "../../src/daemon/daemon.js";
-import { loadSettings } from "../../src/daemon/settings.js";
-import { silentLogger } from "../../src/domain/logger.js";
+import type { Daemon } from "../../src/daemon/daemon.js";
 import { seededRng } from "../../src/random/seeded-rng.js";
-import { ROOT, tempDir } from "../helpers.js";
+import { freePort, ROOT, startTestDaemon, workspace } from "../helpers.js";
 
 // Real Prometheus and promtool (Debian package `prometheus`, installed by .ci/run).
 const exec = promisify(execFile);
 const RULES = join(ROOT, "grafana", "prometheus", "evolvd-rules.yml");
 const DASHBOARD = join(ROOT, "grafana", "dashboards", "evolvd.json");
-
-async function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once("error", fail);
-    server.listen(0, "127.0.0.1", () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => done(port));
-    });
-  });
-}
 
 async function until<T>(probe: () => Promise<T | null>, ms: number): Promise<T> {
   const end = Date.now() + ms;
@@ -42,9 +28,7 @@ describe("Prometheus: rules, metrics format, and the dashboard against a live da
   let promUrl: string;
 
   beforeAll(async () => {
-    const dir = tempDir();
-    cpSync(join(ROOT, "configs"), join(dir, "configs"), { recursive: true });
-    cpSync(join(ROOT, "simulations"), join(dir, "simulations"), { recursive: true });
+    const dir = workspace();
     // A fast policy, so ramps, allocations and analyses happen within seconds.
     const target = JSON.parse(readFileSync(join(dir, "configs", "checkout.json"), "utf8"));
     target.policy.analysisEveryMs = 300;
@@ -52,7 +36,7 @@ describe("Prometheus: rules, metrics format, and the dashboard against a live da
     target.policy.allocation = { burnInUnits: 40 };
     target.policy.screening.unitsPerArm = 500;
     writeFileSync(join(dir, "configs", "checkout.json"), JSON.stringify(target));
-    daemon = await startDaemon(loadSettings({ env: {}, args: ["--port", "0", "--data-dir", join(dir, "data"), "--drop-dir", join(dir, "configs"), "--rescan-ms", "0"] }), dir, silentLogger);
+    daemon = await startTestDaemon(dir);
 
     const port = await freePort();
     promUrl = `http://127.0.0.1:${port}`;
