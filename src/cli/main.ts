@@ -33,6 +33,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     .option("--admin-token <token>", "bearer token of the admin API")
     .option("--ofrep-token <token>", "bearer token OFREP and event requests must carry")
     .option("--log-level <level>", "trace, debug, info, warn, error, fatal or silent")
+    .option("--redis <url>", "scale-out: share state through this Redis (default $EVOLVD_REDIS_URL; none: embedded)")
+    .option("--redis-prefix <name>", "scale-out: key namespace of this deployment (default evolvd)")
     .action((options) => startCommand(options, io));
 
   program

@@ -4,13 +4,21 @@ import { loadBanditEngine } from "../bandit/kernel.js";
 import type { Logger } from "../domain/logger.js";
 import { armLabel, createMetrics, type Metrics } from "../metrics/metrics.js";
 import { buildServer } from "../server/app.js";
+import type { Target } from "../domain/target.js";
+import { Optimizer } from "../loop/optimizer.js";
+import { seededRng } from "../random/seeded-rng.js";
+import { ScaleOut } from "../scale/scale-out.js";
+import { SharedTarget } from "../scale/shared-target.js";
+import type { Screener } from "../sim/screening.js";
 import { FileStore } from "../store/file-store.js";
+import type { HistoryStore } from "../store/ports.js";
 import { transactionPipeline } from "../stream/pipeline.js";
 import type { Processed } from "../stream/processed.js";
 import { ExperimentRouter } from "../stream/router.js";
 import { DropFolder } from "../watch/drop-folder.js";
 import type { Settings } from "./settings.js";
 import { systemClock } from "../system-clock.js";
+import type { TargetRuntime } from "./runtime.js";
 import { TargetRegistry } from "./targets.js";
 
 export interface Daemon {
@@ -25,16 +33,49 @@ export interface Daemon {
 }
 
 /**
- * The composition root of `evolvd start`: the embedded store, the transaction pipeline, one
- * optimizer per dropped target file, the drop-folder watcher and the HTTP server, wired here
- * and nowhere else.
+ * The composition root of `evolvd start`: the store, the transaction pipeline, one runtime per
+ * dropped target file, the drop-folder watcher and the HTTP server, wired here and nowhere
+ * else. Embedded (the default), each target is an Optimizer over the file store; with
+ * `settings.redis`, each is a SharedTarget over Redis and bull (see docs/scale-out.md).
  */
 export async function startDaemon(settings: Settings, cwd: string, log: Logger): Promise<Daemon> {
-  const store = new FileStore(resolve(cwd, settings.dataDir));
   const router = new ExperimentRouter();
   const metrics = createMetrics();
   const bandit = loadBanditEngine(log);
   let ready = false;
+  const scaleOut = settings.redis
+    ? await ScaleOut.connect({
+        url: settings.redis,
+        prefix: settings.redisPrefix,
+        flushMs: settings.flushMs,
+        syncMs: settings.syncMs,
+        maxUnflushed: settings.maxUnflushed,
+        lockMs: settings.jobLockMs,
+        connectTimeoutMs: 5000,
+        pauseBeforeCommitMs: settings.faultPauseBeforeCommitMs,
+        log,
+      })
+    : null;
+  const store: HistoryStore = scaleOut ? scaleOut.store : new FileStore(resolve(cwd, settings.dataDir));
+  const observer = {
+    decision: (target: string, kind: string, cause: string) => metrics.decisions.inc({ target, kind, cause }),
+    analysis: (target: string, seconds: number) => metrics.analysisDuration.observe({ target }, seconds),
+    now: () => performance.now() / 1000,
+  };
+  const createRuntime = (target: Target, screen: Screener): TargetRuntime =>
+    scaleOut
+      ? scaleOut.createTarget(target, screen, { router, bandit, clock: systemClock, observer, onDropped: (name, n) => metrics.statsDropped.inc({ target: name }, n) })
+      : new Optimizer({ target, store, clock: systemClock, scheduler: asyncScheduler, rng: seededRng(target.policy.seed), router, screen, bandit, log, observer });
+  const release = async (runtime: TargetRuntime, target: Target, reason: string): Promise<void> => {
+    if (scaleOut) {
+      // The target lives on in the shared state for the other instances; this one lets go.
+      scaleOut.forget(target.name);
+      await runtime.stop();
+      return;
+    }
+    await runtime.kill(reason);
+    await runtime.stop();
+  };
 
   const lines = new Subject<unknown>();
   let last: Processed | null = null;
@@ -56,26 +97,19 @@ export async function startDaemon(settings: Settings, cwd: string, log: Logger):
     return last as Processed;
   };
 
-  const targets = new TargetRegistry({
-    store,
-    router,
-    clock: systemClock,
-    scheduler: asyncScheduler,
-    bandit,
-    log,
-    onRejected: (reason) => metrics.dropsRejected.inc({ reason }),
-    observer: {
-      decision: (target, kind, cause) => metrics.decisions.inc({ target, kind, cause }),
-      analysis: (target, seconds) => metrics.analysisDuration.observe({ target }, seconds),
-      now: () => performance.now() / 1000,
-    },
-  });
-  metrics.onCollect(() => collectState(metrics, targets));
+  const targets = new TargetRegistry({ router, clock: systemClock, log, createRuntime, release, onRejected: (reason) => metrics.dropsRejected.inc({ reason }) });
+  metrics.onCollect(() => collectState(metrics, targets, scaleOut));
+  if (scaleOut) {
+    await scaleOut.listen((name) => {
+      const runtime = targets.runtime(name);
+      return runtime instanceof SharedTarget ? runtime : undefined;
+    });
+  }
 
   const drop = new DropFolder(resolve(cwd, settings.dropDir), { debounceMs: settings.debounceMs, rescanMs: settings.rescanMs }, {
     onTargetFile: (file, text) => targets.applyFile(file, text),
     onTargetFileRemoved: (file) => targets.removeFile(file),
-    onKillFile: (target, present) => targets.setKillFile(target, present),
+    onKillFile: (target, present) => void targets.setKillFile(target, present),
   }, log);
   await drop.start();
 
@@ -91,11 +125,12 @@ export async function startDaemon(settings: Settings, cwd: string, log: Logger):
     ofrepToken: settings.ofrepToken,
     maxBodyBytes: settings.maxBodyBytes,
     metrics,
-    ready: () => ready,
+    ready: () => ready && (scaleOut?.ready ?? true),
   });
   const address = await server.listen({ host: settings.host, port: settings.port });
   ready = true;
-  log.info({ url: address, dataDir: settings.dataDir, dropDir: settings.dropDir, targets: targets.targets.map((t) => t.target.name), bandit: bandit.name }, "evolvd started");
+  const where = scaleOut ? { mode: "scale-out", redis: scaleOut.url, prefix: settings.redisPrefix } : { mode: "embedded", dataDir: settings.dataDir };
+  log.info({ url: address, ...where, dropDir: settings.dropDir, targets: targets.targets.map((t) => t.target.name), bandit: bandit.name }, "evolvd started");
 
   return {
     url: address,
@@ -107,6 +142,7 @@ export async function startDaemon(settings: Settings, cwd: string, log: Logger):
       drop.stop();
       await server.close();
       await targets.stopAll();
+      await scaleOut?.close();
       subscription.unsubscribe();
       log.info({}, "evolvd stopped");
     },
@@ -114,9 +150,11 @@ export async function startDaemon(settings: Settings, cwd: string, log: Logger):
 }
 
 /** State gauges, refreshed at scrape time; stale label sets are dropped by the reset. */
-function collectState(metrics: Metrics, targets: TargetRegistry): void {
-  for (const g of [metrics.armWeight, metrics.armUnits, metrics.experimentState, metrics.baselineInfo, metrics.killSwitch, metrics.kpiEstimate, metrics.kpiLow, metrics.kpiHigh, metrics.srmPValue, metrics.probabilityBest]) g.reset();
-  for (const { target, optimizer } of targets.targets) {
+function collectState(metrics: Metrics, targets: TargetRegistry, scaleOut: ScaleOut | null): void {
+  for (const g of [metrics.armWeight, metrics.armUnits, metrics.experimentState, metrics.baselineInfo, metrics.killSwitch, metrics.kpiEstimate, metrics.kpiLow, metrics.kpiHigh, metrics.srmPValue, metrics.probabilityBest, metrics.statsUnflushed]) g.reset();
+  if (scaleOut) metrics.sharedStateUp.set(scaleOut.ready ? 1 : 0);
+  for (const { target, runtime: optimizer } of targets.targets) {
+    if (optimizer instanceof SharedTarget) metrics.statsUnflushed.set({ target: target.name }, optimizer.unflushed);
     const name = target.name;
     metrics.baselineInfo.set({ target: name, version: optimizer.baseline.id }, 1);
     metrics.killSwitch.set({ target: name }, optimizer.killed ? 1 : 0);

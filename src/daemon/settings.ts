@@ -15,6 +15,13 @@ export const settingsSchema = {
   debounceMs: { doc: "Quiet time before a changed drop file is read.", format: "nat", default: 300, env: "EVOLVD_DEBOUNCE_MS", arg: "debounce-ms" },
   maxBodyBytes: { doc: "Largest request body accepted (413 beyond).", format: "nat", default: 5 * 1024 * 1024, env: "EVOLVD_MAX_BODY_BYTES", arg: "max-body-bytes" },
   shutdownTimeoutMs: { doc: "Deadline for a graceful stop after SIGTERM or SIGINT.", format: "nat", default: 10000, env: "EVOLVD_SHUTDOWN_TIMEOUT_MS", arg: "shutdown-timeout-ms" },
+  redis: { doc: "Redis URL (redis://[user:password@]host:port[/db]): switches to scale-out, many daemons acting as one. Empty: embedded.", format: String, default: "", env: "EVOLVD_REDIS_URL", arg: "redis", sensitive: true },
+  redisPrefix: { doc: "Scale-out: namespace of every Redis key, queue and channel (one per deployment).", format: String, default: "evolvd", env: "EVOLVD_REDIS_PREFIX", arg: "redis-prefix" },
+  flushMs: { doc: "Scale-out: how often an instance adds its statistics to the merged ones in Redis.", format: "nat", default: 200, env: "EVOLVD_FLUSH_MS", arg: "flush-ms" },
+  syncMs: { doc: "Scale-out: how often an instance re-reads the shared state besides change messages (heals a missed one).", format: "nat", default: 1000, env: "EVOLVD_SYNC_MS", arg: "sync-ms" },
+  maxUnflushed: { doc: "Scale-out: most statistics entries an instance holds back while Redis is unreachable (oldest exposures dropped beyond, counted).", format: "nat", default: 1_000_000, env: "EVOLVD_MAX_UNFLUSHED", arg: "max-unflushed" },
+  jobLockMs: { doc: "Scale-out: lock of a tick or screening job; a job whose instance died is retried after it.", format: "nat", default: 10000, env: "EVOLVD_JOB_LOCK_MS", arg: "job-lock-ms" },
+  faultPauseBeforeCommitMs: { doc: "Fault injection (drills, tests): scale-out decisions wait this long between deciding and committing.", format: "nat", default: 0, env: "EVOLVD_FAULT_PAUSE_BEFORE_COMMIT_MS", arg: "fault-pause-before-commit-ms" },
   logLevel: { doc: "Log level.", format: ["trace", "debug", "info", "warn", "error", "fatal", "silent"], default: "info", env: "EVOLVD_LOG_LEVEL", arg: "log-level" },
 };
 
@@ -29,6 +36,13 @@ export interface Settings {
   readonly debounceMs: number;
   readonly maxBodyBytes: number;
   readonly shutdownTimeoutMs: number;
+  readonly redis: string;
+  readonly redisPrefix: string;
+  readonly flushMs: number;
+  readonly syncMs: number;
+  readonly maxUnflushed: number;
+  readonly jobLockMs: number;
+  readonly faultPauseBeforeCommitMs: number;
   readonly logLevel: string;
 }
 
@@ -43,6 +57,9 @@ export function loadSettings(input: { file?: string; env: Readonly<Record<string
   if (input.file) config.loadFile(input.file);
   config.validate({ allowed: "strict" });
   const settings = config.getProperties() as Settings;
+  if (settings.redis !== "" && !/^rediss?:\/\//.test(settings.redis)) throw new Error(`redis: expected a redis:// or rediss:// URL, got ${JSON.stringify(settings.redis.replace(/:[^:@/]*@/, ":***@"))}`);
+  if (settings.redisPrefix === "" || /[\s{}]/.test(settings.redisPrefix)) throw new Error(`redis-prefix: must be non-empty, without spaces or braces, got ${JSON.stringify(settings.redisPrefix)}`);
+  for (const key of ["flushMs", "syncMs", "jobLockMs"] as const) if (settings[key] < 10) throw new Error(`${key}: must be at least 10 ms, got ${settings[key]}`);
   if (!LOOPBACK.test(settings.host) && settings.adminToken === "")
     throw new Error(`host: refusing to serve the admin API on ${settings.host} without --admin-token (or EVOLVD_ADMIN_TOKEN)`);
   return settings;

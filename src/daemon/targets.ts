@@ -1,17 +1,13 @@
 import { basename, dirname, resolve } from "node:path";
-import type { SchedulerLike } from "rxjs";
-import type { BanditEngine } from "../bandit/posterior.js";
 import { sha256 } from "../config/canonical.js";
 import { parseTarget } from "../config/target-file.js";
 import type { Clock } from "../domain/clock.js";
 import type { Logger } from "../domain/logger.js";
 import type { Target } from "../domain/target.js";
-import { Optimizer, type OptimizerObserver } from "../loop/optimizer.js";
-import { seededRng } from "../random/seeded-rng.js";
 import { checkAgainstTarget, loadScenarioFile } from "../sim/scenario.js";
 import { noScreening, simulationScreener, type Screener } from "../sim/screening.js";
-import type { HistoryStore } from "../store/ports.js";
 import type { ExperimentRouter } from "../stream/router.js";
+import type { TargetRuntime } from "./runtime.js";
 
 export interface RejectedDrop {
   readonly file: string;
@@ -23,19 +19,22 @@ interface Loaded {
   readonly file: string;
   readonly hash: string;
   readonly target: Target;
-  readonly optimizer: Optimizer;
+  readonly runtime: TargetRuntime;
 }
 
 export interface TargetRegistryDeps {
-  readonly store: HistoryStore;
   readonly router: ExperimentRouter;
   readonly clock: Clock;
-  readonly scheduler: SchedulerLike;
-  readonly bandit: BanditEngine;
   readonly log: Logger;
+  /** Makes the runtime of a valid target: the Optimizer embedded, a SharedTarget in scale-out. */
+  readonly createRuntime: (target: Target, screen: Screener) => TargetRuntime;
+  /**
+   * Called when this instance stops running a target (file changed or removed). Embedded, its
+   * experiment ends; in scale-out it lives on in the shared state, for the other instances.
+   */
+  readonly release: (runtime: TargetRuntime, target: Target, reason: string) => Promise<void>;
   /** Called with a reason whenever a drop file is refused (metrics). */
   readonly onRejected?: (reason: string) => void;
-  readonly observer?: OptimizerObserver;
 }
 
 /**
@@ -53,8 +52,8 @@ export class TargetRegistry {
   get targets(): readonly Loaded[] {
     return [...this.byName.values()].sort((a, b) => a.target.name.localeCompare(b.target.name));
   }
-  optimizer(name: string): Optimizer | undefined {
-    return this.byName.get(name)?.optimizer;
+  runtime(name: string): TargetRuntime | undefined {
+    return this.byName.get(name)?.runtime;
   }
   get rejectedDrops(): readonly RejectedDrop[] {
     return [...this.rejected.values()];
@@ -94,23 +93,12 @@ export class TargetRegistry {
     if (current && current.target.name !== target.name) await this.unload(current, "target file now defines another target");
     const previous = this.byName.get(target.name);
     if (previous) await this.unload(previous, "target file changed");
-    const optimizer = new Optimizer({
-      target,
-      store: this.deps.store,
-      clock: this.deps.clock,
-      scheduler: this.deps.scheduler,
-      rng: seededRng(target.policy.seed),
-      router: this.deps.router,
-      screen,
-      bandit: this.deps.bandit,
-      log,
-      ...(this.deps.observer ? { observer: this.deps.observer } : {}),
-    });
-    await optimizer.restore();
-    if (this.killFiles.has(target.name)) optimizer.kill(`kill file ${target.name}.kill present`);
-    optimizer.start();
-    this.byName.set(target.name, { file, hash, target, optimizer });
-    log.info({ file, target: target.name, baseline: optimizer.baseline.id }, previous ? "target file applied (changed)" : "target file applied");
+    const runtime = this.deps.createRuntime(target, screen);
+    await runtime.restore();
+    if (this.killFiles.has(target.name)) await runtime.kill(`kill file ${target.name}.kill present`);
+    runtime.start();
+    this.byName.set(target.name, { file, hash, target, runtime });
+    log.info({ file, target: target.name, baseline: runtime.baseline.id }, previous ? "target file applied (changed)" : "target file applied");
     return [];
   }
 
@@ -125,25 +113,28 @@ export class TargetRegistry {
   }
 
   /** The kill file of a target appeared (kill) or disappeared (resume). */
-  setKillFile(target: string, present: boolean): void {
+  async setKillFile(target: string, present: boolean): Promise<void> {
     if (present === this.killFiles.has(target)) return;
     if (present) this.killFiles.add(target);
     else this.killFiles.delete(target);
-    const optimizer = this.byName.get(target)?.optimizer;
-    if (!optimizer) return;
-    if (present) optimizer.kill(`kill file ${target}.kill`);
-    else optimizer.resume();
+    const runtime = this.byName.get(target)?.runtime;
+    if (!runtime) return;
     this.deps.log.warn({ target, killed: present }, present ? "kill switch on (kill file)" : "kill switch off (kill file removed)");
+    try {
+      if (present) await runtime.kill(`kill file ${target}.kill`);
+      else await runtime.resume();
+    } catch (error) {
+      this.deps.log.error({ target, killed: present, error: (error as Error).message }, "kill file applied on this instance; the shared switch follows when Redis is back");
+    }
   }
 
-  /** Stops every optimizer and waits for its history writes. */
+  /** Stops every target's runtime and waits for its writes. */
   async stopAll(): Promise<void> {
-    await Promise.all([...this.byName.values()].map((l) => l.optimizer.stop()));
+    await Promise.all([...this.byName.values()].map((l) => l.runtime.stop()));
   }
 
   private async unload(loaded: Loaded, reason: string): Promise<void> {
-    loaded.optimizer.kill(reason);
-    await loaded.optimizer.stop();
+    await this.deps.release(loaded.runtime, loaded.target, reason);
     this.byName.delete(loaded.target.name);
     this.deps.log.info({ file: loaded.file, target: loaded.target.name, reason }, "target unloaded");
   }

@@ -1,52 +1,94 @@
 import Queue from "bull";
-import { Redis } from "ioredis";
+import { Redis, type RedisOptions } from "ioredis";
 
-/**
- * The analysis tick as a bull repeatable job per target (scale-out step 2, not wired yet):
- * every instance runs a worker, and bull hands each repetition to exactly one of them, so one
- * instance decides per tick. A job whose worker fails or dies is retried (`attempts`), which is
- * why the decision it makes must be idempotent.
- */
-export interface TickHandler {
-  (target: string, tick: { readonly id: string; readonly scheduledAt: number; readonly attempt: number }): Promise<void>;
+/** A tick bull handed to this instance. */
+export interface TickJob {
+  readonly id: string;
+  readonly scheduledAt: number;
+  readonly attempt: number;
 }
 
+export type TickHandler = (target: string, tick: TickJob) => Promise<void>;
+export type ScreeningHandler = (target: string, generation: number, job: TickJob) => Promise<void>;
+
+export interface JobOptions {
+  readonly prefix?: string;
+  /** Attempts per job: a failed or stalled job is retried. */
+  readonly attempts?: number;
+  /** How long a worker's lock on a job lasts without renewal: after it, a dead worker's job is retried. */
+  readonly lockMs?: number;
+  /** Errors of bull's connections (Redis down): reported, never thrown. */
+  readonly onError?: (error: Error) => void;
+}
+
+/**
+ * The scale-out work queues on bull. Every instance runs a worker on each:
+ * - `analysis`: the analysis tick, a repeatable job per target — bull hands each repetition to
+ *   exactly one worker, so one instance decides per tick;
+ * - `screening`: one job per target and generation (the job id dedupes requests from several
+ *   instances) that proposes candidates and screens them on simulated traffic.
+ * A job whose handler fails, or whose worker dies (its lock expires), is retried; decisions are
+ * therefore idempotent (see scale/decider.ts).
+ */
 export class AnalysisTicks {
-  private readonly queue: Queue.Queue<{ target: string }>;
+  private readonly ticks: Queue.Queue<{ target: string }>;
+  private readonly screening: Queue.Queue<{ target: string; generation: number }>;
   private readonly clients: Redis[] = [];
 
-  constructor(redisUrl: string, options: { prefix?: string; attempts?: number } = {}) {
-    // bull opens three connections per queue; they are made here so close() can end them
-    // (queue.close() leaves clients passed through createClient open).
-    this.queue = new Queue<{ target: string }>("analysis", {
-      prefix: options.prefix ?? "evolvd",
-      createClient: () => {
-        const client = new Redis(redisUrl, { maxRetriesPerRequest: null, enableReadyCheck: false });
-        this.clients.push(client);
-        return client;
-      },
-      defaultJobOptions: { attempts: options.attempts ?? 3, backoff: { type: "fixed", delay: 100 }, removeOnComplete: 1000, removeOnFail: 1000 },
-    });
+  constructor(redisUrl: string, options: JobOptions = {}) {
+    const lockDuration = options.lockMs ?? 10_000;
+    const queue = <T>(name: string) => {
+      const q = new Queue<T>(name, {
+        prefix: options.prefix ?? "evolvd",
+        // bull opens three connections per queue; they are made here so close() can end them
+        // (queue.close() leaves clients passed through createClient open).
+        createClient: () => {
+          const redisOptions: RedisOptions = { maxRetriesPerRequest: null, enableReadyCheck: false, retryStrategy: (n) => Math.min(100 * n, 1000) };
+          const client = new Redis(redisUrl, redisOptions);
+          client.on("error", (error: Error) => options.onError?.(error));
+          this.clients.push(client);
+          return client;
+        },
+        settings: { lockDuration, lockRenewTime: lockDuration / 2, stalledInterval: Math.max(1000, lockDuration / 2), maxStalledCount: 2 },
+        defaultJobOptions: { attempts: options.attempts ?? 3, backoff: { type: "fixed", delay: 100 }, removeOnComplete: 1000, removeOnFail: 1000 },
+      });
+      q.on("error", (error: Error) => options.onError?.(error));
+      return q;
+    };
+    this.ticks = queue("analysis");
+    this.screening = queue("screening");
   }
 
-  /** Schedules a target's tick every `everyMs`; scheduling it again from another instance is a no-op. */
+  /** Schedules a target's tick every `everyMs`; scheduling it again (any instance) is a no-op. */
   async schedule(target: string, everyMs: number): Promise<void> {
-    await this.queue.add({ target }, { repeat: { every: everyMs }, jobId: `tick:${target}` });
+    await this.ticks.add({ target }, { repeat: { every: everyMs }, jobId: `tick:${target}` });
   }
 
   async unschedule(target: string, everyMs: number): Promise<void> {
-    await this.queue.removeRepeatable({ every: everyMs, jobId: `tick:${target}` });
+    await this.ticks.removeRepeatable({ every: everyMs, jobId: `tick:${target}` });
   }
 
-  /** Runs this instance's worker: `handler` gets the ticks bull assigns to it. */
+  /** Asks for generation `generation` of `target` to be proposed and screened, once. */
+  async requestScreening(target: string, generation: number): Promise<void> {
+    await this.screening.add({ target, generation }, { jobId: `screen:${target}:${generation}` });
+  }
+
+  /** Runs this instance's tick worker: `handler` gets the ticks bull assigns to it. */
   process(handler: TickHandler): void {
-    void this.queue.process(1, async (job) => {
-      await handler(job.data.target, { id: String(job.id), scheduledAt: job.timestamp, attempt: job.attemptsMade + 1 });
-    });
+    void this.ticks.process(1, async (job) => handler(job.data.target, jobOf(job)));
+  }
+
+  /** Runs this instance's screening worker. */
+  processScreening(handler: ScreeningHandler): void {
+    void this.screening.process(1, async (job) => handler(job.data.target, job.data.generation, jobOf(job)));
   }
 
   async close(): Promise<void> {
-    await this.queue.close();
+    await Promise.all([this.ticks.close(), this.screening.close()]);
     await Promise.all(this.clients.map((c) => c.quit().catch(() => c.disconnect())));
   }
+}
+
+function jobOf(job: Queue.Job): TickJob {
+  return { id: String(job.id), scheduledAt: job.timestamp, attempt: job.attemptsMade + 1 };
 }

@@ -42,6 +42,11 @@ export interface OptimizerDeps {
    * simulations, which do not crash mid-run, checkpoint only at stop.
    */
   readonly checkpointEveryTick?: boolean;
+  /**
+   * Scale-out: never propose inline. When a generation is due, `wantsGeneration` turns true and
+   * the caller runs `proposeNext()` elsewhere (a screening job any instance may take).
+   */
+  readonly deferGenerations?: boolean;
 }
 
 export interface OptimizerObserver {
@@ -76,6 +81,7 @@ export class Optimizer {
   private paused = false;
   private finished = false;
   private ticks = 0;
+  private generationWanted = false;
 
   constructor(private readonly deps: OptimizerDeps) {}
 
@@ -94,6 +100,14 @@ export class Optimizer {
   /** A version this target has seen (proposed, baseline or restored from history). */
   version(id: VersionId): Version | undefined {
     return this.versions.get(id);
+  }
+  /** The highest generation started so far (0 for none). */
+  get lastGeneration(): number {
+    return this.generation;
+  }
+  /** With deferGenerations: a generation is due (no live experiment, not killed, not done). */
+  get wantsGeneration(): boolean {
+    return this.generationWanted && !this.paused && !this.finished && !this.current?.live;
   }
   /** True once maxGenerations have ended (never for maxGenerations 0). */
   get done(): boolean {
@@ -124,7 +138,13 @@ export class Optimizer {
     }
     this.deps.router.setBaseline(target.name, this.baselineVersion);
     await this.resumeLive(history);
-    this.deps.log.info({ target: target.name, version: this.baselineVersion.id, generation: this.generation, resumed: this.current?.id ?? null }, "target restored");
+    this.restoreLog({ target: target.name, version: this.baselineVersion.id, generation: this.generation, resumed: this.current?.id ?? null }, "target restored");
+  }
+
+  /** In scale-out every decision restores: routine there, worth a line only at a real start. */
+  private restoreLog(fields: Record<string, unknown>, message: string): void {
+    if (this.deps.deferGenerations) this.deps.log.debug(fields, message);
+    else this.deps.log.info(fields, message);
   }
 
   /** Picks up the experiment that was live at the last stop, or closes it in the history. */
@@ -140,10 +160,16 @@ export class Optimizer {
     if (outcome.kind !== "resumed") return;
     const experiment = outcome.experiment;
     this.current = experiment;
+    this.ticks = outcome.ticks ?? this.ticks;
     this.record = { ...newRecord(experiment.id, experiment.generation, this.baselineVersion.id, clock.now(), experiment.arms.slice(1), []), arms: experiment.arms.map((v) => v.id), status: experiment.status, reason: "resumed from checkpoint" };
+    // What the history already says about this generation's arms, so status views stay whole.
+    for (const entry of history) {
+      if (entry.kind !== "arm_exit" || entry.experiment !== experiment.id) continue;
+      (entry.exit === "pulled" ? this.record.pulled : this.record.rejected).push({ version: entry.version, reason: entry.reason });
+    }
     this.records.push(this.record);
     router.setExperiment(target.name, experiment);
-    log.info({ target: target.name, experiment: experiment.id, status: experiment.status, weights: experiment.weights }, "experiment resumed from checkpoint");
+    this.restoreLog({ target: target.name, experiment: experiment.id, status: experiment.status, weights: experiment.weights }, "experiment resumed from checkpoint");
   }
 
   /** Starts the analysis tick, and the first generation unless an experiment was resumed. */
@@ -166,13 +192,18 @@ export class Optimizer {
   /** Queued behind the history writes, so a checkpoint never runs ahead of its history. */
   private saveCheckpoint(): void {
     const { store, target, log } = this.deps;
-    const state = this.current?.live ? JSON.stringify(this.current.checkpoint()) : null;
+    const state = this.checkpointState();
     this.writes = this.writes.then(() =>
       store.saveCheckpoint(target.name, state).catch((error: Error) => {
         this.writeError ??= error;
         log.error({ target: target.name, error: error.message }, "checkpoint write failed");
       }),
     );
+  }
+
+  /** The live experiment's checkpoint as JSON (with the tick count that seeds allocation), or null. */
+  checkpointState(): string | null {
+    return this.current?.live ? JSON.stringify({ ...this.current.checkpoint(), ticks: this.ticks }) : null;
   }
 
   /** Waits until every decision so far is in the store; rethrows a failed write. */
@@ -305,12 +336,30 @@ export class Optimizer {
     this.deps.log.info({ target: this.deps.target.name, experiment: experiment.id, weights: experiment.weights, engine: this.deps.bandit.name }, "allocation updated");
   }
 
+  /**
+   * With deferGenerations: proposes, screens and starts the next generation now. False when
+   * none may start (an experiment is live, the kill switch holds the target, or it is done).
+   */
+  proposeNext(): boolean {
+    if (this.current?.live || this.paused || this.finished) return false;
+    this.startGeneration(true);
+    return true;
+  }
+
   /** Proposes, screens and starts the next generation's experiment (if allowed). */
-  private startGeneration(): void {
+  private startGeneration(now = false): void {
     const { target, clock, log } = this.deps;
     const policy = target.policy;
     if (this.paused || this.finished) return;
-    if (policy.maxGenerations > 0 && this.records.length >= policy.maxGenerations) {
+    if (this.deps.deferGenerations && !now) {
+      this.generationWanted = true;
+      return;
+    }
+    this.generationWanted = false;
+    // Embedded, a run's own generations count; in scale-out every decision rebuilds the
+    // optimizer from the shared history, so all the deployment's generations count.
+    const generations = this.deps.deferGenerations ? this.generation : this.records.length;
+    if (policy.maxGenerations > 0 && generations >= policy.maxGenerations) {
       this.finished = true;
       return;
     }

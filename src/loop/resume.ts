@@ -24,7 +24,8 @@ export function lastExperiment(history: readonly HistoryEntry[]): LastExperiment
 
 export type Resumption =
   | { readonly kind: "none" }
-  | { readonly kind: "resumed"; readonly experiment: LiveExperiment }
+  /** ticks: the optimizer's tick count at the checkpoint (seeds allocation), when recorded. */
+  | { readonly kind: "resumed"; readonly experiment: LiveExperiment; readonly ticks?: number }
   /** The history says an experiment was live, but no usable checkpoint says where it was. */
   | { readonly kind: "abandoned"; readonly experiment: string; readonly generation: number; readonly status: ExperimentStatus; readonly reason: string };
 
@@ -39,7 +40,7 @@ export function resume(input: { target: Target; history: readonly HistoryEntry[]
   if (!last || !isLive(last.status)) return { kind: "none" };
   const abandoned = (reason: string): Resumption => ({ kind: "abandoned", experiment: last.experiment, generation: last.generation, status: last.status, reason });
   if (input.checkpoint === null) return abandoned("the daemon stopped without a checkpoint of this experiment");
-  let checkpoint: ExperimentCheckpoint;
+  let checkpoint: ExperimentCheckpoint & { readonly ticks?: number };
   try {
     checkpoint = JSON.parse(input.checkpoint) as ExperimentCheckpoint;
   } catch {
@@ -50,5 +51,5 @@ export function resume(input: { target: Target; history: readonly HistoryEntry[]
   if (arms.some((v) => v === undefined)) return abandoned("the checkpoint names a version the history does not have");
   if (checkpoint.arms[0] !== input.baseline.id) return abandoned("the baseline changed since the checkpoint");
   const experiment = LiveExperiment.restore({ ...checkpoint, status: last.status }, { target: input.target.name, arms: arms as Version[], breakers: breakerRules(input.target.policy) });
-  return { kind: "resumed", experiment };
+  return { kind: "resumed", experiment, ...(typeof checkpoint.ticks === "number" ? { ticks: checkpoint.ticks } : {}) };
 }

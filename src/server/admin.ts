@@ -19,12 +19,12 @@ const problem = (reply: FastifyReply, status: number, code: string, message: str
  */
 export function registerAdmin(app: FastifyInstance, deps: AdminDeps): void {
   app.get("/v1/targets", async () => ({
-    targets: deps.targets.targets.map(({ target, file, optimizer }) => ({
+    targets: deps.targets.targets.map(({ target, file, runtime }) => ({
       target: target.name,
       file,
-      baseline: optimizer.baseline.id,
-      experiment: optimizer.experiment ? { id: optimizer.experiment.id, status: optimizer.experiment.status } : null,
-      killed: optimizer.killed,
+      baseline: runtime.baseline.id,
+      experiment: runtime.experiment ? { id: runtime.experiment.id, status: runtime.experiment.status } : null,
+      killed: runtime.killed,
     })),
     rejectedDrops: deps.targets.rejectedDrops,
   }));
@@ -32,18 +32,18 @@ export function registerAdmin(app: FastifyInstance, deps: AdminDeps): void {
   app.get<{ Params: { target: string } }>("/v1/targets/:target", async (request, reply) => {
     const loaded = deps.targets.targets.find((l) => l.target.name === request.params.target);
     if (!loaded) return problem(reply, 404, "unknown_target", `no target named ${JSON.stringify(request.params.target)}`);
-    const { optimizer, target } = loaded;
-    const experiment = optimizer.experiment;
-    const record = optimizer.generations[optimizer.generations.length - 1];
+    const { runtime, target } = loaded;
+    const experiment = runtime.experiment;
+    const record = runtime.generations[runtime.generations.length - 1];
     const snapshot = record?.lastSnapshot ?? null;
     const kpis = [target.policy.primary.kpi, ...target.policy.guardrails.map((g) => g.kpi)];
     return {
       target: target.name,
       file: loaded.file,
-      killed: optimizer.killed,
+      killed: runtime.killed,
       description: target.description,
       policy: target.policy,
-      baseline: { version: optimizer.baseline.id, values: optimizer.baseline.values },
+      baseline: { version: runtime.baseline.id, values: runtime.baseline.values },
       experiment: experiment && {
         id: experiment.id,
         generation: experiment.generation,
@@ -82,29 +82,43 @@ export function registerAdmin(app: FastifyInstance, deps: AdminDeps): void {
   });
 
   app.post<{ Params: { target: string } }>("/v1/targets/:target/kill", async (request, reply) => {
-    const optimizer = deps.targets.optimizer(request.params.target);
-    if (!optimizer) return problem(reply, 404, "unknown_target", `no target named ${JSON.stringify(request.params.target)}`);
+    const runtime = deps.targets.runtime(request.params.target);
+    if (!runtime) return problem(reply, 404, "unknown_target", `no target named ${JSON.stringify(request.params.target)}`);
     const reason = (request.body as { reason?: unknown } | undefined)?.reason;
-    optimizer.kill(typeof reason === "string" ? reason : "admin API");
-    await optimizer.flush();
+    try {
+      await runtime.kill(typeof reason === "string" ? reason : "admin API");
+      await runtime.flush();
+    } catch (error) {
+      // Scale-out with Redis unreachable: this instance has stopped the experiment, the others have not.
+      return problem(reply, 503, "shared_state_unavailable", `kill switch on for this instance only: ${(error as Error).message}`);
+    }
     return { target: request.params.target, killed: true };
   });
 
   app.post<{ Params: { target: string } }>("/v1/targets/:target/resume", async (request, reply) => {
-    const optimizer = deps.targets.optimizer(request.params.target);
-    if (!optimizer) return problem(reply, 404, "unknown_target", `no target named ${JSON.stringify(request.params.target)}`);
-    optimizer.resume();
+    const runtime = deps.targets.runtime(request.params.target);
+    if (!runtime) return problem(reply, 404, "unknown_target", `no target named ${JSON.stringify(request.params.target)}`);
+    try {
+      await runtime.resume();
+    } catch (error) {
+      return problem(reply, 503, "shared_state_unavailable", `not resumed: ${(error as Error).message}`);
+    }
     return { target: request.params.target, killed: false };
   });
 
   app.post<{ Params: { target: string } }>("/v1/targets/:target/rollback", async (request: FastifyRequest<{ Params: { target: string } }>, reply) => {
-    const optimizer = deps.targets.optimizer(request.params.target);
-    if (!optimizer) return problem(reply, 404, "unknown_target", `no target named ${JSON.stringify(request.params.target)}`);
+    const runtime = deps.targets.runtime(request.params.target);
+    if (!runtime) return problem(reply, 404, "unknown_target", `no target named ${JSON.stringify(request.params.target)}`);
     const body = (request.body ?? {}) as { version?: unknown; reason?: unknown };
     if (typeof body.version !== "string") return problem(reply, 400, "bad_request", "body.version: the version id to roll back to is required");
-    const result = optimizer.rollbackTo(body.version, typeof body.reason === "string" ? body.reason : "admin API rollback");
+    let result;
+    try {
+      result = await runtime.rollbackTo(body.version, typeof body.reason === "string" ? body.reason : "admin API rollback");
+      if (result.ok) await runtime.flush();
+    } catch (error) {
+      return problem(reply, 503, "shared_state_unavailable", `not rolled back: ${(error as Error).message}`);
+    }
     if (!result.ok) return problem(reply, result.error.code === "unknown_version" ? 404 : 409, result.error.code, result.error.message);
-    await optimizer.flush();
     return { target: request.params.target, baseline: result.value.id };
   });
 }

@@ -28,6 +28,22 @@ end
 return fresh
 `;
 
+/**
+ * addMoments-1 (Lua): adds KPI sums once per flush token, so a flush retried after a lost reply
+ * (the connection dropped after Redis applied it) is not counted twice.
+ *   KEYS[1] stats hash, KEYS[2] the token's key (kept a day)
+ *   ARGV    token ('' for none), then field, n, sum, sum of squares, field, …
+ */
+const ADD_MOMENTS = `
+if ARGV[1] ~= '' and not redis.call('SET', KEYS[2], '1', 'NX', 'EX', 86400) then return 0 end
+for i = 2, #ARGV, 4 do
+  redis.call('HINCRBY', KEYS[1], ARGV[i] .. ':n', ARGV[i + 1])
+  redis.call('HINCRBYFLOAT', KEYS[1], ARGV[i] .. ':sum', ARGV[i + 2])
+  redis.call('HINCRBYFLOAT', KEYS[1], ARGV[i] .. ':sq', ARGV[i + 3])
+end
+return 1
+`;
+
 /** Statistics of one experiment as merged from every instance. */
 export interface MergedStats {
   /** Per period revision, per arm, per KPI. */
@@ -43,7 +59,7 @@ const EXPOSURE_BATCH = 1000;
 
 /**
  * Per-arm, per-period sufficient statistics merged in Redis. Each instance drains its
- * experiment's deltas and flushes them here: KPI sums with pipelined HINCRBY/HINCRBYFLOAT (sums
+ * experiment's deltas and flushes them here: KPI sums through a Lua script, once per flush token (sums
  * merge by addition, in any order), exposures through a Lua script that counts a unit once
  * however many instances saw it. Keys: <prefix>:x:{<experiment>}:stats and …:served.
  */
@@ -53,14 +69,17 @@ export class RedisStats {
     private readonly prefix = "evolvd",
   ) {}
 
-  async flush(experiment: string, delta: StatsDelta): Promise<void> {
+  /**
+   * Adds an instance's deltas. `token` names this flush (unique per instance and batch): with it,
+   * retrying the same batch after an error never counts its sums twice. Exposures are idempotent
+   * by themselves (a unit counts once).
+   */
+  async flush(experiment: string, delta: StatsDelta, token = ""): Promise<void> {
     const stats = this.key(experiment, "stats");
     const pipeline = this.redis.pipeline();
-    for (const k of delta.kpis) {
-      const field = `p${k.revision}:a${k.arm}:k:${k.kpi}`;
-      pipeline.hincrby(stats, `${field}:n`, k.n);
-      pipeline.hincrbyfloat(stats, `${field}:sum`, k.sum);
-      pipeline.hincrbyfloat(stats, `${field}:sq`, k.sumSquares);
+    if (delta.kpis.length > 0) {
+      const args = delta.kpis.flatMap((k) => [`p${k.revision}:a${k.arm}:k:${k.kpi}`, String(k.n), String(k.sum), String(k.sumSquares)]);
+      pipeline.eval(ADD_MOMENTS, 2, stats, `${this.prefix}:x:{${experiment}}:flush:${token || "-"}`, token, ...args);
     }
     for (let i = 0; i < delta.exposures.length; i += EXPOSURE_BATCH) {
       const args = delta.exposures.slice(i, i + EXPOSURE_BATCH).flatMap((e) => [String(e.revision), String(e.arm), e.unit]);
@@ -99,6 +118,14 @@ export class RedisStats {
       if (m) units.set(Number(m[1]), value);
     }
     return { kpis, newUnits, units };
+  }
+
+  /**
+   * An ended experiment's statistics expire after `seconds` (its evidence is in the history);
+   * late flushes from instances that had not heard of the end yet land before they go.
+   */
+  async retire(experiment: string, seconds = 3600): Promise<void> {
+    await this.redis.multi().expire(this.key(experiment, "stats"), seconds).expire(this.key(experiment, "served"), seconds).exec();
   }
 
   /** Drops an ended experiment's statistics. */

@@ -44,7 +44,14 @@ export class RedisStore implements HistoryStore {
   }
 
   private key(target: string, part: "history" | "checkpoint"): string {
-    // Target names are validated when files load; braces keep a target's keys in one cluster slot.
-    return `${this.prefix}:t:{${target}}:${part}`;
+    return targetKey(this.prefix, target, part);
   }
+}
+
+/**
+ * A key of one target. Target names are validated when files load; the braces keep a target's
+ * keys in one cluster slot, so the scripts that touch several of them stay legal on a cluster.
+ */
+export function targetKey(prefix: string, target: string, part: "history" | "checkpoint" | "revision" | "kill" | "record" | "trips"): string {
+  return `${prefix}:t:{${target}}:${part}`;
 }

@@ -267,6 +267,27 @@ export class LiveExperiment {
     return experiment;
   }
 
+  /** Breaker trips since the last drain (a replica ships them to the instance that decides). */
+  drainTrips(): BreakerTrip[] {
+    const trips = this.trips;
+    this.trips = [];
+    return trips;
+  }
+
+  /** Trips another instance saw; the next snapshot reports them (and the tick pulls the arms). */
+  addTrips(trips: readonly BreakerTrip[]): void {
+    this.trips.push(...trips.filter((t) => this.armIndex.has(t.arm)));
+  }
+
+  /**
+   * Takes over who was served what from the previous replica of the same experiment, so an
+   * outcome without an arm still finds its unit after the allocation was reloaded.
+   */
+  adoptServed(previous: LiveExperiment): void {
+    if (previous.id !== this.id) return;
+    for (const [unit, packed] of previous.served) if (!this.served.has(unit)) this.served.set(unit, packed);
+  }
+
   /** Pulls the arm at once when a breaker trips: its units go back to the baseline now. */
   private checkBreakers(index: number, metrics: Readonly<Record<string, number>>, ts: number): void {
     for (const breaker of this.breakers[index] as SlidingBreaker[]) {

@@ -13,6 +13,8 @@ export interface StartOptions {
   readonly adminToken?: string;
   readonly ofrepToken?: string;
   readonly logLevel?: string;
+  readonly redis?: string;
+  readonly redisPrefix?: string;
 }
 
 const FLAGS: Record<string, keyof StartOptions> = {
@@ -23,6 +25,8 @@ const FLAGS: Record<string, keyof StartOptions> = {
   "admin-token": "adminToken",
   "ofrep-token": "ofrepToken",
   "log-level": "logLevel",
+  redis: "redis",
+  "redis-prefix": "redisPrefix",
 };
 
 /**

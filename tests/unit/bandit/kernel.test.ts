@@ -172,11 +172,11 @@ describe("loading", () => {
   it("falls back to the TypeScript twin, saying so, when the kernel cannot be loaded", () => {
     const warnings: string[] = [];
     const engine = loadBanditEngine(
-      { info() {}, error() {}, warn: (_fields, message) => warnings.push(message) },
+      { debug() {}, info() {}, error() {}, warn: (_fields, message) => warnings.push(message) },
       new URL("file:///nonexistent/bandit.wasm"),
     );
     expect(engine.name).toBe("typescript-twin");
     expect(warnings.join()).toMatch(/bandit kernel not loaded: using the TypeScript twin/);
-    expect(loadBanditEngine({ info() {}, error() {}, warn() {} }).name).toBe("wasm");
+    expect(loadBanditEngine({ debug() {}, info() {}, error() {}, warn() {} }).name).toBe("wasm");
   });
 });

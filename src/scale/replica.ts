@@ -1,0 +1,199 @@
+import { currentBaseline } from "../domain/history.js";
+import type { Logger } from "../domain/logger.js";
+import type { BreakerTrip } from "../domain/snapshot.js";
+import type { Target } from "../domain/target.js";
+import type { Version, VersionId } from "../domain/version.js";
+import type { GenerationRecord } from "../loop/generation.js";
+import type { RedisStats } from "../store/redis-stats.js";
+import { breakerRules } from "../stream/circuit-breaker.js";
+import { LiveExperiment, type StatsDelta } from "../stream/live-experiment.js";
+import type { ExperimentRouter } from "../stream/router.js";
+import type { SharedCheckpoint } from "./merge.js";
+import type { SharedRead, SharedState } from "./shared-state.js";
+
+export interface ReplicaDeps {
+  readonly target: Target;
+  readonly state: SharedState;
+  readonly stats: RedisStats;
+  readonly router: ExperimentRouter;
+  readonly log: Logger;
+  /** Names this instance in flush tokens (unique per process). */
+  readonly instance: string;
+  /** Most distinct exposures held back while Redis is unreachable; older ones beyond it are dropped. */
+  readonly maxUnflushed: number;
+  /** Told how many exposures were dropped (metrics). */
+  readonly onDropped?: (count: number) => void;
+}
+
+/**
+ * Deltas of one experiment not yet in Redis: KPI sums merged, exposures deduplicated. A batch
+ * is sealed with a token at its first flush attempt and sent unchanged until it lands, so a
+ * retry after a lost reply is recognised; later deltas go to a new batch.
+ */
+interface Pending {
+  readonly experiment: string;
+  token: string | null;
+  readonly kpis: Map<string, { revision: number; arm: number; kpi: string; n: number; sum: number; sumSquares: number }>;
+  readonly exposures: Map<string, { revision: number; arm: number; unit: string }>;
+}
+
+/**
+ * One instance's copy of a target in scale-out: the baseline and the live experiment's
+ * allocation as the shared state has them, serving evaluations from memory. Events recorded
+ * here are journaled and flushed to the merged statistics; while Redis is unreachable the
+ * replica keeps serving its last known allocation and holds back (bounded) what it cannot flush.
+ */
+export class Replica {
+  private revisionSeen = -1;
+  private batchesSeen = 0;
+  private readonly versions = new Map<VersionId, Version>();
+  private baselineVersion: Version | null = null;
+  private checkpointText: string | null = null;
+  private current: LiveExperiment | null = null;
+  private killReason: string | null = null;
+  /** A kill made here that Redis has not confirmed yet: it holds whatever the shared state says. */
+  private localKill: string | null = null;
+  private recordValue: GenerationRecord | null = null;
+  /** Oldest first; at most one unsealed batch per experiment, at the end. */
+  private pending: Pending[] = [];
+  private flushes = 0;
+  private trips: BreakerTrip[] = [];
+
+  constructor(private readonly deps: ReplicaDeps) {}
+
+  get revision(): number {
+    return this.revisionSeen;
+  }
+  get baseline(): Version {
+    if (!this.baselineVersion) throw new Error(`target "${this.deps.target.name}" has no baseline yet`);
+    return this.baselineVersion;
+  }
+  /** The live experiment this instance serves (null when none, or killed). */
+  get experiment(): LiveExperiment | null {
+    return this.killReason === null && this.current?.live ? this.current : null;
+  }
+  get killed(): boolean {
+    return this.killReason !== null;
+  }
+  get record(): GenerationRecord | null {
+    return this.recordValue;
+  }
+  version(id: VersionId): Version | undefined {
+    return this.versions.get(id);
+  }
+  /** Exposures held back, not yet in Redis. */
+  get unflushed(): number {
+    let n = 0;
+    for (const p of this.pending) n += p.exposures.size + p.kpis.size;
+    return n;
+  }
+
+  /** Reloads from Redis when the shared revision moved (or always, with `force`). */
+  async sync(force = false): Promise<void> {
+    if (!force && (await this.deps.state.revision(this.deps.target.name)) === this.revisionSeen) return;
+    this.apply(await this.deps.state.read(this.deps.target.name, this.batchesSeen));
+  }
+
+  /** The kill switch, on this instance at once (the shared switch follows through Redis). */
+  killLocally(reason: string): void {
+    this.killReason = reason;
+    this.localKill = reason;
+    this.deps.router.setExperiment(this.deps.target.name, null);
+  }
+
+  /** The shared kill switch now holds (or was turned off): no local override any more. */
+  confirmKill(): void {
+    this.localKill = null;
+  }
+
+  private apply(read: SharedRead): void {
+    const { target, router, log } = this.deps;
+    for (const entry of read.history) if (entry.kind === "version") this.versions.set(entry.version.id, entry.version);
+    this.batchesSeen = read.batches;
+    const baselineId = currentBaseline(read.history);
+    const baseline = baselineId ? this.versions.get(baselineId) : undefined;
+    if (baseline && baseline.id !== this.baselineVersion?.id) {
+      this.baselineVersion = baseline;
+      router.setBaseline(target.name, baseline);
+    }
+    this.killReason = read.kill ?? this.localKill;
+    if (read.record !== null) this.recordValue = JSON.parse(read.record) as GenerationRecord;
+    if (read.checkpoint !== this.checkpointText) {
+      this.checkpointText = read.checkpoint;
+      const previous = this.current;
+      if (previous) this.keep(previous);
+      this.current = this.experimentOf(read.checkpoint);
+      if (previous && this.current) this.current.adoptServed(previous);
+    }
+    router.setExperiment(target.name, this.experiment);
+    if (read.revision !== this.revisionSeen) log.debug({ target: target.name, revision: read.revision, experiment: this.experiment?.id ?? null, weights: this.experiment?.weights ?? null }, "shared state reloaded");
+    this.revisionSeen = read.revision;
+  }
+
+  private experimentOf(text: string | null): LiveExperiment | null {
+    if (text === null) return null;
+    try {
+      const checkpoint = JSON.parse(text) as SharedCheckpoint;
+      const arms = checkpoint.arms.map((id) => this.versions.get(id));
+      if (arms.some((v) => v === undefined)) throw new Error("it names a version the history does not have");
+      const experiment = LiveExperiment.restore(checkpoint, { target: this.deps.target.name, arms: arms as Version[], breakers: breakerRules(this.deps.target.policy) });
+      experiment.startJournal();
+      return experiment;
+    } catch (error) {
+      // Serving the baseline is the safe answer to an allocation this instance cannot read.
+      this.deps.log.error({ target: this.deps.target.name, error: (error as Error).message }, "shared allocation unreadable; serving the baseline");
+      return null;
+    }
+  }
+
+  /** Sends what this instance recorded since the last flush; on failure holds it back (bounded). */
+  async flush(): Promise<void> {
+    if (this.current) {
+      this.keep(this.current);
+      this.trips.push(...this.current.drainTrips());
+    }
+    for (const batch of this.pending) batch.token ??= `${this.deps.instance}:${++this.flushes}`;
+    while (this.pending.length > 0) {
+      const batch = this.pending[0] as Pending;
+      await this.deps.stats.flush(batch.experiment, { kpis: [...batch.kpis.values()], exposures: [...batch.exposures.values()] }, batch.token ?? "");
+      this.pending.shift();
+    }
+    if (this.trips.length > 0) {
+      await this.deps.state.reportTrips(this.deps.target.name, this.trips);
+      this.trips = [];
+    }
+  }
+
+  /** Moves an experiment's journal into the pending deltas, dropping the oldest beyond the bound. */
+  private keep(experiment: LiveExperiment): void {
+    const delta: StatsDelta = experiment.drainDeltas();
+    if (delta.kpis.length === 0 && delta.exposures.length === 0) return;
+    let pending = this.pending.find((p) => p.experiment === experiment.id && p.token === null);
+    if (!pending) this.pending.push((pending = { experiment: experiment.id, token: null, kpis: new Map(), exposures: new Map() }));
+    for (const k of delta.kpis) {
+      const key = `${k.revision}\u0000${k.arm}\u0000${k.kpi}`;
+      const m = pending.kpis.get(key);
+      if (m) {
+        m.n += k.n;
+        m.sum += k.sum;
+        m.sumSquares += k.sumSquares;
+      } else pending.kpis.set(key, { ...k });
+    }
+    for (const e of delta.exposures) pending.exposures.set(`${e.revision}\u0000${e.arm}\u0000${e.unit}`, e);
+    let excess = this.unflushed - this.deps.maxUnflushed;
+    if (excess <= 0) return;
+    let dropped = 0;
+    for (const p of this.pending) {
+      for (const key of p.exposures.keys()) {
+        if (excess <= 0) break;
+        p.exposures.delete(key);
+        excess--;
+        dropped++;
+      }
+    }
+    if (dropped > 0) {
+      this.deps.onDropped?.(dropped);
+      this.deps.log.warn({ target: this.deps.target.name, dropped, maxUnflushed: this.deps.maxUnflushed }, "statistics buffer full while Redis is unreachable; oldest exposures dropped");
+    }
+  }
+}

@@ -1,0 +1,169 @@
+import type { TargetRuntime } from "../daemon/runtime.js";
+import type { Logger } from "../domain/logger.js";
+import type { Problem, Result } from "../domain/result.js";
+import type { Target } from "../domain/target.js";
+import type { Version, VersionId } from "../domain/version.js";
+import type { GenerationRecord } from "../loop/generation.js";
+import type { Optimizer } from "../loop/optimizer.js";
+import type { LiveExperiment } from "../stream/live-experiment.js";
+import type { Decider } from "./decider.js";
+import type { Replica } from "./replica.js";
+
+export interface SharedTargetDeps {
+  readonly target: Target;
+  readonly replica: Replica;
+  readonly decider: Decider;
+  readonly state: { setKill(target: string, reason: string | null): Promise<void> };
+  /** Asks any instance's screening worker to propose and screen this generation (once). */
+  readonly requestScreening: (target: string, generation: number) => Promise<void>;
+  /** Keeps the target's repeatable analysis tick scheduled (idempotent; heals a broken chain). */
+  readonly scheduleTicks: (target: string, everyMs: number) => Promise<void>;
+  readonly log: Logger;
+  /** Starts a repeating timer; returns its stop function (injected: no bare timers in here). */
+  readonly every: (ms: number, run: () => void) => () => void;
+  readonly flushMs: number;
+  readonly syncMs: number;
+  /** Told whether the last flush and sync reached Redis (readiness). */
+  readonly onHealth?: (target: string, healthy: boolean) => void;
+}
+
+/**
+ * A target in scale-out: evaluations and events are served by this instance's replica from
+ * memory; decisions (ticks, screening, kill, resume, rollback) go through the Decider, which
+ * commits them to the shared state, and every instance's replica follows.
+ */
+export class SharedTarget implements TargetRuntime {
+  private stops: (() => void)[] = [];
+  private healthy = true;
+  /** A kill switch change Redis has not taken yet (Redis was down): pushed again by heal(). */
+  private pendingKill: { readonly reason: string | null } | null = null;
+
+  constructor(private readonly deps: SharedTargetDeps) {}
+
+  get baseline(): Version {
+    return this.deps.replica.baseline;
+  }
+  get experiment(): LiveExperiment | null {
+    return this.deps.replica.experiment;
+  }
+  get killed(): boolean {
+    return this.deps.replica.killed;
+  }
+  get generations(): readonly GenerationRecord[] {
+    const record = this.deps.replica.record;
+    return record ? [record] : [];
+  }
+
+  /** Records the initial baseline if no instance has (or checks the stored one), then loads. */
+  async restore(): Promise<void> {
+    await this.deps.decider.run("restore", () => undefined);
+    await this.deps.replica.sync(true);
+  }
+
+  start(): void {
+    const { target, flushMs, syncMs, every } = this.deps;
+    this.stops.push(every(flushMs, () => void this.flushQuietly()));
+    this.stops.push(every(syncMs, () => void this.heal()));
+    void this.heal();
+    void this.afterDecision("start", () => undefined).catch((error: Error) => this.deps.log.error({ target: target.name, error: error.message }, "could not request the first generation"));
+  }
+
+  async stop(): Promise<void> {
+    for (const stop of this.stops) stop();
+    this.stops = [];
+    await this.flush().catch((error: Error) => this.deps.log.error({ target: this.deps.target.name, error: error.message, unflushed: this.deps.replica.unflushed }, "statistics not flushed at stop"));
+  }
+
+  /** Statistics entries held back on this instance (Redis unreachable). */
+  get unflushed(): number {
+    return this.deps.replica.unflushed;
+  }
+
+  async flush(): Promise<void> {
+    await this.deps.replica.flush();
+  }
+
+  /** The analysis tick bull handed to this instance. */
+  async tick(): Promise<void> {
+    await this.flushQuietly();
+    await this.afterDecision("tick", (o) => o.tick());
+  }
+
+  /** The screening job of `generation` bull handed to this instance; a stale request is a no-op. */
+  async screen(generation: number): Promise<void> {
+    await this.afterDecision(`screening g${generation}`, (o) => o.lastGeneration + 1 === generation && o.proposeNext());
+  }
+
+  async sync(): Promise<void> {
+    await this.deps.replica.sync();
+  }
+
+  /**
+   * This instance stops serving the experiment at once — Redis being down must not delay a
+   * kill — then the shared switch stops every other instance. If Redis cannot take it now, the
+   * error says so and heal() keeps pushing it until it can.
+   */
+  async kill(reason: string): Promise<void> {
+    this.deps.replica.killLocally(reason);
+    this.pendingKill = { reason };
+    await this.pushKill();
+  }
+
+  async resume(): Promise<void> {
+    this.pendingKill = { reason: null };
+    await this.pushKill();
+  }
+
+  private async pushKill(): Promise<void> {
+    const pending = this.pendingKill;
+    if (!pending) return;
+    await this.deps.state.setKill(this.deps.target.name, pending.reason);
+    if (this.pendingKill === pending) this.pendingKill = null;
+    this.deps.replica.confirmKill();
+    await this.afterDecision(pending.reason === null ? "resume" : "kill", () => undefined);
+  }
+
+  async rollbackTo(id: VersionId, reason: string): Promise<Result<Version, Problem>> {
+    return this.afterDecision("rollback", (o) => o.rollbackTo(id, reason));
+  }
+
+  /** Runs a decision, reloads this replica, and asks for the next generation when one is due. */
+  private async afterDecision<T>(label: string, action: (o: Optimizer) => T): Promise<T> {
+    const { result, optimizer } = await this.deps.decider.run(label, action);
+    await this.deps.replica.sync();
+    const due = optimizer.wantsGeneration || (!optimizer.experiment?.live && !optimizer.killed && !optimizer.done && label !== "tick" && !label.startsWith("screening"));
+    if (due) await this.deps.requestScreening(this.deps.target.name, optimizer.lastGeneration + 1);
+    return result;
+  }
+
+  private async flushQuietly(): Promise<void> {
+    try {
+      await this.deps.replica.flush();
+      this.setHealth(true);
+    } catch (error) {
+      this.setHealth(false, error as Error, "statistics flush failed; holding them back");
+    }
+  }
+
+  /** Re-reads the shared state (a missed message heals here) and keeps the tick scheduled. */
+  private async heal(): Promise<void> {
+    const { target } = this.deps;
+    try {
+      await this.pushKill();
+      await this.deps.replica.sync();
+      await this.deps.scheduleTicks(target.name, target.policy.analysisEveryMs);
+      this.setHealth(true);
+    } catch (error) {
+      this.setHealth(false, error as Error, "shared state unreachable; serving the last known allocation");
+    }
+  }
+
+  private setHealth(healthy: boolean, error?: Error, message?: string): void {
+    if (healthy !== this.healthy) {
+      if (healthy) this.deps.log.info({ target: this.deps.target.name, unflushed: this.deps.replica.unflushed }, "shared state reachable again");
+      else this.deps.log.error({ target: this.deps.target.name, error: error?.message, unflushed: this.deps.replica.unflushed }, message ?? "shared state unreachable");
+    }
+    this.healthy = healthy;
+    this.deps.onHealth?.(this.deps.target.name, healthy);
+  }
+}
