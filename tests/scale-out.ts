@@ -88,3 +88,43 @@ export async function getJson<T>(url: string): Promise<T> {
 export async function post(url: string, body: unknown = {}): Promise<Response> {
   return fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
 }
+
+/** Conversion by arm role in the "clear winner" traffic: candidate 1 wins by far. */
+const CONVERSION = { baseline: 0.1, candidate_1: 0.6, candidate_2: 0.2 } as Record<string, number>;
+
+/**
+ * Sends traffic with a clear winner to `urls` (round robin) until `stop()` holds: each unit is
+ * evaluated over OFREP (its exposure), then one outcome naming its arm follows.
+ */
+export async function feedWinner(urls: () => readonly string[], stop: () => boolean, seed = 1): Promise<number> {
+  let sent = 0;
+  let n = 0;
+  while (!stop()) {
+    const live = urls();
+    const url = live[n % live.length] as string;
+    const batch: unknown[] = [];
+    for (let i = 0; i < 50; i++, n++) {
+      const unit = `w${seed}-${n}`;
+      const response = await fetch(`${url}/ofrep/v1/evaluate/flags/checkout`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ context: { targetingKey: unit } }) }).catch(() => null);
+      if (!response?.ok) continue;
+      const body = (await response.json()) as { metadata: { version: string; arm: string } };
+      // A fixed pseudo-random draw per unit (no Math.random): the fraction of a Weyl sequence.
+      const u = (n * 0.6180339887498949 + seed * 0.1234567) % 1;
+      batch.push({ type: "outcome", target: "checkout", unit, ts: 1_790_000_000_000, arm: body.metadata.version, metrics: { conversion: u < (CONVERSION[body.metadata.arm] ?? 0.1) ? 1 : 0, latency_ms: 180, error: 0 } });
+    }
+    if (batch.length > 0) await sendEvents(url, batch).catch(() => undefined);
+    sent += batch.length;
+  }
+  return sent;
+}
+
+/** Checks a history for double decisions: per generation at most one ending, per experiment at most one commit. */
+export function doubleDecisions(history: readonly { kind: string; [k: string]: unknown }[]): string[] {
+  const endings = new Map<number, number>();
+  const commits = new Map<string, number>();
+  for (const e of history) {
+    if (e.kind === "transition" && ["committed", "rolled_back", "inconclusive", "killed", "rejected"].includes(e.to as string)) endings.set(e.generation as number, (endings.get(e.generation as number) ?? 0) + 1);
+    if (e.kind === "baseline" && e.cause === "commit") commits.set(e.experiment as string, (commits.get(e.experiment as string) ?? 0) + 1);
+  }
+  return [...[...endings].filter(([, n]) => n > 1).map(([g, n]) => `generation ${g} ended ${n} times`), ...[...commits].filter(([, n]) => n > 1).map(([x, n]) => `${x} committed ${n} times`)];
+}

@@ -51,6 +51,7 @@ export class Decider {
       const merged = stored ? JSON.stringify(withMergedStats(stored, await stats.read(stored.id))) : read.checkpoint;
       const store = new StagedStore(read.history, merged);
       const told = new DeferredObserver();
+      const said = new DeferredLog(log);
       const optimizer = new Optimizer({
         target,
         store,
@@ -60,7 +61,7 @@ export class Decider {
         router: new ExperimentRouter(), // a private one: traffic follows the replicas, after the commit
         screen: this.deps.screen,
         bandit: this.deps.bandit,
-        log,
+        log: said,
         ...(this.deps.observer ? { observer: told.over(this.deps.observer) } : {}),
         checkpointEveryTick: false,
         deferGenerations: true,
@@ -72,7 +73,13 @@ export class Decider {
       await optimizer.flush();
       const next = optimizer.checkpointState();
       const allocation = next === null ? null : JSON.stringify(structureOf(JSON.parse(next) as SharedCheckpoint));
-      const record = optimizer.generations[optimizer.generations.length - 1];
+      const allocationChanged = allocation !== read.checkpoint;
+      // A tick always leaves its analysis for the status views; other actions only with news.
+      const record = label === "tick" || store.appended.length > 0 || allocationChanged ? optimizer.generations[optimizer.generations.length - 1] : undefined;
+      if (store.appended.length === 0 && !allocationChanged && !record && read.trips.length === 0) {
+        said.replay();
+        return { result, optimizer };
+      }
       const pause = this.deps.pauseBeforeCommitMs ?? 0;
       if (pause > 0) {
         log.warn({ target: target.name, decision: label, revision: read.revision, entries: store.appended.flat().map((e) => e.kind), pauseMs: pause }, "decision made; pausing before commit (fault injection)");
@@ -80,11 +87,12 @@ export class Decider {
       }
       const committed = await state.commit(target.name, read.revision, {
         batches: store.appended,
-        ...(allocation === read.checkpoint ? {} : { checkpoint: allocation }),
+        ...(allocationChanged ? { checkpoint: allocation } : {}),
         ...(record ? { record: JSON.stringify(record) } : {}),
         tripsConsumed: read.trips.length,
       });
       if (committed) {
+        said.replay();
         told.replay();
         if (stored && stored.id !== optimizer.experiment?.id) await stats.retire(stored.id);
         return { result, optimizer };
@@ -127,6 +135,31 @@ class StagedStore implements HistoryStore {
   async saveCheckpoint(): Promise<void> {}
   async loadCheckpoint(): Promise<string | null> {
     return this.checkpoint;
+  }
+}
+
+/**
+ * Holds the optimizer's log lines until its decision is committed: a decision thrown away for
+ * a newer state must not log "experiment committed". Debug lines pass at once.
+ */
+class DeferredLog implements Logger {
+  private lines: [keyof Omit<Logger, "debug">, Record<string, unknown>, string][] = [];
+  constructor(private readonly log: Logger) {}
+  debug(fields: Record<string, unknown>, message: string): void {
+    this.log.debug(fields, message);
+  }
+  info(fields: Record<string, unknown>, message: string): void {
+    this.lines.push(["info", fields, message]);
+  }
+  warn(fields: Record<string, unknown>, message: string): void {
+    this.lines.push(["warn", fields, message]);
+  }
+  error(fields: Record<string, unknown>, message: string): void {
+    this.lines.push(["error", fields, message]);
+  }
+  replay(): void {
+    for (const [level, fields, message] of this.lines) this.log[level](fields, message);
+    this.lines = [];
   }
 }
 

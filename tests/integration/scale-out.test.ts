@@ -7,7 +7,7 @@ import { SharedState } from "../../src/scale/shared-state.js";
 import { RedisStats } from "../../src/store/redis-stats.js";
 import { startTestDaemon } from "../helpers.js";
 import { startRedis, type TestRedis } from "../redis-server.js";
-import { evaluate, fastWorkspace, getJson, post, sendEvents, spawnScaleOut, waitFor, type DaemonProcess } from "../scale-out.js";
+import { doubleDecisions, evaluate, fastWorkspace, feedWinner, getJson, post, sendEvents, spawnScaleOut, waitFor, type DaemonProcess } from "../scale-out.js";
 
 let redis: TestRedis;
 let client: Redis;
@@ -120,4 +120,38 @@ describe("two daemons on one Redis act as one", () => {
     expect((await post(`${b.url}/v1/targets/checkout/resume`)).status).toBe(200);
     await waitFor(async () => (await getJson<{ experiment: { id: string } | null }>(`${a.url}/v1/targets/checkout`)).experiment?.id === "checkout/g2", 10_000, "g2 live on a");
   }, 30_000);
+});
+
+describe("an instance killed with SIGKILL in the middle of a tick", () => {
+  it("leaves nothing half-done: the other instance goes on and the generation is committed exactly once", async () => {
+    const prefix = `evolvd-test-${process.pid}-crash`;
+    const policy = { analysisEveryMs: 300, minUnitsPerArm: 150, canary: { steps: [0.5], minUnitsPerStep: 50 } };
+    const lock = { EVOLVD_JOB_LOCK_MS: "1500", EVOLVD_LOG_LEVEL: "debug" };
+    // a decides slowly: 5 s between making each decision and committing it.
+    const a = await spawnScaleOut(fastWorkspace(policy), redis.url, prefix, { ...lock, EVOLVD_FAULT_PAUSE_BEFORE_COMMIT_MS: "5000" });
+    let b: DaemonProcess | null = null;
+    const committing = () => a.output().split("\n").some((l) => l.includes("pausing before commit") && l.includes('"decision":"tick"') && l.includes('"baseline"'));
+    await waitFor(async () => (await getJson<{ experiment: unknown }>(`${a.url}/v1/targets/checkout`)).experiment !== null, 15_000, "g1 live on a");
+    let stopFeeding = false;
+    const feeder = feedWinner(() => (a.child.signalCode === null ? [a.url] : [(b as DaemonProcess).url]), () => stopFeeding);
+    await waitFor(committing, 60_000, "a pausing before committing g1");
+    b = await spawnScaleOut(fastWorkspace(policy), redis.url, prefix, lock);
+    expect(a.output()).not.toMatch(/"msg":"experiment committed"/); // still paused: nothing committed yet
+    a.child.kill("SIGKILL");
+    await a.stop();
+    const state = new SharedState(client, prefix);
+    await waitFor(async () => (await state.read("checkout")).history.some((e) => e.kind === "baseline" && e.cause === "commit" && e.experiment === "checkout/g1"), 20_000, "g1 committed by b");
+    // Past a's job lock: its stalled tick has been retried by b by now.
+    await new Promise((r) => setTimeout(r, 4000));
+    stopFeeding = true;
+    await feeder;
+    const history = (await state.read("checkout")).history;
+    expect(history.filter((e) => e.kind === "baseline" && e.cause === "commit" && e.experiment === "checkout/g1")).toHaveLength(1);
+    expect(doubleDecisions(history as never)).toEqual([]);
+    expect(b.output()).toMatch(/"experiment":"checkout\/g1".*"msg":"experiment committed"/);
+    // The tick a died in was taken over by b once a's lock on it expired.
+    const ticksOfA = [...a.output().matchAll(/"job":"([^"]+)"[^\n]*"msg":"analysis tick"/g)].map((m) => m[1]);
+    expect(b.output()).toContain(`"job":"${ticksOfA[ticksOfA.length - 1]}"`);
+    expect(await b.stop()).toBe(0);
+  }, 120_000);
 });
