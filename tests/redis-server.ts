@@ -48,3 +48,49 @@ export async function startRedis(): Promise<TestRedis> {
     },
   };
 }
+
+/**
+ * A redis-server of the test's own (never REDIS_URL: it is stopped and started again), with an
+ * append-only file fsynced on every write, so a restart keeps everything acknowledged.
+ */
+export interface OwnRedis {
+  readonly url: string;
+  /** Stops the server (SIGTERM) and waits until it has exited. */
+  stop(): Promise<void>;
+  /** Starts it again on the same port and data folder; resolves when it answers. */
+  start(): Promise<void>;
+}
+
+export async function startOwnRedis(dir: string): Promise<OwnRedis> {
+  const port = await freePort();
+  const url = `redis://127.0.0.1:${port}`;
+  let child: ChildProcess | null = null;
+  const start = async () => {
+    child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "", "--appendonly", "yes", "--appendfsync", "always"], { stdio: "ignore" });
+    const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    probe.on("error", () => undefined);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await probe.connect();
+        await probe.ping();
+        break;
+      } catch (error) {
+        if (attempt > 100) throw new Error(`redis-server did not start on ${url}: ${(error as Error).message}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+    probe.disconnect();
+  };
+  await start();
+  return {
+    url,
+    start,
+    async stop() {
+      const running = child;
+      if (!running || running.exitCode !== null) return;
+      const exited = new Promise((done) => running.once("exit", done));
+      running.kill("SIGTERM");
+      await exited;
+    },
+  };
+}

@@ -14,15 +14,14 @@ export async function waitFor(check: () => Promise<boolean> | boolean, ms = 15_0
 }
 
 /**
- * A workspace whose configs/checkout.json is made fast for tests: no screening scenario (every
- * candidate goes live, so every instance and an embedded daemon propose the same generation from
- * the same seed), and the given policy settings.
+ * A workspace whose configs/checkout.json is made fast for tests: the given policy settings and,
+ * unless `screening`, no screening scenario (every candidate goes live).
  */
-export function fastWorkspace(policy: Record<string, unknown>): string {
+export function fastWorkspace(policy: Record<string, unknown>, screening = false): string {
   const dir = workspace();
   const file = join(dir, "configs", "checkout.json");
   const target = JSON.parse(readFileSync(file, "utf8"));
-  target.policy = { ...target.policy, screening: { scenario: null }, ...policy };
+  target.policy = { ...target.policy, ...(screening ? {} : { screening: { scenario: null } }), ...policy };
   writeFileSync(file, JSON.stringify(target, null, 2));
   return dir;
 }

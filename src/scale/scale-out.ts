@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
-import { asyncScheduler, interval } from "rxjs";
+import { asyncScheduler, interval, lastValueFrom, timer } from "rxjs";
 import type { BanditEngine } from "../bandit/posterior.js";
 import type { Clock } from "../domain/clock.js";
 import type { Logger } from "../domain/logger.js";
@@ -168,9 +168,17 @@ export class ScaleOut {
     await this.jobs.unschedule(target.name, target.policy.analysisEveryMs);
   }
 
-  async close(): Promise<void> {
-    await this.jobs.close().catch(() => undefined);
-    for (const client of [this.subscriber, this.redis]) await client.quit().catch(() => client.disconnect());
+  /** Closes queues and connections; with Redis unreachable it gives up after `graceMs` and disconnects. */
+  async close(graceMs = 2000): Promise<void> {
+    const closing = (async () => {
+      await this.jobs.close().catch(() => undefined);
+      for (const client of [this.subscriber, this.redis]) await client.quit().catch(() => client.disconnect());
+    })();
+    const gaveUp = await Promise.race([closing.then(() => false), lastValueFrom(timer(graceMs)).then(() => true)]);
+    if (gaveUp) {
+      this.options.log.warn({ graceMs }, "redis connections did not close in time; disconnecting");
+      for (const client of [this.subscriber, this.redis]) client.disconnect();
+    }
   }
 
   /** bull's connections retry by themselves; one log line per 100 errors keeps an outage readable. */

@@ -37,6 +37,8 @@ export class SharedTarget implements TargetRuntime {
   private healthy = true;
   /** A kill switch change Redis has not taken yet (Redis was down): pushed again by heal(). */
   private pendingKill: { readonly reason: string | null } | null = null;
+  /** bull queues commands while Redis is down: one scheduling call in flight, not one per timer. */
+  private scheduling = false;
 
   constructor(private readonly deps: SharedTargetDeps) {}
 
@@ -151,8 +153,14 @@ export class SharedTarget implements TargetRuntime {
     try {
       await this.pushKill();
       await this.deps.replica.sync();
-      await this.deps.scheduleTicks(target.name, target.policy.analysisEveryMs);
       this.setHealth(true);
+      if (!this.scheduling) {
+        this.scheduling = true;
+        void this.deps
+          .scheduleTicks(target.name, target.policy.analysisEveryMs)
+          .catch((error: Error) => this.deps.log.warn({ target: target.name, error: error.message }, "analysis tick not scheduled; retried at the next re-read"))
+          .finally(() => (this.scheduling = false));
+      }
     } catch (error) {
       this.setHealth(false, error as Error, "shared state unreachable; serving the last known allocation");
     }

@@ -73,4 +73,22 @@ describe("statistics merged in Redis", () => {
     await stats.clear("checkout/g1");
     expect((await stats.read("checkout/g1")).units.size).toBe(0);
   });
+
+  it("counts a flush retried with the same token once, and a new token again", async () => {
+    const stats = new RedisStats(redis.client(), `evolvd-test-${process.pid}-token`);
+    const e = experiment();
+    e.startJournal();
+    e.recordExposure("u1", arms[1]!.id);
+    e.recordOutcome("u1", arms[1]!.id, { conversion: 1, latency_ms: 100 });
+    const delta = e.drainDeltas();
+    await stats.flush("checkout/g1", delta, "instance-a:1");
+    await stats.flush("checkout/g1", delta, "instance-a:1"); // the reply was lost; the instance retries
+    const revision = e.snapshot(0).periods[0]!.revision;
+    const once = (await stats.read("checkout/g1")).kpis.get(revision)?.get(1);
+    expect(once?.conversion).toEqual({ n: 1, sum: 1, sumSquares: 1 });
+    expect(once?.latency_ms).toEqual({ n: 1, sum: 100, sumSquares: 10_000 });
+    await stats.flush("checkout/g1", delta, "instance-a:2");
+    expect((await stats.read("checkout/g1")).kpis.get(revision)?.get(1)?.conversion).toEqual({ n: 2, sum: 2, sumSquares: 2 });
+    expect((await stats.read("checkout/g1")).units.get(1)).toBe(1); // exposures are idempotent anyway
+  });
 });
