@@ -69,8 +69,11 @@ export async function startDaemon(settings: Settings, cwd: string, log: Logger):
   const release = async (runtime: TargetRuntime, target: Target, reason: string): Promise<void> => {
     if (scaleOut) {
       // The target lives on in the shared state for the other instances; this one lets go.
+      // Its tick schedule goes too (a changed file may tick at another pace): instances still
+      // running the target schedule it again at their next re-read.
       scaleOut.forget(target.name);
       await runtime.stop();
+      await scaleOut.unschedule(target).catch((error: Error) => log.warn({ target: target.name, error: error.message }, "analysis tick not unscheduled"));
       return;
     }
     await runtime.kill(reason);

@@ -123,7 +123,7 @@ export class Replica {
       const previous = this.current;
       if (previous) this.keep(previous);
       this.current = this.experimentOf(read.checkpoint);
-      if (previous && this.current) this.current.adoptServed(previous);
+      if (previous && this.current) this.current.adopt(previous);
     }
     router.setExperiment(target.name, this.experiment);
     if (read.revision !== this.revisionSeen) log.debug({ target: target.name, revision: read.revision, experiment: this.experiment?.id ?? null, weights: this.experiment?.weights ?? null }, "shared state reloaded");

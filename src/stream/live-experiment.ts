@@ -69,7 +69,7 @@ export class LiveExperiment {
   /** Deltas since the last drain, kept only when journaling (scale-out); null otherwise. */
   private journal: { kpis: Map<string, Accumulator & { revision: number; arm: number; kpi: string }>; exposures: { revision: number; arm: number; unit: string }[] } | null = null;
   /** Per arm, the circuit breakers of the guardrails with a hard limit. */
-  private readonly breakers: SlidingBreaker[][];
+  private breakers: SlidingBreaker[][];
   private trips: BreakerTrip[] = [];
 
   constructor(input: {
@@ -274,18 +274,27 @@ export class LiveExperiment {
     return trips;
   }
 
-  /** Trips another instance saw; the next snapshot reports them (and the tick pulls the arms). */
+  /**
+   * Trips other instances saw; the next snapshot reports them (and the tick pulls the arms).
+   * One per arm, and none for an arm already out of traffic: it was pulled once already.
+   */
   addTrips(trips: readonly BreakerTrip[]): void {
-    this.trips.push(...trips.filter((t) => this.armIndex.has(t.arm)));
+    for (const trip of trips) {
+      const index = this.armIndex.get(trip.arm);
+      if (index === undefined || this.pulledArms.has(index) || this.trips.some((t) => t.arm === trip.arm)) continue;
+      this.trips.push(trip);
+    }
   }
 
   /**
-   * Takes over who was served what from the previous replica of the same experiment, so an
-   * outcome without an arm still finds its unit after the allocation was reloaded.
+   * Takes over from the previous replica of the same experiment when the allocation was
+   * reloaded: who was served what (an outcome without an arm still finds its unit) and the
+   * breakers' sliding windows (a reload must not give a failing arm a fresh start).
    */
-  adoptServed(previous: LiveExperiment): void {
-    if (previous.id !== this.id) return;
+  adopt(previous: LiveExperiment): void {
+    if (previous.id !== this.id || previous.arms.length !== this.arms.length) return;
     for (const [unit, packed] of previous.served) if (!this.served.has(unit)) this.served.set(unit, packed);
+    this.breakers = previous.breakers;
   }
 
   /** Pulls the arm at once when a breaker trips: its units go back to the baseline now. */

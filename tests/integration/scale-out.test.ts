@@ -267,3 +267,31 @@ describe("the unflushed buffer while Redis is unreachable", () => {
     }
   }, 60_000);
 });
+
+describe("a circuit breaker tripping on one instance", () => {
+  it("pulls the arm on every instance, recorded once", async () => {
+    const prefix = `evolvd-test-${process.pid}-breaker`;
+    const policy = { analysisEveryMs: 300, canary: { steps: [0.5], minUnitsPerStep: 1_000_000 } };
+    const [a, b] = await Promise.all([0, 1].map(() => startTestDaemon(fastWorkspace(policy), { args: ["--redis", redis.url, "--redis-prefix", prefix] })));
+    try {
+      await waitFor(() => a!.targets.runtime("checkout")?.experiment !== null && b!.targets.runtime("checkout")?.experiment !== null, 10_000, "g1 live on both");
+      const candidate = a!.targets.runtime("checkout")!.experiment!.arms[1]!.id;
+      // Units of candidate 1, as a serves them; each fails (error 1) far past the 8% hard limit.
+      const failing: unknown[] = [];
+      for (let i = 0; failing.length < 120; i++) {
+        const served = await evaluate(a!.url, `broken-${i}`);
+        if (served.version === candidate) failing.push({ type: "outcome", target: "checkout", unit: `broken-${i}`, ts: 1_790_000_000_000, arm: candidate, metrics: { conversion: 0, latency_ms: 200, error: 1 } });
+      }
+      await sendEvents(a!.url, failing);
+      expect(a!.targets.runtime("checkout")!.experiment!.isPulled(candidate)).toBe(true); // at once, on a
+      await waitFor(() => b!.targets.runtime("checkout")?.experiment?.isPulled(candidate) === true, 5_000, "arm pulled on b");
+      await waitFor(async () => (await new SharedState(client, prefix).read("checkout")).history.some((e) => e.kind === "arm_exit" && e.exit === "pulled"), 5_000, "pull recorded");
+      await new Promise((r) => setTimeout(r, 1000)); // more ticks: the pull is not recorded again
+      const exits = (await new SharedState(client, prefix).read("checkout")).history.filter((e) => e.kind === "arm_exit" && e.exit === "pulled");
+      expect(exits).toHaveLength(1);
+      expect(exits[0]).toMatchObject({ version: candidate, exit: "pulled", reason: expect.stringMatching(/^circuit breaker: error at 100\.00%/) });
+    } finally {
+      await Promise.all([a?.stop(), b?.stop()]);
+    }
+  }, 30_000);
+});
