@@ -155,7 +155,7 @@ export async function startDaemon(settings: Settings, cwd: string, log: Logger):
 /** State gauges, refreshed at scrape time; stale label sets are dropped by the reset. */
 function collectState(metrics: Metrics, targets: TargetRegistry, scaleOut: ScaleOut | null): void {
   for (const g of [metrics.armWeight, metrics.armUnits, metrics.experimentState, metrics.baselineInfo, metrics.killSwitch, metrics.kpiEstimate, metrics.kpiLow, metrics.kpiHigh, metrics.srmPValue, metrics.probabilityBest, metrics.statsUnflushed]) g.reset();
-  if (scaleOut) metrics.sharedStateUp.set(scaleOut.ready ? 1 : 0);
+  if (scaleOut) metrics.sharedStateUp.set({ prefix: scaleOut.prefix }, scaleOut.ready ? 1 : 0);
   for (const { target, runtime: optimizer } of targets.targets) {
     if (optimizer instanceof SharedTarget) metrics.statsUnflushed.set({ target: target.name }, optimizer.unflushed);
     const name = target.name;

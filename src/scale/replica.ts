@@ -57,6 +57,7 @@ export class Replica {
   /** Oldest first; at most one unsealed batch per experiment, at the end. */
   private pending: Pending[] = [];
   private flushes = 0;
+  private flushing: Promise<void> = Promise.resolve();
   private trips: BreakerTrip[] = [];
 
   constructor(private readonly deps: ReplicaDeps) {}
@@ -121,7 +122,10 @@ export class Replica {
     if (read.checkpoint !== this.checkpointText) {
       this.checkpointText = read.checkpoint;
       const previous = this.current;
-      if (previous) this.keep(previous);
+      if (previous) {
+        this.keep(previous);
+        this.trips.push(...previous.drainTrips());
+      }
       this.current = this.experimentOf(read.checkpoint);
       if (previous && this.current) this.current.adopt(previous);
     }
@@ -146,8 +150,18 @@ export class Replica {
     }
   }
 
-  /** Sends what this instance recorded since the last flush; on failure holds it back (bounded). */
-  async flush(): Promise<void> {
+  /**
+   * Sends what this instance recorded since the last flush; on failure holds it back (bounded).
+   * Flushes run one at a time (the timer, a tick and stop all flush): two at once would send
+   * the same batch twice and drop the next one from the queue.
+   */
+  flush(): Promise<void> {
+    const run = this.flushing.then(() => this.flushOnce());
+    this.flushing = run.catch(() => undefined);
+    return run;
+  }
+
+  private async flushOnce(): Promise<void> {
     if (this.current) {
       this.keep(this.current);
       this.trips.push(...this.current.drainTrips());

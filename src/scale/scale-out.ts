@@ -84,6 +84,10 @@ export class ScaleOut {
     return new ScaleOut(options, redis, subscriber);
   }
 
+  get prefix(): string {
+    return this.options.prefix;
+  }
+
   get url(): string {
     return redacted(this.options.url);
   }

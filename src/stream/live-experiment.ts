@@ -295,6 +295,10 @@ export class LiveExperiment {
     if (previous.id !== this.id || previous.arms.length !== this.arms.length) return;
     for (const [unit, packed] of previous.served) if (!this.served.has(unit)) this.served.set(unit, packed);
     this.breakers = previous.breakers;
+    // An arm this instance's breaker pulled stays out even if the shared state has not heard
+    // of the trip yet; arms never come back into an experiment, so this cannot undo a decision.
+    const now = (this.periods[this.periods.length - 1] as PeriodState).from;
+    for (const index of previous.pulledArms) if (!this.pulledArms.has(index)) this.pull((this.arms[index] as Version).id, now);
   }
 
   /** Pulls the arm at once when a breaker trips: its units go back to the baseline now. */

@@ -219,6 +219,8 @@ describe("evolvd start (in process)", () => {
     for (const name of ["evolvd_events_total", "evolvd_evaluations_total", "evolvd_decisions_total", "evolvd_http_request_duration_seconds_bucket", "evolvd_baseline_info"])
       expect(text).toContain(name);
     expect(text).not.toMatch(/unit="/);
+    // Embedded: no shared state, so no series that an "unreachable" alert could fire on.
+    expect(text).not.toMatch(/^evolvd_shared_state_up/m);
   });
 });
 

@@ -202,11 +202,12 @@ describe("Redis stopped and restarted under load", () => {
       await waitFor(() => outcomes > during + 300, 10_000, "events accepted while Redis is down");
       await new Promise((r) => setTimeout(r, 2500)); // several flushes, re-reads and ticks fail meanwhile
       const metrics = await (await fetch(`${a.url}/metrics`)).text();
-      expect(metrics).toMatch(/^evolvd_shared_state_up 0$/m);
+      expect(metrics).toMatch(/^evolvd_shared_state_up\{prefix="evolvd-outage"\} 0$/m);
       expect(Number(/^evolvd_stats_unflushed\{target="checkout"\} (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThan(0);
 
       await own.start();
       await waitFor(async () => (await ready(a.url)) && (await ready(b.url)), 15_000, "both instances ready again");
+      expect(await (await fetch(`${a.url}/metrics`)).text()).toMatch(/^evolvd_shared_state_up\{prefix="evolvd-outage"\} 1$/m);
       stop = true;
       await load;
       expect(failed).toBe(0); // not one evaluation failed during the outage
