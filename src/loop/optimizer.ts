@@ -161,11 +161,14 @@ export class Optimizer {
     const experiment = outcome.experiment;
     this.current = experiment;
     this.ticks = outcome.ticks ?? this.ticks;
-    this.record = { ...newRecord(experiment.id, experiment.generation, this.baselineVersion.id, clock.now(), experiment.arms.slice(1), []), arms: experiment.arms.map((v) => v.id), status: experiment.status, reason: "resumed from checkpoint" };
-    // What the history already says about this generation's arms, so status views stay whole.
-    for (const entry of history) {
-      if (entry.kind !== "arm_exit" || entry.experiment !== experiment.id) continue;
-      (entry.exit === "pulled" ? this.record.pulled : this.record.rejected).push({ version: entry.version, reason: entry.reason });
+    // What the history says of this generation, so status views read as if it never stopped
+    // (in scale-out every decision resumes).
+    const own = history.filter((e) => (e.kind === "transition" || e.kind === "arm_exit") && e.experiment === experiment.id);
+    const startedAt = own[0]?.at ?? clock.now();
+    this.record = { ...newRecord(experiment.id, experiment.generation, this.baselineVersion.id, startedAt, experiment.arms.slice(1), []), arms: experiment.arms.map((v) => v.id), status: experiment.status, reason: "" };
+    for (const entry of own) {
+      if (entry.kind === "transition") this.record.reason = entry.reason;
+      else if (entry.kind === "arm_exit") (entry.exit === "pulled" ? this.record.pulled : this.record.rejected).push({ version: entry.version, reason: entry.reason });
     }
     this.records.push(this.record);
     router.setExperiment(target.name, experiment);

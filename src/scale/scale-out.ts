@@ -5,7 +5,7 @@ import type { BanditEngine } from "../bandit/posterior.js";
 import type { Clock } from "../domain/clock.js";
 import type { Logger } from "../domain/logger.js";
 import type { Target } from "../domain/target.js";
-import { AnalysisTicks } from "../jobs/analysis-ticks.js";
+import { BullJobs } from "../jobs/bull-jobs.js";
 import type { OptimizerObserver } from "../loop/optimizer.js";
 import type { Screener } from "../sim/screening.js";
 import { RedisStats } from "../store/redis-stats.js";
@@ -47,7 +47,7 @@ export class ScaleOut {
   readonly store: RedisStore;
   readonly state: SharedState;
   readonly stats: RedisStats;
-  private readonly jobs: AnalysisTicks;
+  private readonly jobs: BullJobs;
   private readonly health = new Map<string, boolean>();
   private readonly instance = randomUUID();
   private errorsLogged = 0;
@@ -60,7 +60,7 @@ export class ScaleOut {
     this.store = new RedisStore(redis, options.prefix);
     this.state = new SharedState(redis, options.prefix);
     this.stats = new RedisStats(redis, options.prefix);
-    this.jobs = new AnalysisTicks(options.url, { prefix: options.prefix, lockMs: options.lockMs, onError: (error) => this.connectionError("bull", error) });
+    this.jobs = new BullJobs(options.url, { prefix: options.prefix, lockMs: options.lockMs, onError: (error) => this.connectionError("bull", error) });
   }
 
   /** Connects, or throws naming the URL when Redis cannot be reached within the timeout. */

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AnalysisTicks } from "../../src/jobs/analysis-ticks.js";
+import { BullJobs } from "../../src/jobs/bull-jobs.js";
 import { startRedis, type TestRedis } from "../redis-server.js";
 
 let redis: TestRedis;
@@ -10,11 +10,11 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-describe("analysis ticks as a bull repeatable job", () => {
+describe("bull jobs: the analysis tick and screening", () => {
   it("hands every tick to exactly one of two instances", async () => {
     const prefix = `evolvd-test-${process.pid}-ticks`;
-    const a = new AnalysisTicks(redis.url, { prefix });
-    const b = new AnalysisTicks(redis.url, { prefix });
+    const a = new BullJobs(redis.url, { prefix });
+    const b = new BullJobs(redis.url, { prefix });
     const seen: { instance: string; id: string }[] = [];
     a.process(async (_target, tick) => void seen.push({ instance: "a", id: tick.id }));
     b.process(async (_target, tick) => void seen.push({ instance: "b", id: tick.id }));
@@ -30,7 +30,7 @@ describe("analysis ticks as a bull repeatable job", () => {
 
   it("retries a tick whose handler failed", async () => {
     const prefix = `evolvd-test-${process.pid}-retry`;
-    const ticks = new AnalysisTicks(redis.url, { prefix, attempts: 3 });
+    const ticks = new BullJobs(redis.url, { prefix, attempts: 3 });
     const attempts: number[] = [];
     let first = "";
     ticks.process(async (_target, tick) => {
@@ -45,5 +45,32 @@ describe("analysis ticks as a bull repeatable job", () => {
     await ticks.unschedule("checkout", 1000);
     await ticks.close();
     expect(attempts).toEqual([1, 2]);
+  });
+
+  it("runs a generation's screening once however many instances ask, and again once it has finished", async () => {
+    const prefix = `evolvd-test-${process.pid}-screening`;
+    const a = new BullJobs(redis.url, { prefix });
+    const b = new BullJobs(redis.url, { prefix });
+    const runs: string[] = [];
+    let release = () => {};
+    const held = new Promise<void>((r) => (release = r));
+    const handler = (instance: string) => async (target: string, generation: number) => {
+      runs.push(`${instance}:${target}/g${generation}`);
+      await held; // still running while the others ask
+    };
+    a.processScreening(handler("a"));
+    b.processScreening(handler("b"));
+    await Promise.all([a.requestScreening("checkout", 4), b.requestScreening("checkout", 4)]);
+    await new Promise((r) => setTimeout(r, 300));
+    await a.requestScreening("checkout", 4);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(runs).toHaveLength(1);
+    release();
+    await new Promise((r) => setTimeout(r, 300));
+    // Finished (say the target was killed meanwhile, so g4 did not start): asking again runs it.
+    await b.requestScreening("checkout", 4);
+    await new Promise((r) => setTimeout(r, 500));
+    await Promise.all([a.close(), b.close()]);
+    expect(runs.map((r) => r.slice(2))).toEqual(["checkout/g4", "checkout/g4"]);
   });
 });

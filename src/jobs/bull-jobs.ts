@@ -30,7 +30,7 @@ export interface JobOptions {
  * A job whose handler fails, or whose worker dies (its lock expires), is retried; decisions are
  * therefore idempotent (see scale/decider.ts).
  */
-export class AnalysisTicks {
+export class BullJobs {
   private readonly ticks: Queue.Queue<{ target: string }>;
   private readonly screening: Queue.Queue<{ target: string; generation: number }>;
   private readonly clients: Redis[] = [];
@@ -68,9 +68,17 @@ export class AnalysisTicks {
     await this.ticks.removeRepeatable({ every: everyMs, jobId: `tick:${target}` });
   }
 
-  /** Asks for generation `generation` of `target` to be proposed and screened, once. */
+  /**
+   * Asks for generation `generation` of `target` to be proposed and screened, once: while its
+   * job waits or runs, asking again (from any instance) is a no-op. A job that already finished
+   * without starting the generation (it failed, or the target was killed then) is replaced, or
+   * its id would block the generation for good.
+   */
   async requestScreening(target: string, generation: number): Promise<void> {
-    await this.screening.add({ target, generation }, { jobId: `screen:${target}:${generation}` });
+    const jobId = `screen:${target}:${generation}`;
+    const previous = await this.screening.getJob(jobId);
+    if (previous && ((await previous.isCompleted()) || (await previous.isFailed()))) await previous.remove();
+    await this.screening.add({ target, generation }, { jobId });
   }
 
   /** Runs this instance's tick worker: `handler` gets the ticks bull assigns to it. */
