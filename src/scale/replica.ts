@@ -91,8 +91,18 @@ export class Replica {
 
   /** Reloads from Redis when the shared revision moved (or always, with `force`). */
   async sync(force = false): Promise<void> {
-    if (!force && (await this.deps.state.revision(this.deps.target.name)) === this.revisionSeen) return;
-    this.apply(await this.deps.state.read(this.deps.target.name, this.batchesSeen));
+    const { state, target } = this.deps;
+    if (!force && (await state.revision(target.name)) === this.revisionSeen) return;
+    let read = await state.read(target.name, this.batchesSeen);
+    if (read.batches < this.batchesSeen) {
+      // The history is shorter than what this replica has seen: Redis lost data (no persistence)
+      // or was emptied. Start over from what is there; the router keeps the last baseline meanwhile.
+      this.deps.log.error({ target: target.name, seen: this.batchesSeen, stored: read.batches }, "shared history shorter than seen; reloading it whole");
+      this.batchesSeen = 0;
+      this.versions.clear();
+      read = await state.read(target.name, 0);
+    }
+    this.apply(read);
   }
 
   /** The kill switch, on this instance at once (the shared switch follows through Redis). */

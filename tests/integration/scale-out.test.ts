@@ -131,28 +131,34 @@ describe("an instance killed with SIGKILL in the middle of a tick", () => {
     const a = await spawnScaleOut(fastWorkspace(policy), redis.url, prefix, { ...lock, EVOLVD_FAULT_PAUSE_BEFORE_COMMIT_MS: "5000" });
     let b: DaemonProcess | null = null;
     const committing = () => a.output().split("\n").some((l) => l.includes("pausing before commit") && l.includes('"decision":"tick"') && l.includes('"baseline"'));
-    await waitFor(async () => (await getJson<{ experiment: unknown }>(`${a.url}/v1/targets/checkout`)).experiment !== null, 15_000, "g1 live on a");
     let stopFeeding = false;
-    const feeder = feedWinner(() => (a.child.signalCode === null ? [a.url] : [(b as DaemonProcess).url]), () => stopFeeding);
-    await waitFor(committing, 60_000, "a pausing before committing g1");
-    b = await spawnScaleOut(fastWorkspace(policy), redis.url, prefix, lock);
-    expect(a.output()).not.toMatch(/"msg":"experiment committed"/); // still paused: nothing committed yet
-    a.child.kill("SIGKILL");
-    await a.stop();
-    const state = new SharedState(client, prefix);
-    await waitFor(async () => (await state.read("checkout")).history.some((e) => e.kind === "baseline" && e.cause === "commit" && e.experiment === "checkout/g1"), 20_000, "g1 committed by b");
-    // Past a's job lock: its stalled tick has been retried by b by now.
-    await new Promise((r) => setTimeout(r, 4000));
-    stopFeeding = true;
-    await feeder;
-    const history = (await state.read("checkout")).history;
-    expect(history.filter((e) => e.kind === "baseline" && e.cause === "commit" && e.experiment === "checkout/g1")).toHaveLength(1);
-    expect(doubleDecisions(history as never)).toEqual([]);
-    expect(b.output()).toMatch(/"experiment":"checkout\/g1".*"msg":"experiment committed"/);
-    // The tick a died in was taken over by b once a's lock on it expired.
-    const ticksOfA = [...a.output().matchAll(/"job":"([^"]+)"[^\n]*"msg":"analysis tick"/g)].map((m) => m[1]);
-    expect(b.output()).toContain(`"job":"${ticksOfA[ticksOfA.length - 1]}"`);
-    expect(await b.stop()).toBe(0);
+    try {
+      await waitFor(async () => (await getJson<{ experiment: unknown }>(`${a.url}/v1/targets/checkout`)).experiment !== null, 15_000, "g1 live on a");
+      const feeder = feedWinner(() => (a.child.signalCode === null ? [a.url] : [(b as DaemonProcess).url]), () => stopFeeding);
+      await waitFor(committing, 60_000, "a pausing before committing g1");
+      b = await spawnScaleOut(fastWorkspace(policy), redis.url, prefix, lock);
+      expect(a.output()).not.toMatch(/"msg":"experiment committed"/); // still paused: nothing committed yet
+      a.child.kill("SIGKILL");
+      await a.stop();
+      const state = new SharedState(client, prefix);
+      await waitFor(async () => (await state.read("checkout")).history.some((e) => e.kind === "baseline" && e.cause === "commit" && e.experiment === "checkout/g1"), 20_000, "g1 committed by b");
+      // Past a's job lock: its stalled tick has been retried by b by now.
+      await new Promise((r) => setTimeout(r, 4000));
+      stopFeeding = true;
+      await feeder;
+      const history = (await state.read("checkout")).history;
+      expect(history.filter((e) => e.kind === "baseline" && e.cause === "commit" && e.experiment === "checkout/g1")).toHaveLength(1);
+      expect(doubleDecisions(history as never)).toEqual([]);
+      expect(b.output()).toMatch(/"experiment":"checkout\/g1".*"msg":"experiment committed"/);
+      // The tick a died in was taken over by b once a's lock on it expired.
+      const ticksOfA = [...a.output().matchAll(/"job":"([^"]+)"[^\n]*"msg":"analysis tick"/g)].map((m) => m[1]);
+      expect(b.output()).toContain(`"job":"${ticksOfA[ticksOfA.length - 1]}"`);
+      expect(await b.stop()).toBe(0);
+    } finally {
+      stopFeeding = true;
+      a.child.kill("SIGKILL");
+      await b?.stop();
+    }
   }, 120_000);
 });
 
@@ -164,6 +170,7 @@ describe("Redis stopped and restarted under load", () => {
     // candidates are screened on simulated traffic first, by a screening job.
     const policy = { analysisEveryMs: 500, canary: { steps: [0.5], minUnitsPerStep: 1_000_000 } };
     const [a, b] = await Promise.all([spawnScaleOut(fastWorkspace(policy, true), own.url, prefix), spawnScaleOut(fastWorkspace(policy, true), own.url, prefix)]);
+    let stop = false;
     try {
       await waitFor(async () => (await getJson<{ experiment: unknown }>(`${b.url}/v1/targets/checkout`)).experiment !== null, 15_000, "g1 live");
       const state = new Redis(own.url, { maxRetriesPerRequest: 1 });
@@ -175,7 +182,6 @@ describe("Redis stopped and restarted under load", () => {
       expect((started[0] as { evidence: { screened: { score: number }[] } }).evidence.screened.every((s) => Number.isFinite(s.score) && s.score !== 0)).toBe(true);
       expect([a, b].filter((d) => d.output().includes('"msg":"generation proposed"'))).toHaveLength(1);
 
-      let stop = false;
       let failed = 0;
       let outcomes = 0;
       const units = new Set<string>();
@@ -237,6 +243,7 @@ describe("Redis stopped and restarted under load", () => {
       }
       expect(a.output()).toMatch(/"msg":"shared state reachable again"/);
     } finally {
+      stop = true;
       expect(await Promise.all([a.stop(), b.stop()])).toEqual([0, 0]);
       await own.stop();
     }
