@@ -16,6 +16,11 @@ import { Replica } from "./replica.js";
 import { SharedState } from "./shared-state.js";
 import { SharedTarget } from "./shared-target.js";
 
+/** `evolvd start --redis` could not reach Redis: an operator's error, not a bug. */
+export class RedisUnreachable extends Error {}
+
+const CONNECT_RETRY_MS = 250;
+
 export interface ScaleOutOptions {
   readonly url: string;
   /** Namespace of every key, queue and channel: one per deployment. */
@@ -63,17 +68,31 @@ export class ScaleOut {
     this.jobs = new BullJobs(options.url, { prefix: options.prefix, lockMs: options.lockMs, onError: (error) => this.connectionError("bull", error) });
   }
 
-  /** Connects, or throws naming the URL when Redis cannot be reached within the timeout. */
+  /**
+   * Connects, retrying for up to `connectTimeoutMs` (Redis may still be starting next to us),
+   * or throws RedisUnreachable naming the URL (password hidden) and the last error.
+   */
   static async connect(options: ScaleOutOptions): Promise<ScaleOut> {
     const connect = async (role: string) => {
-      const client = new Redis(options.url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: options.connectTimeoutMs, retryStrategy: (n) => Math.min(100 * n, 1000) });
-      client.on("error", () => undefined); // reported through readiness and the callers' errors
-      try {
-        await client.connect();
-      } catch (error) {
-        client.disconnect();
-        throw new Error(`redis: cannot reach ${redacted(options.url)} (${role} connection): ${(error as Error).message}`);
+      // No retries while connecting (each attempt is ours, below); once up, reconnect forever.
+      const client = new Redis(options.url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: options.connectTimeoutMs, retryStrategy: () => null });
+      let lastError: Error | null = null;
+      client.on("error", (error: Error) => (lastError = error)); // later: reported through readiness and callers
+      const attempts = Math.max(1, Math.ceil(options.connectTimeoutMs / CONNECT_RETRY_MS));
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await client.connect();
+          break;
+        } catch (error) {
+          if (attempt >= attempts) {
+            client.disconnect();
+            const cause = (lastError as Error | null)?.message ?? (error as Error).message;
+            throw new RedisUnreachable(`redis: cannot reach ${redacted(options.url)} (${role} connection, ${attempts} attempts over ${options.connectTimeoutMs} ms): ${cause}`);
+          }
+          await lastValueFrom(timer(CONNECT_RETRY_MS));
+        }
       }
+      client.options.retryStrategy = (n: number) => Math.min(100 * n, 1000);
       return client;
     };
     const redis = await connect("commands");

@@ -5,7 +5,7 @@ import { seededRng } from "../../src/random/seeded-rng.js";
 import { withMergedStats, type SharedCheckpoint } from "../../src/scale/merge.js";
 import { SharedState } from "../../src/scale/shared-state.js";
 import { RedisStats } from "../../src/store/redis-stats.js";
-import { startTestDaemon, tempDir } from "../helpers.js";
+import { freePort, runCli, startTestDaemon, tempDir, workspace } from "../helpers.js";
 import { startOwnRedis, startRedis, type TestRedis } from "../redis-server.js";
 import { doubleDecisions, evaluate, fastWorkspace, feedWinner, getJson, post, sendEvents, spawnScaleOut, waitFor, type DaemonProcess, type Evaluated } from "../scale-out.js";
 
@@ -302,4 +302,18 @@ describe("a circuit breaker tripping on one instance", () => {
       await Promise.all([a?.stop(), b?.stop()]);
     }
   }, 30_000);
+});
+
+describe("evolvd start --redis, told wrong", () => {
+  it("names an unreachable Redis (password hidden) and exits 1; refuses a URL that is not redis://", async () => {
+    const port = await freePort(); // nothing listens there
+    const dir = workspace();
+    const unreachable = await runCli(["start", "--port", "0", "--drop-dir", "configs", "--redis", `redis://ops:hunter2@127.0.0.1:${port}`], dir);
+    expect(unreachable.code).toBe(1);
+    expect(unreachable.stderr).toMatch(new RegExp(`cannot reach redis://ops:\\*\\*\\*@127\\.0\\.0\\.1:${port} \\(commands connection, 20 attempts over 5000 ms\\): connect ECONNREFUSED`));
+    expect(unreachable.stderr).not.toContain("hunter2");
+    const wrong = await runCli(["start", "--port", "0", "--redis", "http://cache:6379"], dir);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toMatch(/redis: expected a redis:\/\/ or rediss:\/\/ URL, got "http:\/\/cache:6379"/);
+  }, 20_000);
 });

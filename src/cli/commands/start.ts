@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import { startDaemon } from "../../daemon/daemon.js";
 import { loadSettings, type Settings } from "../../daemon/settings.js";
+import { RedisUnreachable } from "../../scale/scale-out.js";
 import { CliError, type CliIo } from "../io.js";
 import { jsonLogger } from "../logger.js";
 
@@ -42,7 +43,9 @@ export async function startCommand(options: StartOptions, io: CliIo, signals: No
     throw new CliError(`settings: ${(error as Error).message}`, 2);
   }
   const log = jsonLogger(io.stdout, settings.logLevel);
-  const daemon = await startDaemon(settings, io.cwd, log);
+  const daemon = await startDaemon(settings, io.cwd, log).catch((error: Error) => {
+    throw error instanceof RedisUnreachable ? new CliError(error.message, 1) : error;
+  });
   await new Promise<void>((done, fail) => {
     const onHangUp = () => void daemon.rescan();
     const onStop = (signal: string) => {
