@@ -89,7 +89,7 @@ export class SharedState {
     const [revision, history, batches, checkpoint, kill, record, trips] = results.map(([, value]) => value) as [string | null, string[], number, string | null, string | null, string | null, string[]];
     return {
       revision: Number(revision ?? 0),
-      history: parseBatches(history, target, "batch"),
+      history: parseBatches(history, target, "batch", fromBatch),
       batches,
       checkpoint,
       kill,

@@ -5,12 +5,12 @@ import type { HistoryEntry } from "../domain/history.js";
  * A batch that does not parse is corruption in the middle of a history: it is reported with
  * its position rather than skipped, so nothing is silently lost.
  */
-export function parseBatches(batches: readonly string[], target: string, where: "line" | "batch"): HistoryEntry[] {
+export function parseBatches(batches: readonly string[], target: string, where: "line" | "batch", offset = 0): HistoryEntry[] {
   return batches.flatMap((batch, i) => {
     try {
       return JSON.parse(batch) as HistoryEntry[];
     } catch {
-      throw new Error(`history of "${target}" is corrupt at ${where} ${i + 1}: not a JSON batch`);
+      throw new Error(`history of "${target}" is corrupt at ${where} ${offset + i + 1}: not a JSON batch`);
     }
   });
 }
