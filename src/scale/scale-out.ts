@@ -147,6 +147,7 @@ export class ScaleOut {
       requestScreening: (name, generation) => this.jobs.requestScreening(name, generation),
       scheduleTicks: (name, everyMs) => this.jobs.schedule(name, everyMs),
       log,
+      clock: wiring.clock,
       every: (ms, run) => {
         const subscription = interval(ms, asyncScheduler).subscribe(run);
         return () => subscription.unsubscribe();
@@ -177,7 +178,7 @@ export class ScaleOut {
       const shared = lookup(target);
       if (!shared) return;
       log.debug({ target, job: job.id, attempt: job.attempt }, "analysis tick");
-      await shared.tick();
+      if (!(await shared.tick())) log.debug({ target, job: job.id }, "analysis tick skipped: the last analysis is under half an interval old");
     });
     this.jobs.processScreening(async (target, generation, job) => {
       const shared = lookup(target);

@@ -1,4 +1,5 @@
 import type { TargetRuntime } from "../daemon/runtime.js";
+import type { Clock } from "../domain/clock.js";
 import type { Logger } from "../domain/logger.js";
 import type { Problem, Result } from "../domain/result.js";
 import type { Target } from "../domain/target.js";
@@ -19,6 +20,7 @@ export interface SharedTargetDeps {
   /** Keeps the target's repeatable analysis tick scheduled (idempotent; heals a broken chain). */
   readonly scheduleTicks: (target: string, everyMs: number) => Promise<void>;
   readonly log: Logger;
+  readonly clock: Clock;
   /** Starts a repeating timer; returns its stop function (injected: no bare timers in here). */
   readonly every: (ms: number, run: () => void) => () => void;
   readonly flushMs: number;
@@ -85,10 +87,17 @@ export class SharedTarget implements TargetRuntime {
     await this.deps.replica.flush();
   }
 
-  /** The analysis tick bull handed to this instance. */
-  async tick(): Promise<void> {
+  /**
+   * The analysis tick bull handed to this instance. Ticks that queued up while workers were
+   * busy or down arrive in a burst; one analysis per half interval is kept, so a backlog cannot
+   * ramp a canary through its steps without new data in between.
+   */
+  async tick(): Promise<boolean> {
+    const last = this.deps.replica.record?.lastSnapshot?.at;
+    if (last !== undefined && this.deps.clock.now() - last < this.deps.target.policy.analysisEveryMs / 2) return false;
     await this.flushQuietly();
     await this.afterDecision("tick", (o) => o.tick());
+    return true;
   }
 
   /** The screening job of `generation` bull handed to this instance; a stale request is a no-op. */
