@@ -142,7 +142,10 @@ export class SharedTarget implements TargetRuntime {
   private async afterDecision<T>(label: string, action: (o: Optimizer) => T): Promise<T> {
     const { result, optimizer } = await this.deps.decider.run(label, action);
     await this.deps.replica.sync();
-    const due = optimizer.wantsGeneration || (!optimizer.experiment?.live && !optimizer.killed && !optimizer.done && label !== "tick" && !label.startsWith("screening"));
+    // A tick says so itself (wantsGeneration, when its experiment ended or none is live); after
+    // start, resume or rollback a generation is due whenever none is live and none is held.
+    const control = label !== "tick" && !label.startsWith("screening");
+    const due = optimizer.wantsGeneration || (control && !optimizer.experiment?.live && !optimizer.killed && !optimizer.done);
     if (due) await this.deps.requestScreening(this.deps.target.name, optimizer.lastGeneration + 1);
     return result;
   }

@@ -317,3 +317,20 @@ describe("evolvd start --redis, told wrong", () => {
     expect(wrong.stderr).toMatch(/redis: expected a redis:\/\/ or rediss:\/\/ URL, got "http:\/\/cache:6379"/);
   }, 20_000);
 });
+
+describe("a change message that never arrives", () => {
+  it("is healed by the re-read timer", async () => {
+    const prefix = `evolvd-test-${process.pid}-heal`;
+    const daemon = await startTestDaemon(fastWorkspace(QUIET), { args: ["--redis", redis.url, "--redis-prefix", prefix], env: { EVOLVD_SYNC_MS: "300" } });
+    try {
+      await waitFor(() => daemon.targets.runtime("checkout")?.experiment !== null, 10_000, "g1 live");
+      // The kill switch turned on behind the instances' back: state changed, nothing published.
+      await client.multi().set(`${prefix}:t:{checkout}:kill`, "set by hand").incr(`${prefix}:t:{checkout}:revision`).exec();
+      await waitFor(() => daemon.targets.runtime("checkout")?.killed === true, 2_000, "kill picked up by the re-read");
+      expect(daemon.targets.runtime("checkout")?.experiment).toBeNull();
+      expect((await evaluate(daemon.url, "any-unit")).reason).toBe("STATIC");
+    } finally {
+      await daemon.stop();
+    }
+  }, 20_000);
+});
