@@ -128,7 +128,7 @@ export class Replica {
       router.setBaseline(target.name, baseline);
     }
     this.killReason = read.kill ?? this.localKill;
-    if (read.record !== null) this.recordValue = JSON.parse(read.record) as GenerationRecord;
+    if (read.record !== null) this.recordValue = parseRecord(read.record) ?? this.recordValue;
     if (read.checkpoint !== this.checkpointText) {
       this.checkpointText = read.checkpoint;
       const previous = this.current;
@@ -219,5 +219,14 @@ export class Replica {
       this.deps.onDropped?.(dropped);
       this.deps.log.warn({ target: this.deps.target.name, dropped, maxUnflushed: this.deps.maxUnflushed }, "statistics buffer full while Redis is unreachable; oldest exposures dropped");
     }
+  }
+}
+
+/** The shared status record; a garbled one is ignored (it is only what status views show). */
+function parseRecord(text: string): GenerationRecord | null {
+  try {
+    return JSON.parse(text) as GenerationRecord;
+  } catch {
+    return null;
   }
 }
