@@ -64,3 +64,13 @@ export async function startTestDaemon(dir: string, options: { args?: string[]; e
   const args = ["--port", "0", "--data-dir", join(dir, "data"), "--drop-dir", join(dir, "configs"), "--rescan-ms", "0", ...(options.args ?? [])];
   return startDaemon(loadSettings({ env: options.env ?? {}, args }), dir, silentLogger);
 }
+
+/** Polls `check` every 25 ms until it holds; throws naming `what` after `ms`. */
+export async function waitFor(check: () => Promise<boolean> | boolean, ms = 15_000, what = "condition"): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`${what} not met within ${ms} ms`);
+}

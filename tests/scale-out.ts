@@ -1,17 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { freePort, ROOT, workspace } from "./helpers.js";
-
-/** Polls `check` every 25 ms until it holds; throws after `ms`. */
-export async function waitFor(check: () => Promise<boolean> | boolean, ms = 15_000, what = "condition"): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`${what} not met within ${ms} ms`);
-}
+import { freePort, ROOT, waitFor, workspace } from "./helpers.js";
 
 /**
  * A workspace whose configs/checkout.json is made fast for tests: the given policy settings and,

@@ -16,11 +16,12 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { Agent, request } from "node:http";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Redis } from "ioredis";
 import { RedisStats } from "../../src/store/redis-stats.js";
+import { freePort } from "../../tests/helpers.js";
+import { startRedis } from "../../tests/redis-server.js";
 
 const json = process.argv.includes("--json");
 const ROOT = resolve(import.meta.dirname, "..", "..");
@@ -28,14 +29,6 @@ const BATCH = 1000;
 const BATCHES = 200;
 const IN_FLIGHT = 4;
 const SEQUENTIAL = 3000;
-
-const freePort = () =>
-  new Promise<number>((done) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
-  });
 
 function workspace(): string {
   const dir = mkdtempSync(join(tmpdir(), "evolvd-bench-scale-"));
@@ -46,25 +39,6 @@ function workspace(): string {
   target.policy = { ...target.policy, screening: { scenario: null }, analysisEveryMs: 3_600_000 };
   writeFileSync(file, JSON.stringify(target));
   return dir;
-}
-
-async function startRedis(): Promise<{ url: string; child: ChildProcess | null }> {
-  if (process.env.REDIS_URL) return { url: process.env.REDIS_URL, child: null };
-  const port = await freePort();
-  const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
-  const url = `redis://127.0.0.1:${port}`;
-  const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  probe.on("error", () => undefined);
-  for (;;) {
-    try {
-      await probe.connect();
-      break;
-    } catch {
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-  probe.disconnect();
-  return { url, child };
 }
 
 interface Instance {
@@ -194,7 +168,7 @@ const killMs = await killPropagation(two[0] as Instance, second);
 await stop(two);
 agent.destroy();
 client.disconnect();
-redis.child?.kill("SIGTERM");
+await redis.stop();
 
 const result = {
   node: process.version,

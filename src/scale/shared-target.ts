@@ -41,6 +41,8 @@ export class SharedTarget implements TargetRuntime {
   private pendingKill: { readonly reason: string | null } | null = null;
   /** bull queues commands while Redis is down: one scheduling call in flight, not one per timer. */
   private scheduling = false;
+  /** The optimizer restore() rebuilt: start() reads the generation count from it. */
+  private restored: Optimizer | null = null;
 
   constructor(private readonly deps: SharedTargetDeps) {}
 
@@ -60,7 +62,7 @@ export class SharedTarget implements TargetRuntime {
 
   /** Records the initial baseline if no instance has (or checks the stored one), then loads. */
   async restore(): Promise<void> {
-    await this.deps.decider.run("restore", () => undefined);
+    this.restored = (await this.deps.decider.run("restore", () => undefined)).optimizer;
     await this.deps.replica.sync(true);
   }
 
@@ -69,7 +71,10 @@ export class SharedTarget implements TargetRuntime {
     this.stops.push(every(flushMs, () => void this.flushQuietly()));
     this.stops.push(every(syncMs, () => void this.heal()));
     void this.heal();
-    void this.afterDecision("start", () => undefined).catch((error: Error) => this.deps.log.error({ target: target.name, error: error.message }, "could not request the first generation"));
+    // No experiment live and none held (a kill file may have killed it since restore): ask for one.
+    const restored = this.restored;
+    if (restored && !restored.done && !this.deps.replica.experiment && !this.deps.replica.killed)
+      void this.deps.requestScreening(target.name, restored.lastGeneration + 1).catch((error: Error) => this.deps.log.error({ target: target.name, error: error.message }, "could not request the first generation"));
   }
 
   async stop(): Promise<void> {

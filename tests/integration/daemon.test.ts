@@ -5,18 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startDaemon, type Daemon } from "../../src/daemon/daemon.js";
 import { loadSettings } from "../../src/daemon/settings.js";
 import { silentLogger } from "../../src/domain/logger.js";
-import { CHECKOUT, ROOT, runCli, startTestDaemon, tempDir, workspace } from "../helpers.js";
+import { CHECKOUT, ROOT, runCli, startTestDaemon, tempDir, waitFor, workspace } from "../helpers.js";
 
 const TOKEN = "s3cret";
-
-async function waitFor(check: () => Promise<boolean> | boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error("condition not met in time");
-}
 
 describe("evolvd start (in process)", () => {
   let daemon: Daemon;

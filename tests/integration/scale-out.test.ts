@@ -5,9 +5,9 @@ import { seededRng } from "../../src/random/seeded-rng.js";
 import { withMergedStats, type SharedCheckpoint } from "../../src/scale/merge.js";
 import { SharedState } from "../../src/scale/shared-state.js";
 import { RedisStats } from "../../src/store/redis-stats.js";
-import { freePort, runCli, startTestDaemon, tempDir, workspace } from "../helpers.js";
+import { freePort, runCli, startTestDaemon, tempDir, waitFor, workspace } from "../helpers.js";
 import { startOwnRedis, startRedis, type TestRedis } from "../redis-server.js";
-import { doubleDecisions, evaluate, fastWorkspace, feedWinner, getJson, post, sendEvents, spawnScaleOut, waitFor, type DaemonProcess, type Evaluated } from "../scale-out.js";
+import { doubleDecisions, evaluate, fastWorkspace, feedWinner, getJson, post, sendEvents, spawnScaleOut, type DaemonProcess, type Evaluated } from "../scale-out.js";
 
 let redis: TestRedis;
 let client: Redis;
