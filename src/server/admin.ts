@@ -15,7 +15,8 @@ const problem = (reply: FastifyReply, status: number, code: string, message: str
 
 /**
  * The admin API: targets and their experiments, versions, diffs, the kill switch and rollback.
- * Protected by the bearer token (see requireToken in app.ts).
+ * Registered inside the admin plugin of app.ts, whose hook asks for the admin token on every
+ * route declared here.
  */
 export function registerAdmin(app: FastifyInstance, deps: AdminDeps): void {
   app.get("/v1/targets", async () => ({

@@ -25,11 +25,6 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     const route = request.routeOptions.url ?? "unmatched";
     deps.metrics.httpDuration.observe({ route, method: request.method, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
   });
-  app.addHook("onRequest", async (request, reply) => {
-    const url = request.url;
-    if (url.startsWith("/v1/events") || url.startsWith("/ofrep/")) return bearer(request, reply, deps.ofrepToken);
-    if (url.startsWith("/v1/")) return bearer(request, reply, deps.adminToken);
-  });
   app.setErrorHandler((error: { statusCode?: number; code?: string; message: string }, _request, reply) => {
     const status = error.statusCode ?? 500;
     // Fastify's own codes: FST_ERR_CTP_BODY_TOO_LARGE (413), FST_ERR_CTP_INVALID_MEDIA_TYPE (415), JSON syntax (400).
@@ -55,9 +50,18 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     reply.header("Content-Type", deps.metrics.registry.contentType);
     return deps.metrics.registry.metrics();
   });
-  registerOfrep(app, deps);
-  registerEvents(app, deps);
-  registerAdmin(app, deps);
+  // Each API is an encapsulated plugin with its own token hook: the hook runs for the routes
+  // declared inside it, whichever spelling of the path the router resolved to them. A check on
+  // the raw URL (`/%76%31/…`, `//v1/…`, absolute form) cannot see what the router will match.
+  void app.register(async (scope) => {
+    scope.addHook("onRequest", (request, reply) => bearer(request, reply, deps.ofrepToken));
+    registerOfrep(scope, deps);
+    registerEvents(scope, deps);
+  });
+  void app.register(async (scope) => {
+    scope.addHook("onRequest", (request, reply) => bearer(request, reply, deps.adminToken));
+    registerAdmin(scope, deps);
+  });
   return app;
 }
 
