@@ -1,4 +1,5 @@
 import type { MutationSpec, SchemaLeaf } from "../domain/target.js";
+import { own, quoted } from "../domain/json.js";
 import { checkLeaf } from "./schema.js";
 
 /**
@@ -19,7 +20,7 @@ export function parseMutationPlan(
     if (entry === null || typeof entry !== "object" || Array.isArray(entry)) return void problems.push(`${where}: must be an object`);
     const spec = entry as Record<string, unknown>;
     const leaf = typeof spec.path === "string" ? byPath.get(spec.path) : undefined;
-    if (!leaf) return void problems.push(`${where}.path: ${JSON.stringify(spec.path)} is not a setting of the schema`);
+    if (!leaf) return void problems.push(`${where}.path: ${quoted(spec.path)} is not a setting of the schema`);
     const probability = spec.probability ?? 0.5;
     if (typeof probability !== "number" || !(probability > 0 && probability <= 1))
       return void problems.push(`${where}.probability: must be in (0, 1]`);
@@ -44,10 +45,11 @@ function parseOne(
   probability: number,
   functions: Readonly<Record<string, readonly string[]>>,
 ): MutationSpec | string {
+  const fields = typeof spec.op === "string" ? own(FIELDS, spec.op) : undefined;
+  if (!fields) return `op: ${quoted(spec.op)} is not one of swap, nudge, flip, reweight, substitute`;
   const op = spec.op as MutationSpec["op"];
-  if (!(op in FIELDS)) return `op: ${JSON.stringify(spec.op)} is not one of swap, nudge, flip, reweight, substitute`;
   for (const key of Object.keys(spec))
-    if (!["path", "op", "probability", ...FIELDS[op]].includes(key)) return `unknown field "${key}" for op "${op}"`;
+    if (!["path", "op", "probability", ...fields].includes(key)) return `unknown field ${quoted(key)} for op "${op}"`;
   const path = leaf.path;
   switch (op) {
     case "swap": {
@@ -56,7 +58,7 @@ function parseOne(
       if (!Array.isArray(values) || values.length < 2) return "swap needs a \"values\" list of at least two";
       for (const value of values) {
         const broken = checkLeaf(leaf, value, functions);
-        if (broken) return `values: ${JSON.stringify(value)} ${broken}`;
+        if (broken) return `values: ${quoted(value)} ${broken}`;
       }
       return { path, op, probability, values: values as (string | number)[] };
     }
@@ -84,7 +86,7 @@ function parseOne(
       if (leaf.kind !== "function") return `substitute needs a function setting, "${path}" is ${leaf.kind}`;
       const registry = spec.registry ?? leaf.registry;
       if (registry !== leaf.registry) return `registry must be "${leaf.registry}", the setting's own`;
-      if ((functions[leaf.registry]?.length ?? 0) < 2) return `registry "${leaf.registry}" needs at least two functions to substitute`;
+      if ((own(functions, leaf.registry)?.length ?? 0) < 2) return `registry "${leaf.registry}" needs at least two functions to substitute`;
       return { path, op, probability, registry: leaf.registry };
     }
   }

@@ -1,4 +1,5 @@
 import convict from "convict";
+import { isKpiName } from "../domain/names.js";
 import type { Direction, GuardrailKpi, KpiKind, Policy, PrimaryKpi } from "../domain/target.js";
 
 /**
@@ -106,7 +107,7 @@ function kpiFields(raw: unknown, what: string, allowed: readonly string[]): Reco
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) throw new Error(`${what} must be an object`);
   const kpi = raw as Record<string, unknown>;
   for (const key of Object.keys(kpi)) if (!allowed.includes(key)) throw new Error(`${what} has unknown field "${key}"`);
-  if (typeof kpi.kpi !== "string" || !/^[a-z][a-z0-9_]*$/.test(kpi.kpi)) throw new Error(`${what}.kpi must be a snake_case metric name`);
+  if (typeof kpi.kpi !== "string" || !isKpiName(kpi.kpi)) throw new Error(`${what}.kpi must be a snake_case metric name (at most 64 characters)`);
   if (kpi.kind !== "proportion" && kpi.kind !== "mean") throw new Error(`${what}.kind must be "proportion" or "mean"`);
   if (kpi.direction !== "increase" && kpi.direction !== "decrease") throw new Error(`${what}.direction must be "increase" or "decrease"`);
   return kpi;

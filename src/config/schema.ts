@@ -1,5 +1,6 @@
 import convict from "convict";
 import type { SchemaLeaf } from "../domain/target.js";
+import { own, quoted } from "../domain/json.js";
 import type { ConfigValues, JsonValue } from "../domain/values.js";
 
 /**
@@ -33,7 +34,7 @@ export function parseSchema(raw: unknown, functions: Readonly<Record<string, rea
     if (keys.length === 0) problems.push(`schema${path ? "." + path : ""}: has no settings`);
     for (const key of keys) {
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) {
-        problems.push(`schema${path ? "." + path : ""}: key "${key}" must be a plain identifier`);
+        problems.push(`schema${path ? "." + path : ""}: key ${quoted(key)} must be a plain identifier`);
         continue;
       }
       walk(node[key], path ? `${path}.${key}` : key);
@@ -77,11 +78,11 @@ export function parseSchema(raw: unknown, functions: Readonly<Record<string, rea
       case "function": {
         const registry = node.registry;
         if (typeof registry !== "string") return `format "function" needs a "registry" name`;
-        if (!functions[registry]) return `registry "${registry}" is not listed under "functions"`;
+        if (!own(functions, registry)) return `registry ${quoted(registry)} is not listed under "functions"`;
         return { path, kind: "function", registry, doc };
       }
       default:
-        return `unknown format ${JSON.stringify(format)} (use int, nat, number, Boolean, weights, function, or an array of allowed values)`;
+        return `unknown format ${quoted(format)} (use int, nat, number, Boolean, weights, function, or an array of allowed values)`;
     }
   }
 }
@@ -98,10 +99,10 @@ export function checkLeaf(leaf: SchemaLeaf, value: unknown, functions: Readonly<
     case "boolean":
       return typeof value === "boolean" ? null : "must be true or false";
     case "enum":
-      return leaf.values.includes(value as string | number) ? null : `must be one of ${JSON.stringify(leaf.values)}`;
+      return leaf.values.includes(value as string | number) ? null : `must be one of ${quoted(leaf.values, 200)}`;
     case "function": {
-      const registered = functions[leaf.registry] ?? [];
-      return registered.includes(value as string) ? null : `must be a function registered in "${leaf.registry}": ${JSON.stringify(registered)}`;
+      const registered = own(functions, leaf.registry) ?? [];
+      return registered.includes(value as string) ? null : `must be a function registered in "${leaf.registry}": ${quoted(registered, 200)}`;
     }
     case "weights": {
       if (!Array.isArray(value) || value.length !== leaf.length) return `must be an array of ${leaf.length} weights`;

@@ -1,3 +1,4 @@
+import { quoted } from "../domain/json.js";
 import type { Target } from "../domain/target.js";
 import type { ConfigValues } from "../domain/values.js";
 import { err, ok, type Result } from "../domain/result.js";
@@ -21,7 +22,7 @@ export function parseTarget(text: string, file: string): Result<Target, FileProb
   if (!parsed.ok) return parsed;
   const doc = parsed.value;
   const problems: string[] = [];
-  for (const key of Object.keys(doc)) if (!(TOP_LEVEL as readonly string[]).includes(key)) problems.push(`unknown top-level field "${key}"`);
+  for (const key of Object.keys(doc)) if (!(TOP_LEVEL as readonly string[]).includes(key)) problems.push(`unknown top-level field ${quoted(key)}`);
   if (typeof doc.target !== "string" || !/^[a-z0-9][a-z0-9_-]{0,62}$/.test(doc.target))
     problems.push("target: must be a name of lower-case letters, digits, '-' or '_' (at most 63)");
 
@@ -59,10 +60,10 @@ function parseFunctions(raw: unknown, problems: string[]): Record<string, string
   const functions: Record<string, string[]> = {};
   for (const [name, list] of Object.entries(raw)) {
     if (!Array.isArray(list) || list.length === 0 || !list.every((f) => typeof f === "string" && f.length > 0)) {
-      problems.push(`functions.${name}: must be a non-empty array of function names`);
+      problems.push(`functions.${quoted(name)}: must be a non-empty array of function names`);
       continue;
     }
-    if (new Set(list).size !== list.length) problems.push(`functions.${name}: lists a function twice`);
+    if (new Set(list).size !== list.length) problems.push(`functions.${quoted(name)}: lists a function twice`);
     functions[name] = list as string[];
   }
   return functions;

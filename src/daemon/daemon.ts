@@ -127,6 +127,8 @@ export async function startDaemon(settings: Settings, cwd: string, log: Logger):
     adminToken: settings.adminToken,
     ofrepToken: settings.ofrepToken,
     maxBodyBytes: settings.maxBodyBytes,
+    maxEventsPerRequest: settings.maxEventsPerRequest,
+    requestTimeoutMs: settings.requestTimeoutMs,
     metrics,
     ready: () => ready && (scaleOut?.ready ?? true),
   });

@@ -1,4 +1,5 @@
 import convict from "convict";
+import { parseJsonObject, readTextFile } from "../config/json-file.js";
 
 /**
  * Daemon settings, through convict: defaults < settings file (--config) < EVOLVD_* environment
@@ -14,6 +15,9 @@ export const settingsSchema = {
   rescanMs: { doc: "Periodic rescan of the drop folder, besides watching it.", format: "nat", default: 5000, env: "EVOLVD_RESCAN_MS", arg: "rescan-ms" },
   debounceMs: { doc: "Quiet time before a changed drop file is read.", format: "nat", default: 300, env: "EVOLVD_DEBOUNCE_MS", arg: "debounce-ms" },
   maxBodyBytes: { doc: "Largest request body accepted (413 beyond).", format: "nat", default: 5 * 1024 * 1024, env: "EVOLVD_MAX_BODY_BYTES", arg: "max-body-bytes" },
+  maxEventsPerRequest: { doc: "Most event lines one POST /v1/events may carry (413 beyond, nothing ingested).", format: "nat", default: 10_000, env: "EVOLVD_MAX_EVENTS_PER_REQUEST", arg: "max-events-per-request" },
+  requestTimeoutMs: { doc: "Deadline for receiving a whole request, body included (a body trickled slowly is cut off).", format: "nat", default: 30_000, env: "EVOLVD_REQUEST_TIMEOUT_MS", arg: "request-timeout-ms" },
+  maxDropFileBytes: { doc: "Largest file read from the drop folder (bigger ones are refused).", format: "nat", default: 1024 * 1024, env: "EVOLVD_MAX_DROP_FILE_BYTES", arg: "max-drop-file-bytes" },
   shutdownTimeoutMs: { doc: "Deadline for a graceful stop after SIGTERM or SIGINT.", format: "nat", default: 10000, env: "EVOLVD_SHUTDOWN_TIMEOUT_MS", arg: "shutdown-timeout-ms" },
   redis: { doc: "Redis URL (redis://[user:password@]host:port[/db]): switches to scale-out, many daemons acting as one. Empty: embedded.", format: String, default: "", env: "EVOLVD_REDIS_URL", arg: "redis", sensitive: true },
   redisPrefix: { doc: "Scale-out: namespace of every Redis key, queue and channel (one per deployment).", format: String, default: "evolvd", env: "EVOLVD_REDIS_PREFIX", arg: "redis-prefix" },
@@ -35,6 +39,9 @@ export interface Settings {
   readonly rescanMs: number;
   readonly debounceMs: number;
   readonly maxBodyBytes: number;
+  readonly maxEventsPerRequest: number;
+  readonly requestTimeoutMs: number;
+  readonly maxDropFileBytes: number;
   readonly shutdownTimeoutMs: number;
   readonly redis: string;
   readonly redisPrefix: string;
@@ -54,7 +61,13 @@ const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
  */
 export function loadSettings(input: { file?: string; env: Readonly<Record<string, string | undefined>>; args: readonly string[] }): Settings {
   const config = convict(settingsSchema as convict.Schema<Settings>, { env: input.env as NodeJS.ProcessEnv, args: [...input.args] });
-  if (input.file) config.loadFile(input.file);
+  if (input.file) {
+    // Read through the same checks as every other file (size, depth, prototype keys), then handed to convict.
+    const text = readTextFile(input.file);
+    const parsed = text.ok ? parseJsonObject(text.value, input.file) : text;
+    if (!parsed.ok) throw new Error(parsed.error.message);
+    config.load(parsed.value);
+  }
   config.validate({ allowed: "strict" });
   const settings = config.getProperties() as Settings;
   if (settings.redis !== "" && !/^rediss?:\/\//.test(settings.redis)) throw new Error(`redis: expected a redis:// or rediss:// URL, got ${JSON.stringify(settings.redis.replace(/:[^:@/]*@/, ":***@"))}`);

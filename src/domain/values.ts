@@ -6,7 +6,8 @@ export type ConfigValues = { [key: string]: JsonValue };
 export function getPath(values: ConfigValues, path: string): JsonValue | undefined {
   let node: JsonValue | undefined = values;
   for (const key of path.split(".")) {
-    if (node === null || typeof node !== "object" || Array.isArray(node)) return undefined;
+    // Own keys only: "checkout.constructor" is no setting, whatever Object.prototype has.
+    if (node === null || typeof node !== "object" || Array.isArray(node) || !Object.hasOwn(node, key)) return undefined;
     node = node[key];
   }
   return node;

@@ -8,6 +8,8 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom
 export function createMetrics(registry: Registry = new Registry()) {
   collectDefaultMetrics({ register: registry, prefix: "evolvd_process_" });
   const collectors: (() => void)[] = [];
+  // A scrape must never take the process down: a collector that throws is counted, not rethrown.
+  const collectErrors = new Counter({ name: "evolvd_metrics_collect_errors_total", help: "State collectors that failed during a scrape (the scrape still answers).", registers: [registry] });
   const gauge = (name: string, help: string, labelNames: string[]) =>
     new Gauge({
       name,
@@ -16,7 +18,14 @@ export function createMetrics(registry: Registry = new Registry()) {
       registers: [registry],
       collect() {
         // One collector refreshes every state gauge; it runs for the first gauge scraped.
-        if (name === "evolvd_arm_weight") for (const c of collectors) c();
+        if (name !== "evolvd_arm_weight") return;
+        for (const c of collectors) {
+          try {
+            c();
+          } catch {
+            collectErrors.inc();
+          }
+        }
       },
     });
   return {

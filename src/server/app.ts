@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import { BODY_LIMITS, parseJson } from "../domain/json.js";
 import type { Metrics } from "../metrics/metrics.js";
 import { registerAdmin, type AdminDeps } from "./admin.js";
 import { registerEvents, type EventsDeps } from "./events.js";
@@ -9,6 +10,8 @@ export interface ServerDeps extends AdminDeps, EventsDeps, OfrepDeps {
   readonly adminToken: string;
   readonly ofrepToken: string;
   readonly maxBodyBytes: number;
+  /** Deadline for a whole request to arrive (slowly trickled bodies are cut off). */
+  readonly requestTimeoutMs: number;
   readonly metrics: Metrics;
   /** Ready once every target is restored, and no longer once shutdown began. */
   readonly ready: () => boolean;
@@ -19,11 +22,17 @@ export interface ServerDeps extends AdminDeps, EventsDeps, OfrepDeps {
  * for Prometheus, /livez and /readyz for the orchestrator.
  */
 export function buildServer(deps: ServerDeps): FastifyInstance {
-  const app = Fastify({ bodyLimit: deps.maxBodyBytes, logger: false });
+  const app = Fastify({ bodyLimit: deps.maxBodyBytes, logger: false, requestTimeout: deps.requestTimeoutMs });
 
   app.addHook("onResponse", async (request, reply) => {
     const route = request.routeOptions.url ?? "unmatched";
     deps.metrics.httpDuration.observe({ route, method: request.method, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+  });
+  // Compressed bodies are refused, not read as if they were plain (which garbles every line).
+  app.addHook("onRequest", async (request, reply) => {
+    const encoding = request.headers["content-encoding"];
+    if (encoding !== undefined && encoding.trim().toLowerCase() !== "identity")
+      await reply.code(415).send({ errorCode: "UNSUPPORTED_MEDIA_TYPE", errorDetails: `Content-Encoding ${JSON.stringify(encoding.slice(0, 40))} is not supported: send the body uncompressed` });
   });
   app.setErrorHandler((error: { statusCode?: number; code?: string; message: string }, _request, reply) => {
     const status = error.statusCode ?? 500;
@@ -37,11 +46,10 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   app.addContentTypeParser("application/json", { parseAs: "string" }, (_request, body, done) => {
     const text = String(body);
     if (text.trim() === "") return done(null, undefined);
-    try {
-      done(null, JSON.parse(text));
-    } catch (error) {
-      done(Object.assign(new Error(`body is not valid JSON: ${(error as Error).message}`), { statusCode: 400 }), undefined);
-    }
+    // Depth, size and keys that could reach Object.prototype are refused before any route sees the body.
+    const parsed = parseJson(text, BODY_LIMITS);
+    if (parsed.ok) done(null, parsed.value);
+    else done(Object.assign(new Error(`body: ${parsed.error.message}`), { statusCode: 400 }), undefined);
   });
 
   app.get("/livez", async () => ({ status: "ok" }));

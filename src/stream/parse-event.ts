@@ -1,4 +1,6 @@
 import type { StreamEvent } from "../domain/event.js";
+import { isKpiName } from "../domain/names.js";
+import { FILE_LIMITS, FORBIDDEN_KEYS, parseJson, quoted } from "../domain/json.js";
 import { err, ok, problem, type Problem, type Result } from "../domain/result.js";
 
 const FIELDS = {
@@ -6,7 +8,6 @@ const FIELDS = {
   outcome: new Set(["type", "target", "unit", "ts", "arm", "metrics"]),
 };
 const VERSION_ID = /^[0-9a-f]{64}$/;
-const METRIC_NAME = /^[a-z][a-z0-9_]*$/;
 export const MAX_UNIT_LENGTH = 256;
 export const MAX_LINE_BYTES = 64 * 1024;
 
@@ -18,18 +19,21 @@ export const MAX_LINE_BYTES = 64 * 1024;
 export function parseEvent(input: unknown): Result<StreamEvent, Problem> {
   let raw = input;
   if (typeof input === "string") {
-    if (input.length > MAX_LINE_BYTES) return err(problem("line_too_long", `line is longer than ${MAX_LINE_BYTES} characters`));
+    // UTF-8 takes at most 3 bytes per UTF-16 unit: only a long line needs its bytes counted.
+    if (input.length > MAX_LINE_BYTES / 3 && Buffer.byteLength(input) > MAX_LINE_BYTES) return err(problem("line_too_long", `line is longer than ${MAX_LINE_BYTES} bytes`));
     try {
       raw = JSON.parse(input);
-    } catch (error) {
-      return err(problem("invalid_json", `not valid JSON: ${(error as Error).message}`));
+    } catch {
+      // Only on the error path: parseJson words the message without echoing the line.
+      const again = parseJson(input, FILE_LIMITS);
+      return err(again.ok ? problem("invalid_json", "not valid JSON") : again.error);
     }
   }
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) return err(problem("not_an_object", "an event must be a JSON object"));
   const event = raw as Record<string, unknown>;
   const type = event.type;
-  if (type !== "exposure" && type !== "outcome") return err(problem("invalid_type", `type: must be "exposure" or "outcome", got ${JSON.stringify(type)}`));
-  for (const key of Object.keys(event)) if (!FIELDS[type].has(key)) return err(problem("unknown_field", `${key}: not a field of an ${type} event`));
+  if (type !== "exposure" && type !== "outcome") return err(problem("invalid_type", `type: must be "exposure" or "outcome", got ${quoted(type)}`));
+  for (const key of Object.keys(event)) if (!FIELDS[type].has(key)) return err(problem("unknown_field", `${quoted(key)}: not a field of an ${type} event`));
   if (typeof event.target !== "string" || event.target.length === 0) return err(problem("invalid_target", "target: must be a non-empty string"));
   if (typeof event.unit !== "string" || event.unit.length === 0 || event.unit.length > MAX_UNIT_LENGTH)
     return err(problem("invalid_unit", `unit: must be a non-empty string of at most ${MAX_UNIT_LENGTH} characters`));
@@ -42,6 +46,7 @@ export function parseEvent(input: unknown): Result<StreamEvent, Problem> {
     if (attributes !== undefined) {
       if (attributes === null || typeof attributes !== "object" || Array.isArray(attributes) || !Object.values(attributes).every((v) => typeof v === "string"))
         return err(problem("invalid_attributes", "attributes: must be an object of string values"));
+      for (const key in attributes) if (FORBIDDEN_KEYS.has(key)) return err(problem("forbidden_key", `attributes.${key}: the key "${key}" is not allowed`));
     }
     return ok(event as unknown as StreamEvent);
   }
@@ -51,7 +56,8 @@ export function parseEvent(input: unknown): Result<StreamEvent, Problem> {
   const entries = Object.entries(metrics);
   if (entries.length === 0) return err(problem("invalid_metrics", "metrics: must name at least one KPI"));
   for (const [name, value] of entries) {
-    if (!METRIC_NAME.test(name)) return err(problem("invalid_metrics", `metrics.${name}: KPI names are snake_case`));
+    if (FORBIDDEN_KEYS.has(name)) return err(problem("forbidden_key", `metrics.${name}: the key "${name}" is not allowed`));
+    if (!isKpiName(name)) return err(problem("invalid_metrics", `metrics.${quoted(name)}: KPI names are snake_case, at most 64 characters`));
     if (typeof value !== "number" || !Number.isFinite(value)) return err(problem("invalid_metrics", `metrics.${name}: must be a finite number`));
   }
   return ok(event as unknown as StreamEvent);

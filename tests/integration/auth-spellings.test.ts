@@ -43,7 +43,7 @@ describe("tokens guard the route that matched, however its path is spelled", () 
     let tried = 0;
     for (const route of routes) {
       for (const target of spellings(route.path, daemon.url)) {
-        for (const headers of [{}, { authorization: "Bearer wrong" }, { authorization: `Bearer ${route.path.startsWith("/v1/targets") ? APP : ADMIN}` }]) {
+        for (const headers of [{} as Record<string, string>, { authorization: "Bearer wrong" }, { authorization: `Bearer ${route.path.startsWith("/v1/targets") ? APP : ADMIN}` }]) {
           const answer = await rawRequest(daemon.url, target, { method: route.method, headers, ...(route.body ? { body: route.body() } : {}) });
           tried++;
           if (answer.status < 300 || answer.status >= 500) leaks.push(`${route.method} ${target} ${JSON.stringify(headers)} → ${answer.status} ${answer.body.slice(0, 120)}`);

@@ -87,9 +87,10 @@ describe("evolvd start (in process)", () => {
     const res = await fetch(daemon.url + "/v1/events", { method: "POST", headers: { "content-type": "application/x-ndjson" }, body: ndjson });
     const body = await res.json();
     expect(body).toMatchObject({ accepted: 2, rejected: 2 });
-    expect(body.results.map((r: { status: string; code?: string }) => r.code ?? r.status)).toEqual(["accepted", "invalid_json", "unit_not_exposed", "accepted"]);
+    expect(body.errors.map((e: { line: number; code: string }) => [e.line, e.code])).toEqual([[2, "invalid_json"], [3, "unit_not_exposed"]]);
+    expect(body.reasons).toEqual({ ignored: {}, rejected: { invalid_json: 1, unit_not_exposed: 1 } });
     const array = await (await post("/v1/events", [{ type: "exposure", target: "checkout", unit: "x", ts: 1 }, { type: "exposure", target: "nowhere", unit: "x", ts: 1 }])).json();
-    expect(array.results.map((r: { status: string; code?: string }) => r.code ?? r.status)).toEqual(["accepted", "unknown_target"]);
+    expect(array).toMatchObject({ accepted: 1, rejected: 1, errors: [{ line: 2, code: "unknown_target" }] });
     const big = await post("/v1/events", "x".repeat(70_000), { "content-type": "application/x-ndjson" });
     expect(big.status).toBe(413);
   });
