@@ -1,131 +1,120 @@
-import convict from "convict";
+import { Type } from "@sinclair/typebox";
 import { isKpiName } from "../domain/names.js";
-import type { Direction, GuardrailKpi, KpiKind, Policy, PrimaryKpi } from "../domain/target.js";
+import type { GuardrailKpi, Policy, PrimaryKpi } from "../domain/target.js";
+import { compile, StringEnum } from "./validate.js";
 
 /**
- * The `policy` block of a target file, as a convict schema: every field documented, with a
- * default, validated strictly. `evolvd` prints these docs in docs/target-file.md.
+ * The `policy` block of a target file as a TypeBox schema: every field documented, with a
+ * default, validated strictly by ajv (no coercion: "40000abc" is not a number). The
+ * descriptions are the reference of docs/target-file.md.
  */
-const policySchema = {
-  seed: { doc: "Seed of every random stream of this target (mutations, screening).", format: String, default: "1" },
-  alpha: { doc: "Error rate of every decision (two-sided for the primary, one-sided for guardrails).", format: probability(0.5), default: 0.05 },
-  candidatesPerGeneration: { doc: "Candidates the mutation engine proposes per generation.", format: positiveInt(64), default: 4 },
-  liveCandidates: { doc: "Screening survivors that go live per generation, best simulated primary first.", format: positiveInt(16), default: 2 },
-  minUnitsPerArm: { doc: "Units every arm needs before any commit or significance-based rollback.", format: positiveInt(1e9), default: 1000 },
-  maxUnitsPerArm: { doc: "Budget: the experiment ends inconclusive once it has served this many units per arm in total (maxUnitsPerArm × arms).", format: positiveInt(1e9), default: 50000 },
-  analysisEveryMs: { doc: "Milliseconds between analysis ticks (virtual time in simulation).", format: positiveInt(86_400_000), default: 60000 },
-  sequentialTuning: { doc: "N* of the mixture sequential test: total units at which its interval is tightest.", format: positiveInt(1e9), default: 10000 },
-  maxGenerations: { doc: "Generations to run; 0 runs forever (the daemon).", format: nonNegativeInt(1e6), default: 0 },
-  canary: {
-    steps: { doc: "Total candidate traffic share at each ramp step, ascending.", format: rampSteps, default: [0.1, 0.3, 0.5] },
-    minUnitsPerStep: { doc: "Units each candidate arm sees at a step before the ramp moves on.", format: positiveInt(1e9), default: 200 },
+const int = (minimum: number, maximum: number, fallback: number, description: string) => Type.Integer({ minimum, maximum, default: fallback, description });
+const share = (maximum: number, fallback: number, description: string) => Type.Number({ minimum: 0, maximum, default: fallback, description });
+const probability = (maximum: number, fallback: number, description: string) => Type.Number({ exclusiveMinimum: 0, maximum, default: fallback, description });
+
+const KpiName = Type.String({ pattern: "^[a-z][a-z0-9_]{0,63}$", description: "snake_case metric name, at most 64 characters" });
+const Kind = StringEnum(["proportion", "mean"] as const);
+const Direction = StringEnum(["increase", "decrease"] as const);
+
+const Primary = Type.Object(
+  { kpi: KpiName, kind: Kind, direction: Direction, minLift: Type.Number({ minimum: 0, exclusiveMaximum: 1, default: 0, description: "Smallest relative lift worth a commit." }) },
+  { additionalProperties: false, description: "The KPI a candidate must improve: {kpi, kind, direction, minLift}." },
+);
+const Guardrail = Type.Object(
+  {
+    kpi: KpiName,
+    kind: Kind,
+    direction: Direction,
+    tolerance: Type.Number({ minimum: 0, exclusiveMaximum: 10, description: "Largest relative degradation allowed." }),
+    hardLimit: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1, description: "Circuit breaker: a proportion above this level pulls the arm at once." })),
   },
-  screening: {
-    scenario: { doc: "Scenario file (relative to the target file) that screens candidates; null skips screening.", format: nullableString, default: null as string | null },
-    unitsPerArm: { doc: "Simulated units per arm in screening.", format: positiveInt(1e8), default: 4000 },
+  { additionalProperties: false },
+);
+
+export const PolicySchema = Type.Object(
+  {
+    seed: Type.Union([Type.String({ maxLength: 200 }), Type.Number()], { default: "1", description: "Seed of every random stream of this target (mutations, screening)." }),
+    alpha: probability(0.5, 0.05, "Error rate of every decision (two-sided for the primary, one-sided for guardrails)."),
+    candidatesPerGeneration: int(1, 64, 4, "Candidates the mutation engine proposes per generation."),
+    liveCandidates: int(1, 15, 2, "Screening survivors that go live per generation, best simulated primary first."),
+    minUnitsPerArm: int(1, 1e9, 1000, "Units every arm needs before any commit or significance-based rollback."),
+    maxUnitsPerArm: int(1, 1e9, 50000, "Budget: the experiment ends inconclusive once it has served this many units per arm in total (maxUnitsPerArm × arms)."),
+    analysisEveryMs: int(1, 86_400_000, 60000, "Milliseconds between analysis ticks (virtual time in simulation)."),
+    sequentialTuning: int(1, 1e9, 10000, "N* of the mixture sequential test: total units at which its interval is tightest."),
+    maxGenerations: int(0, 1e6, 0, "Generations to run; 0 runs forever (the daemon)."),
+    canary: Type.Object(
+      {
+        steps: Type.Array(Type.Number({ exclusiveMinimum: 0, maximum: 1 }), { minItems: 1, maxItems: 20, default: [0.1, 0.3, 0.5], description: "Total candidate traffic share at each ramp step, ascending." }),
+        minUnitsPerStep: int(1, 1e9, 200, "Units each candidate arm sees at a step before the ramp moves on."),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    screening: Type.Object(
+      {
+        scenario: Type.Union([Type.String({ maxLength: 4096 }), Type.Null()], { default: null, description: "Scenario file (relative to the target file) that screens candidates; null skips screening." }),
+        unitsPerArm: int(1, 1e8, 4000, "Simulated units per arm in screening."),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    allocation: Type.Object(
+      {
+        mode: StringEnum(["thompson", "top-two", "fixed"] as const, { default: "thompson", description: "thompson (weights = probability to be best), top-two (top-two Thompson), or fixed (equal split)." }),
+        floor: share(0.2, 0.05, "Smallest weight of every live arm."),
+        baselineFloor: share(0.9, 0.2, "Smallest weight of the baseline, which every decision compares against."),
+        topTwoBeta: probability(0.99, 0.5, "Top-two: chance of serving the leader."),
+        draws: int(1, 1_000_000, 10000, "Monte-Carlo draws per allocation update."),
+        burnInUnits: int(1, 1e9, 500, "Units every live arm needs before the bandit moves weights."),
+        minChange: share(0.5, 0.02, "Reallocate only when weights move by at least this total-variation distance."),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    primary: Primary,
+    trackedKpis: Type.Array(KpiName, { maxItems: 16, uniqueItems: true, default: [], description: "Other KPIs accumulated per arm for reports (not decided on); outcomes' other KPIs are ignored and counted." }),
+    guardrails: Type.Array(Guardrail, { maxItems: 32, default: [], description: "KPIs a candidate must not degrade: [{kpi, kind, direction, tolerance, hardLimit?}]." }),
   },
-  allocation: {
-    mode: { doc: "thompson (weights = probability to be best), top-two (top-two Thompson), or fixed (equal split).", format: ["thompson", "top-two", "fixed"], default: "thompson" },
-    floor: { doc: "Smallest weight of every live arm.", format: fraction(0.2), default: 0.05 },
-    baselineFloor: { doc: "Smallest weight of the baseline, which every decision compares against.", format: fraction(0.9), default: 0.2 },
-    topTwoBeta: { doc: "Top-two: chance of serving the leader.", format: probability(0.99), default: 0.5 },
-    draws: { doc: "Monte-Carlo draws per allocation update.", format: positiveInt(1_000_000), default: 10000 },
-    burnInUnits: { doc: "Units every live arm needs before the bandit moves weights.", format: positiveInt(1e9), default: 500 },
-    minChange: { doc: "Reallocate only when weights move by at least this total-variation distance.", format: fraction(0.5), default: 0.02 },
-  },
-  primary: { doc: "The KPI a candidate must improve: {kpi, kind, direction, minLift}.", format: primaryFormat, default: null as unknown },
-  guardrails: { doc: "KPIs a candidate must not degrade: [{kpi, kind, direction, tolerance, hardLimit?}].", format: guardrailsFormat, default: [] as unknown[] },
-};
+  { additionalProperties: false },
+);
+
+const validatePolicy = compile(PolicySchema, "policy");
+
+/** The policy as written, before the schema vouched for it: every field may be anything. */
+type RawPolicy = { readonly [key: string]: any };
+
+/** Ascending canary steps, counts that fit together, distinct KPIs, hard limits on proportions only. */
+function crossFieldProblems(p: RawPolicy): string[] {
+  const problems: string[] = [];
+  const steps: unknown[] = Array.isArray(p.canary?.steps) ? p.canary.steps : [];
+  let previous = 0;
+  steps.forEach((step, i) => {
+    if (typeof step === "number" && !(step > previous)) problems.push(`policy.canary.steps[${i}]: steps must be ascending shares in (0, 1]`);
+    if (typeof step === "number") previous = step;
+  });
+  const num = (x: unknown) => (typeof x === "number" ? x : NaN);
+  if (num(p.liveCandidates) > num(p.candidatesPerGeneration)) problems.push("policy.liveCandidates: must not exceed candidatesPerGeneration");
+  if (num(p.minUnitsPerArm) > num(p.maxUnitsPerArm)) problems.push("policy.minUnitsPerArm: must not exceed maxUnitsPerArm");
+  const guardrails: RawPolicy[] = Array.isArray(p.guardrails) ? p.guardrails.filter((g: unknown) => g !== null && typeof g === "object") : [];
+  const kpis: unknown[] = [p.primary?.kpi, ...guardrails.map((g) => g.kpi)];
+  kpis.forEach((kpi, i) => {
+    if (typeof kpi !== "string") return;
+    const where = i === 0 ? "policy.primary.kpi" : `policy.guardrails[${i - 1}].kpi`;
+    if (!isKpiName(kpi)) problems.push(`${where}: ${JSON.stringify(kpi.slice(0, 60))} cannot be a KPI name`);
+    else if (kpis.indexOf(kpi) !== i) problems.push(`${where}: repeats KPI "${kpi}"${kpis.indexOf(kpi) === 0 ? " (the primary KPI cannot also be a guardrail)" : ""}`);
+  });
+  guardrails.forEach((g, i) => {
+    if (g.hardLimit !== undefined && g.kind !== "proportion") problems.push(`policy.guardrails[${i}].hardLimit: only proportion KPIs have a hard limit`);
+  });
+  return problems;
+}
 
 /** Validates and fills in a policy block; problems are "policy.<field>: rule" lines. */
 export function parsePolicy(raw: unknown): { policy?: Policy; problems: string[] } {
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) return { problems: ["policy: must be an object"] };
-  const withSeed = { ...(raw as Record<string, unknown>) };
-  if (typeof withSeed.seed === "number") withSeed.seed = String(withSeed.seed);
-  const config = convict(policySchema as convict.Schema<unknown>, { env: {}, args: [] });
-  try {
-    config.load(withSeed);
-    config.validate({ allowed: "strict" });
-  } catch (error) {
-    return { problems: String((error as Error).message).split("\n").filter(Boolean).map((line) => `policy.${line.trim()}`) };
-  }
-  const props = config.getProperties() as Record<string, unknown>;
-  const policy = props as unknown as Policy;
-  const problems: string[] = [];
-  if (policy.liveCandidates > policy.candidatesPerGeneration) problems.push("policy.liveCandidates: must not exceed candidatesPerGeneration");
-  if (policy.minUnitsPerArm > policy.maxUnitsPerArm) problems.push("policy.minUnitsPerArm: must not exceed maxUnitsPerArm");
-  const primary = normalisePrimary(props.primary as Record<string, unknown>);
-  const guardrails = (props.guardrails as Record<string, unknown>[]).map(normaliseGuardrail);
-  if (guardrails.some((g) => g.kpi === primary.kpi)) problems.push("policy.guardrails: the primary KPI cannot also be a guardrail");
-  if (problems.length) return { problems };
-  return { policy: { ...policy, primary, guardrails, allocation: { ...policy.allocation } }, problems };
-}
-
-function normalisePrimary(raw: Record<string, unknown>): PrimaryKpi {
-  return { kpi: raw.kpi as string, kind: raw.kind as KpiKind, direction: raw.direction as Direction, minLift: (raw.minLift as number | undefined) ?? 0 };
-}
-
-function normaliseGuardrail(raw: Record<string, unknown>): GuardrailKpi {
-  const guardrail: GuardrailKpi = { kpi: raw.kpi as string, kind: raw.kind as KpiKind, direction: raw.direction as Direction, tolerance: raw.tolerance as number };
-  return raw.hardLimit === undefined ? guardrail : { ...guardrail, hardLimit: raw.hardLimit as number };
-}
-
-// ── formats: each throws an Error whose message convict prefixes with the field path ──
-
-function probability(max: number) {
-  return (value: unknown) => {
-    if (typeof value !== "number" || !(value > 0 && value <= max)) throw new Error(`must be a number in (0, ${max}]`);
-  };
-}
-function fraction(max: number) {
-  return (value: unknown) => {
-    if (typeof value !== "number" || !(value >= 0 && value <= max)) throw new Error(`must be a number in [0, ${max}]`);
-  };
-}
-function positiveInt(max: number) {
-  return (value: unknown) => {
-    if (typeof value !== "number" || !Number.isInteger(value) || value < 1 || value > max) throw new Error(`must be an integer in [1, ${max}]`);
-  };
-}
-function nonNegativeInt(max: number) {
-  return (value: unknown) => {
-    if (typeof value !== "number" || !Number.isInteger(value) || value < 0 || value > max) throw new Error(`must be an integer in [0, ${max}]`);
-  };
-}
-function nullableString(value: unknown): void {
-  if (value !== null && typeof value !== "string") throw new Error("must be a string or null");
-}
-function rampSteps(value: unknown): void {
-  if (!Array.isArray(value) || value.length === 0) throw new Error("must be a non-empty array of shares");
-  let previous = 0;
-  for (const step of value) {
-    if (typeof step !== "number" || !(step > previous && step <= 1)) throw new Error("must be ascending shares in (0, 1]");
-    previous = step;
-  }
-}
-function kpiFields(raw: unknown, what: string, allowed: readonly string[]): Record<string, unknown> {
-  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) throw new Error(`${what} must be an object`);
-  const kpi = raw as Record<string, unknown>;
-  for (const key of Object.keys(kpi)) if (!allowed.includes(key)) throw new Error(`${what} has unknown field "${key}"`);
-  if (typeof kpi.kpi !== "string" || !isKpiName(kpi.kpi)) throw new Error(`${what}.kpi must be a snake_case metric name (at most 64 characters)`);
-  if (kpi.kind !== "proportion" && kpi.kind !== "mean") throw new Error(`${what}.kind must be "proportion" or "mean"`);
-  if (kpi.direction !== "increase" && kpi.direction !== "decrease") throw new Error(`${what}.direction must be "increase" or "decrease"`);
-  return kpi;
-}
-function primaryFormat(value: unknown): void {
-  const kpi = kpiFields(value, "primary", ["kpi", "kind", "direction", "minLift"]);
-  if (kpi.minLift !== undefined && (typeof kpi.minLift !== "number" || kpi.minLift < 0 || kpi.minLift >= 1))
-    throw new Error("primary.minLift must be a relative lift in [0, 1)");
-}
-function guardrailsFormat(value: unknown): void {
-  if (!Array.isArray(value)) throw new Error("must be an array");
-  const seen = new Set<string>();
-  value.forEach((raw, i) => {
-    const kpi = kpiFields(raw, `[${i}]`, ["kpi", "kind", "direction", "tolerance", "hardLimit"]);
-    if (typeof kpi.tolerance !== "number" || !(kpi.tolerance >= 0 && kpi.tolerance < 10)) throw new Error(`[${i}].tolerance must be a relative tolerance in [0, 10)`);
-    if (kpi.hardLimit !== undefined && (kpi.kind !== "proportion" || typeof kpi.hardLimit !== "number" || !(kpi.hardLimit > 0 && kpi.hardLimit <= 1)))
-      throw new Error(`[${i}].hardLimit is only for proportion KPIs and must be in (0, 1]`);
-    if (seen.has(kpi.kpi as string)) throw new Error(`[${i}] repeats KPI "${String(kpi.kpi)}"`);
-    seen.add(kpi.kpi as string);
-  });
+  const checked = validatePolicy(raw);
+  // The rules a schema cannot say run on the raw value too, so one pass lists every problem.
+  const problems = [...(checked.ok ? [] : checked.problems), ...crossFieldProblems(checked.ok ? checked.value : (raw as RawPolicy))];
+  if (!checked.ok || problems.length) return { problems };
+  const p = checked.value;
+  const primary: PrimaryKpi = { kpi: p.primary.kpi, kind: p.primary.kind, direction: p.primary.direction, minLift: p.primary.minLift };
+  const guardrails: GuardrailKpi[] = p.guardrails.map((g) => ({ kpi: g.kpi, kind: g.kind, direction: g.direction, tolerance: g.tolerance, ...(g.hardLimit === undefined ? {} : { hardLimit: g.hardLimit }) }));
+  return { policy: { ...p, seed: String(p.seed), primary, guardrails, canary: { ...p.canary }, screening: { ...p.screening }, allocation: { ...p.allocation } }, problems };
 }

@@ -1,4 +1,5 @@
 import { quoted } from "../domain/json.js";
+import { isTargetName } from "../domain/names.js";
 import type { Target } from "../domain/target.js";
 import type { ConfigValues } from "../domain/values.js";
 import { err, ok, type Result } from "../domain/result.js";
@@ -23,7 +24,7 @@ export function parseTarget(text: string, file: string): Result<Target, FileProb
   const doc = parsed.value;
   const problems: string[] = [];
   for (const key of Object.keys(doc)) if (!(TOP_LEVEL as readonly string[]).includes(key)) problems.push(`unknown top-level field ${quoted(key)}`);
-  if (typeof doc.target !== "string" || !/^[a-z0-9][a-z0-9_-]{0,62}$/.test(doc.target))
+  if (typeof doc.target !== "string" || !isTargetName(doc.target))
     problems.push("target: must be a name of lower-case letters, digits, '-' or '_' (at most 63)");
 
   const functions = parseFunctions(doc.functions, problems);

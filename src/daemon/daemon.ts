@@ -89,7 +89,10 @@ export async function startDaemon(settings: Settings, cwd: string, log: Logger):
       const target = processed.kind === "rejected" ? "unknown" : processed.event.target;
       const reason = processed.kind === "rejected" ? processed.problem.code : processed.kind === "ignored" ? processed.reason : processed.event.type;
       metrics.events.inc({ target: router.baseline(target) ? target : "unknown", result: processed.kind, reason });
-      if (processed.kind === "accepted") (processed.event.type === "exposure" ? metrics.assignments : metrics.outcomes).inc({ target, arm: armLabel(processed.arm) });
+      if (processed.kind === "accepted") {
+        (processed.event.type === "exposure" ? metrics.assignments : metrics.outcomes).inc({ target, arm: armLabel(processed.arm) });
+        if (processed.ignoredKpis > 0) metrics.kpisIgnored.inc({ target }, processed.ignoredKpis);
+      }
     } catch (error) {
       log.error({ error: (error as Error).message }, "event metrics failed");
     }
@@ -109,9 +112,10 @@ export async function startDaemon(settings: Settings, cwd: string, log: Logger):
     });
   }
 
-  const drop = new DropFolder(resolve(cwd, settings.dropDir), { debounceMs: settings.debounceMs, rescanMs: settings.rescanMs }, {
+  const drop = new DropFolder(resolve(cwd, settings.dropDir), { debounceMs: settings.debounceMs, rescanMs: settings.rescanMs, maxFileBytes: settings.maxDropFileBytes, now: () => performance.now() }, {
     onTargetFile: (file, text) => targets.applyFile(file, text),
     onTargetFileRemoved: (file) => targets.removeFile(file),
+    onRefusedFile: (file, problems) => targets.refuse(file, problems, "unreadable_drop_file"),
     onKillFile: (target, present) => void targets.setKillFile(target, present),
   }, log);
   await drop.start();
@@ -130,7 +134,7 @@ export async function startDaemon(settings: Settings, cwd: string, log: Logger):
     maxEventsPerRequest: settings.maxEventsPerRequest,
     requestTimeoutMs: settings.requestTimeoutMs,
     metrics,
-    ready: () => ready && (scaleOut?.ready ?? true),
+    ready: () => ready && drop.healthy && (scaleOut?.ready ?? true),
   });
   const address = await server.listen({ host: settings.host, port: settings.port });
   ready = true;

@@ -61,10 +61,14 @@ export class TargetRegistry {
 
   /** A target file appeared or changed. Returns the problems when it was refused. */
   async applyFile(file: string, text: string): Promise<readonly string[]> {
-    const { log, clock } = this.deps;
+    const { log } = this.deps;
     const hash = sha256(text);
     const current = [...this.byName.values()].find((l) => l.file === file);
-    if (current?.hash === hash) return [];
+    if (current?.hash === hash) {
+      // Back to the configuration in force (after a refused edit): nothing to reload, nothing refused.
+      this.rejected.delete(file);
+      return [];
+    }
     const parsed = parseTarget(text, file);
     let problems: readonly string[] = parsed.ok ? [] : parsed.error.problems;
     let reason = "invalid_target_file";
@@ -83,9 +87,7 @@ export class TargetRegistry {
       }
     }
     if (problems.length > 0 || !parsed.ok) {
-      this.rejected.set(file, { file, at: clock.now(), problems });
-      this.deps.onRejected?.(reason);
-      log.error({ file, problems, kept: current ? current.target.name : null }, "target file rejected; the last good configuration stays in force");
+      this.refuse(file, problems, reason);
       return problems;
     }
     this.rejected.delete(file);
@@ -100,6 +102,17 @@ export class TargetRegistry {
     this.byName.set(target.name, { file, hash, target, runtime });
     log.info({ file, target: target.name, baseline: runtime.baseline.id }, previous ? "target file applied (changed)" : "target file applied");
     return [];
+  }
+
+  /**
+   * Records why a drop file was refused (listed in rejectedDrops and counted); the last good
+   * configuration of its target, if any, stays in force.
+   */
+  refuse(file: string, problems: readonly string[], reason = "invalid_target_file"): void {
+    const kept = [...this.byName.values()].find((l) => l.file === file)?.target.name ?? null;
+    this.rejected.set(file, { file, at: this.deps.clock.now(), problems });
+    this.deps.onRejected?.(reason);
+    this.deps.log.error({ file, problems, kept }, "target file rejected; the last good configuration stays in force");
   }
 
   /** A target file disappeared: its experiments stop; its history is kept. */

@@ -7,3 +7,10 @@ const KPI_NAME = /^[a-z][a-z0-9_]{0,63}$/;
 export function isKpiName(name: string): boolean {
   return KPI_NAME.test(name) && !FORBIDDEN_KEYS.has(name);
 }
+
+/** Target names: lower-case letters, digits, '-' and '_', at most 63 (they become folder and key names). */
+export const TARGET_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+
+export function isTargetName(name: string): boolean {
+  return TARGET_NAME.test(name);
+}

@@ -79,6 +79,8 @@ export interface Policy {
   readonly sequentialTuning: number;
   /** Generations to run; 0 means keep going forever (the daemon). */
   readonly maxGenerations: number;
+  /** KPIs accumulated for reports besides the primary and guardrails; other KPIs are ignored. */
+  readonly trackedKpis: readonly string[];
 }
 
 /** One leaf of a target's schema, after validation of the target file. */

@@ -10,6 +10,7 @@ import type { Version, VersionId } from "../domain/version.js";
 import { proposeCandidates, type DroppedCandidate } from "../mutation/engine.js";
 import type { Screener } from "../sim/screening.js";
 import { breakerRules } from "../stream/circuit-breaker.js";
+import { kpiRules } from "../stream/kpi-rules.js";
 import { LiveExperiment } from "../stream/live-experiment.js";
 
 /** What one generation did, for reports and the status API. */
@@ -115,7 +116,7 @@ export function planGeneration(input: { target: Target; baseline: Version; known
   // Canary step 0: the step's share split over the candidates, the rest to the baseline.
   const share = policy.canary.steps[0] as number;
   const weights = arms.map((_, i) => (i === 0 ? 1 - share : share / live.length));
-  const experiment = new LiveExperiment({ id, target: target.name, generation, arms, weights, status: "canary", now, breakers: breakerRules(policy) });
+  const experiment = new LiveExperiment({ id, target: target.name, generation, arms, weights, status: "canary", now, kpis: kpiRules(policy), breakers: breakerRules(policy) });
   entries.push(transitionEntry(id, generation, "screening", "canary", `${live.length} candidates passed screening`, now, record.arms, { screened: live.map((s) => ({ version: s.version.id, score: s.score })) }));
   record.status = "canary";
   return { record, entries, experiment };

@@ -3,6 +3,7 @@ import type { HistoryEntry } from "../domain/history.js";
 import type { Target } from "../domain/target.js";
 import type { Version, VersionId } from "../domain/version.js";
 import { breakerRules } from "../stream/circuit-breaker.js";
+import { kpiRules } from "../stream/kpi-rules.js";
 import { LiveExperiment, type ExperimentCheckpoint } from "../stream/live-experiment.js";
 
 /** The last experiment a history started, and the state its last transition left it in. */
@@ -50,6 +51,6 @@ export function resume(input: { target: Target; history: readonly HistoryEntry[]
   const arms = checkpoint.arms.map((id) => input.versions.get(id));
   if (arms.some((v) => v === undefined)) return abandoned("the checkpoint names a version the history does not have");
   if (checkpoint.arms[0] !== input.baseline.id) return abandoned("the baseline changed since the checkpoint");
-  const experiment = LiveExperiment.restore({ ...checkpoint, status: last.status }, { target: input.target.name, arms: arms as Version[], breakers: breakerRules(input.target.policy) });
+  const experiment = LiveExperiment.restore({ ...checkpoint, status: last.status }, { target: input.target.name, arms: arms as Version[], kpis: kpiRules(input.target.policy), breakers: breakerRules(input.target.policy) });
   return { kind: "resumed", experiment, ...(typeof checkpoint.ticks === "number" ? { ticks: checkpoint.ticks } : {}) };
 }

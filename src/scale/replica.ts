@@ -6,6 +6,7 @@ import type { Version, VersionId } from "../domain/version.js";
 import type { GenerationRecord } from "../loop/generation.js";
 import type { RedisStats } from "../store/redis-stats.js";
 import { breakerRules } from "../stream/circuit-breaker.js";
+import { kpiRules } from "../stream/kpi-rules.js";
 import { LiveExperiment, type StatsDelta } from "../stream/live-experiment.js";
 import type { ExperimentRouter } from "../stream/router.js";
 import type { SharedCheckpoint } from "./merge.js";
@@ -150,7 +151,7 @@ export class Replica {
       const checkpoint = JSON.parse(text) as SharedCheckpoint;
       const arms = checkpoint.arms.map((id) => this.versions.get(id));
       if (arms.some((v) => v === undefined)) throw new Error("it names a version the history does not have");
-      const experiment = LiveExperiment.restore(checkpoint, { target: this.deps.target.name, arms: arms as Version[], breakers: breakerRules(this.deps.target.policy) });
+      const experiment = LiveExperiment.restore(checkpoint, { target: this.deps.target.name, arms: arms as Version[], kpis: kpiRules(this.deps.target.policy), breakers: breakerRules(this.deps.target.policy) });
       experiment.startJournal();
       return experiment;
     } catch (error) {

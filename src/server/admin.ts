@@ -3,6 +3,7 @@ import type { TargetRegistry } from "../daemon/targets.js";
 import { pooled } from "../decide/analysis.js";
 import { versionsOf, currentBaseline } from "../domain/history.js";
 import { diffValues, type ConfigValues } from "../domain/values.js";
+import { isTargetName } from "../domain/names.js";
 import { meanOf } from "../stats/moments.js";
 import type { HistoryStore } from "../store/ports.js";
 
@@ -19,6 +20,14 @@ const problem = (reply: FastifyReply, status: number, code: string, message: str
  * route declared here.
  */
 export function registerAdmin(app: FastifyInstance, deps: AdminDeps): void {
+  // A target name that can never exist (`..%2Fx`, `CHECKOUT`, `%00`) is a client error with a code,
+  // never a path handed to the store.
+  app.addHook("preHandler", async (request, reply) => {
+    const target = (request.params as { target?: unknown } | undefined)?.target;
+    if (typeof target === "string" && !isTargetName(target))
+      await problem(reply, 400, "invalid_target", `${JSON.stringify(target.slice(0, 80))} is not a target name (lower-case letters, digits, '-', '_', at most 63)`);
+  });
+
   app.get("/v1/targets", async () => ({
     targets: deps.targets.targets.map(({ target, file, runtime }) => ({
       target: target.name,

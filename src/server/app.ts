@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from "node:crypto";
+import { createServer } from "node:http";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { BODY_LIMITS, parseJson } from "../domain/json.js";
 import type { Metrics } from "../metrics/metrics.js";
@@ -22,7 +23,14 @@ export interface ServerDeps extends AdminDeps, EventsDeps, OfrepDeps {
  * for Prometheus, /livez and /readyz for the orchestrator.
  */
 export function buildServer(deps: ServerDeps): FastifyInstance {
-  const app = Fastify({ bodyLimit: deps.maxBodyBytes, logger: false, requestTimeout: deps.requestTimeoutMs });
+  const app = Fastify({
+    bodyLimit: deps.maxBodyBytes,
+    logger: false,
+    // Node checks request deadlines on a timer (30 s by default): checked this often, a body
+    // trickled a byte at a time is cut off within about requestTimeoutMs.
+    serverFactory: (handler) =>
+      createServer({ requestTimeout: deps.requestTimeoutMs, headersTimeout: Math.min(deps.requestTimeoutMs, 60_000), connectionsCheckingInterval: Math.max(50, Math.min(1000, deps.requestTimeoutMs / 4)) }, handler),
+  });
 
   app.addHook("onResponse", async (request, reply) => {
     const route = request.routeOptions.url ?? "unmatched";

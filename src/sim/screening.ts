@@ -4,6 +4,7 @@ import type { Rng } from "../domain/rng.js";
 import type { Target } from "../domain/target.js";
 import type { Version } from "../domain/version.js";
 import { breakerRules } from "../stream/circuit-breaker.js";
+import { kpiRules } from "../stream/kpi-rules.js";
 import { LiveExperiment } from "../stream/live-experiment.js";
 import { transactionPipeline } from "../stream/pipeline.js";
 import { ExperimentRouter } from "../stream/router.js";
@@ -62,6 +63,7 @@ export function simulationScreener(model: ResponseModel, segments: readonly Segm
       weights: arms.map(() => 1),
       status: "running",
       now,
+      kpis: kpiRules(target.policy),
       breakers: breakerRules(target.policy),
     });
     const router = new ExperimentRouter();

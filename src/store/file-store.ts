@@ -1,10 +1,10 @@
 import { mkdir, open, readdir, readFile, rename, rm, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import type { HistoryEntry } from "../domain/history.js";
+import { TARGET_NAME } from "../domain/names.js";
 import { parseBatches } from "./batches.js";
 import type { HistoryStore } from "./ports.js";
 
-const TARGET_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 
 /**
  * The embedded store: one append-only log per target, `<dataDir>/targets/<target>/history.ndjson`.

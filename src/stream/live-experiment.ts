@@ -5,6 +5,7 @@ import { err, ok, problem, type Problem, type Result } from "../domain/result.js
 import type { AllocationPeriod, BreakerTrip, ExperimentSnapshot, Moments } from "../domain/snapshot.js";
 import type { Version, VersionId } from "../domain/version.js";
 import { SlidingBreaker, type BreakerRule } from "./circuit-breaker.js";
+import type { KpiRules } from "./kpi-rules.js";
 
 /** Arms per experiment: the served-arm bit mask below holds at most this many. */
 export const MAX_ARMS = 16;
@@ -57,6 +58,8 @@ export class LiveExperiment {
   readonly target: string;
   readonly generation: number;
   readonly arms: readonly Version[];
+  /** The KPIs this experiment accumulates (the policy's); outcomes' other KPIs are ignored. */
+  readonly kpis: KpiRules;
   private readonly armIndex: Map<VersionId, number>;
   private table: BucketTable;
   private statusValue: ExperimentStatus;
@@ -80,6 +83,7 @@ export class LiveExperiment {
     weights: readonly number[];
     status: ExperimentStatus;
     now: number;
+    kpis: KpiRules;
     breakers?: readonly BreakerRule[];
   }) {
     if (input.arms.length < 2 || input.arms.length > MAX_ARMS) throw new RangeError(`an experiment needs 2 to ${MAX_ARMS} arms`);
@@ -87,6 +91,7 @@ export class LiveExperiment {
     this.target = input.target;
     this.generation = input.generation;
     this.arms = input.arms;
+    this.kpis = input.kpis;
     this.armIndex = new Map(input.arms.map((v, i) => [v.id, i]));
     this.table = createTable(input.arms.map((v) => v.id), input.weights);
     this.statusValue = input.status;
@@ -159,8 +164,11 @@ export class LiveExperiment {
     }
     const period = this.periods[this.periods.length - 1] as PeriodState;
     const kpis = period.kpis[index] as Map<string, Accumulator>;
-    for (const name in metrics) add(kpis, name, metrics[name] as number);
-    if (this.journal) for (const name in metrics) this.journalKpi(period.revision, index, name, metrics[name] as number);
+    for (const name in metrics) {
+      if (!this.kpis.has(name)) continue;
+      add(kpis, name, metrics[name] as number);
+      if (this.journal) this.journalKpi(period.revision, index, name, metrics[name] as number);
+    }
     if (!this.pulledArms.has(index)) this.checkBreakers(index, metrics, ts);
     return ok(index);
   }
@@ -236,7 +244,7 @@ export class LiveExperiment {
   }
 
   /** Rebuilds an experiment from its checkpoint; `arms` are the versions named in it, in order. */
-  static restore(checkpoint: ExperimentCheckpoint, input: { target: string; arms: readonly Version[]; breakers?: readonly BreakerRule[] }): LiveExperiment {
+  static restore(checkpoint: ExperimentCheckpoint, input: { target: string; arms: readonly Version[]; kpis: KpiRules; breakers?: readonly BreakerRule[] }): LiveExperiment {
     const first = checkpoint.periods[0];
     const experiment = new LiveExperiment({
       id: checkpoint.id,
@@ -246,6 +254,7 @@ export class LiveExperiment {
       weights: first?.weights ?? input.arms.map(() => 1),
       status: checkpoint.status,
       now: first?.from ?? 0,
+      kpis: input.kpis,
       ...(input.breakers ? { breakers: input.breakers } : {}),
     });
     const bytes = Buffer.from(checkpoint.table.buckets, "base64");

@@ -10,6 +10,10 @@ const FIELDS = {
 const VERSION_ID = /^[0-9a-f]{64}$/;
 export const MAX_UNIT_LENGTH = 256;
 export const MAX_LINE_BYTES = 64 * 1024;
+/** Largest KPI value magnitude: sums of squares over a billion outcomes stay finite. */
+export const MAX_KPI_VALUE = 1e12;
+/** Most KPIs one outcome may carry. */
+export const MAX_KPIS_PER_OUTCOME = 64;
 
 /**
  * Validates one line of the transaction stream (a JSON text or an already parsed object).
@@ -55,10 +59,11 @@ export function parseEvent(input: unknown): Result<StreamEvent, Problem> {
     return err(problem("invalid_metrics", "metrics: must be an object of KPI name → number"));
   const entries = Object.entries(metrics);
   if (entries.length === 0) return err(problem("invalid_metrics", "metrics: must name at least one KPI"));
+  if (entries.length > MAX_KPIS_PER_OUTCOME) return err(problem("invalid_metrics", `metrics: at most ${MAX_KPIS_PER_OUTCOME} KPIs per outcome, got ${entries.length}`));
   for (const [name, value] of entries) {
     if (FORBIDDEN_KEYS.has(name)) return err(problem("forbidden_key", `metrics.${name}: the key "${name}" is not allowed`));
     if (!isKpiName(name)) return err(problem("invalid_metrics", `metrics.${quoted(name)}: KPI names are snake_case, at most 64 characters`));
-    if (typeof value !== "number" || !Number.isFinite(value)) return err(problem("invalid_metrics", `metrics.${name}: must be a finite number`));
+    if (typeof value !== "number" || !(Math.abs(value) <= MAX_KPI_VALUE)) return err(problem("invalid_metrics", `metrics.${name}: must be a number within ±${MAX_KPI_VALUE}`));
   }
   return ok(event as unknown as StreamEvent);
 }

@@ -4,7 +4,8 @@ import type { LiveExperiment } from "./live-experiment.js";
 
 /** What became of one line of the stream; counted by kind and reason. */
 export type Processed =
-  | { readonly kind: "accepted"; readonly event: StreamEvent; readonly experiment: LiveExperiment; readonly arm: number }
+  /** ignoredKpis: KPIs of the outcome that are not the policy's (counted, not accumulated). */
+  | { readonly kind: "accepted"; readonly event: StreamEvent; readonly experiment: LiveExperiment; readonly arm: number; readonly ignoredKpis: number }
   /** Valid, but outside any live experiment (e.g. a baseline outcome between generations). */
   | { readonly kind: "ignored"; readonly event: StreamEvent; readonly reason: string }
   | { readonly kind: "rejected"; readonly problem: Problem };

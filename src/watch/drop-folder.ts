@@ -1,17 +1,21 @@
 import { watch, type FSWatcher } from "node:fs";
-import { readdir, readFile } from "node:fs/promises";
+import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { sha256 } from "../config/canonical.js";
 import type { Logger } from "../domain/logger.js";
+import { readDropFile } from "./read-drop-file.js";
 
 export interface DropHandlers {
   /** A target file is new or changed, and its content was the same on two reads. */
   onTargetFile(file: string, text: string): Promise<unknown>;
   onTargetFileRemoved(file: string): Promise<void>;
+  /** A `*.json` entry was refused before or while it was applied (not a regular file, too big, threw). */
+  onRefusedFile(file: string, problems: readonly string[]): void;
   /** `<target>.kill` appeared (true) or disappeared (false). */
   onKillFile(target: string, present: boolean): void;
 }
 
+/** `<target>.kill`, with the target-name rule of domain/names.ts. */
 const KILL_FILE = /^([a-z0-9][a-z0-9_-]{0,62})\.kill$/;
 
 /**
@@ -23,6 +27,12 @@ const KILL_FILE = /^([a-z0-9][a-z0-9_-]{0,62})\.kill$/;
 export class DropFolder {
   private readonly lastRead = new Map<string, string>();
   private readonly applied = new Map<string, string>();
+  /** Entries refused at read, with the reason last reported (reported again only when it changes). */
+  private readonly refused = new Map<string, string>();
+  /** Entries readable again after a refusal: handed over even if their content is the applied one. */
+  private readonly recovered = new Set<string>();
+  /** When the scan under way started (monotonic ms), or null between scans. */
+  private scanStartedAt: number | null = null;
   private kills = new Set<string>();
   private watcher: FSWatcher | null = null;
   private interval: NodeJS.Timeout | null = null;
@@ -32,7 +42,7 @@ export class DropFolder {
 
   constructor(
     private readonly dir: string,
-    private readonly options: { debounceMs: number; rescanMs: number },
+    private readonly options: { debounceMs: number; rescanMs: number; maxFileBytes: number; now: () => number },
     private readonly handlers: DropHandlers,
     private readonly log: Logger,
   ) {}
@@ -54,6 +64,14 @@ export class DropFolder {
     }
   }
 
+  /**
+   * False while a scan has been under way for longer than it ever should (readiness): reads
+   * never block, so this means the folder's file system itself hangs (a dead network mount).
+   */
+  get healthy(): boolean {
+    return this.scanStartedAt === null || this.options.now() - this.scanStartedAt < Math.max(30_000, 2 * this.options.rescanMs);
+  }
+
   stop(): void {
     this.stopped = true;
     this.watcher?.close();
@@ -63,9 +81,14 @@ export class DropFolder {
 
   /** One scan of the folder, queued behind any scan in progress (SIGHUP calls this). */
   rescan(): Promise<void> {
-    this.scanning = this.scanning.then(() => (this.stopped ? undefined : this.scanOnce())).catch((error: Error) => {
-      this.log.error({ dir: this.dir, error: error.message }, "drop folder scan failed");
-    });
+    this.scanning = this.scanning
+      .then(() => {
+        if (this.stopped) return;
+        this.scanStartedAt = this.options.now();
+        return this.scanOnce();
+      })
+      .catch((error: Error) => this.log.error({ dir: this.dir, error: error.message }, "drop folder scan failed"))
+      .finally(() => (this.scanStartedAt = null));
     return this.scanning;
   }
 
@@ -91,15 +114,23 @@ export class DropFolder {
     for (const target of this.kills) if (!kills.has(target)) this.handlers.onKillFile(target, false);
     this.kills = kills;
 
-    const files = names.filter((n) => n.endsWith(".json") && !n.startsWith(".")).map((n) => join(this.dir, n));
+    const jsonNames = names.filter((n) => n.endsWith(".json") && !n.startsWith("."));
+    const files = jsonNames.map((n) => join(this.dir, n));
     let unstable = false;
-    for (const file of files) {
-      let text: string;
-      try {
-        text = await readFile(file, "utf8");
-      } catch {
-        continue; // removed between readdir and read: the next scan sees it gone
+    for (const [i, name] of jsonNames.entries()) {
+      const file = files[i] as string;
+      const read = await readDropFile(this.dir, name, this.options.maxFileBytes);
+      if (read.kind === "gone") continue; // removed between readdir and read: the next scan sees it gone
+      if (read.kind === "refused") {
+        this.lastRead.delete(file);
+        if (this.refused.get(file) !== read.problem) {
+          this.refused.set(file, read.problem);
+          this.handlers.onRefusedFile(file, [`${name} ${read.problem}`]);
+        }
+        continue;
       }
+      if (this.refused.delete(file)) this.recovered.add(file);
+      const text = read.text;
       const hash = sha256(text);
       const previous = this.lastRead.get(file);
       this.lastRead.set(file, hash);
@@ -107,14 +138,24 @@ export class DropFolder {
         unstable = true; // changed since the last read: wait for it to settle
         continue;
       }
-      if (this.applied.get(file) === hash) continue;
+      if (this.applied.get(file) === hash && !this.recovered.has(file)) continue;
       this.applied.set(file, hash);
-      await this.handlers.onTargetFile(file, text);
+      this.recovered.delete(file);
+      try {
+        await this.handlers.onTargetFile(file, text);
+      } catch (error) {
+        // One file that breaks the loader must not skip the rest of the scan, nor go unreported.
+        this.log.error({ file, error: (error as Error).message }, "target file could not be applied");
+        this.handlers.onRefusedFile(file, [`could not be applied: ${(error as Error).message}`]);
+      }
     }
-    for (const file of [...this.lastRead.keys()]) {
-      if (files.includes(file)) continue;
+    const present = new Set(files);
+    for (const file of [...this.lastRead.keys(), ...this.refused.keys()]) {
+      if (present.has(file)) continue;
       this.lastRead.delete(file);
-      if (this.applied.delete(file)) await this.handlers.onTargetFileRemoved(file);
+      const wasRefused = this.refused.delete(file);
+      this.recovered.delete(file);
+      if (this.applied.delete(file) || wasRefused) await this.handlers.onTargetFileRemoved(file);
     }
     if (unstable) this.schedule();
   }

@@ -15,7 +15,7 @@ afterAll(async () => {
 
 const version = (n: number): Version => ({ id: String(n).repeat(64).slice(0, 64), target: "checkout", values: { n }, parent: null, mutations: [], seed: null, generation: 1, createdAt: 0 });
 const arms = [version(1), version(2), version(3)];
-const experiment = () => new LiveExperiment({ id: "checkout/g1", target: "checkout", generation: 1, arms, weights: [0.5, 0.25, 0.25], status: "running", now: 0 });
+const experiment = () => new LiveExperiment({ id: "checkout/g1", target: "checkout", generation: 1, arms, weights: [0.5, 0.25, 0.25], status: "running", now: 0, kpis: new Map([["conversion", "proportion"], ["latency_ms", "mean"]]) });
 
 describe("statistics merged in Redis", () => {
   it("two instances with the events split between them merge to the single-process statistics", async () => {

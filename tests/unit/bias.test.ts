@@ -38,7 +38,7 @@ describe("bias under adaptive allocation (Simpson's paradox)", () => {
    */
   function trendWithShiftingWeights() {
     const rng = seededRng("simpson");
-    const experiment = new LiveExperiment({ id: "checkout/g1", target: "checkout", generation: 1, arms: [version(1), version(2)], weights: [0.9, 0.1], status: "running", now: 0 });
+    const experiment = new LiveExperiment({ id: "checkout/g1", target: "checkout", generation: 1, arms: [version(1), version(2)], weights: [0.9, 0.1], status: "running", now: 0, kpis: new Map([["conversion", "proportion"]]) });
     let unit = 0;
     const serve = (count: number, rate: number) => {
       for (let i = 0; i < count; i++) {

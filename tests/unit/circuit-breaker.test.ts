@@ -47,6 +47,7 @@ describe("circuit breaker", () => {
       weights: [0.5, 0.5],
       status: "running",
       now: 0,
+      kpis: new Map([["error", "proportion"]]),
       breakers: [{ kpi: "error", direction: "decrease", limit: 0.08 }],
     });
     const candidateUnits: string[] = [];

@@ -34,7 +34,18 @@ describe("event lines", () => {
   it("names the field in the message", () => {
     const r = parseEvent('{"type":"outcome","target":"t","unit":"u","ts":1,"metrics":{"revenue":null}}');
     expect(r.ok).toBe(false);
-    if (!r.ok) expect(r.error.message).toBe("metrics.revenue: must be a finite number");
+    if (!r.ok) expect(r.error.message).toBe("metrics.revenue: must be a number within ±1000000000000");
+  });
+
+  it("refuses values whose sums would overflow, and lines over the limit in bytes (not UTF-16 units)", () => {
+    expect(codeOf('{"type":"outcome","target":"t","unit":"u","ts":1,"metrics":{"revenue":1e308}}')).toBe("invalid_metrics");
+    expect(codeOf('{"type":"outcome","target":"t","unit":"u","ts":1,"metrics":{"revenue":-1e13}}')).toBe("invalid_metrics");
+    // 30,000 three-byte characters: 30,000 UTF-16 units but 90,000 bytes, over the 64 KiB limit.
+    const wide = JSON.stringify({ type: "exposure", target: "t", unit: "u", ts: 1, attributes: { note: "€".repeat(30_000) } });
+    expect(wide.length).toBeLessThan(65_536);
+    expect(codeOf(wide)).toBe("line_too_long");
+    const ascii = JSON.stringify({ type: "exposure", target: "t", unit: "u", ts: 1, attributes: { note: "e".repeat(30_000) } });
+    expect(codeOf(ascii)).toBe("ok");
   });
 
   it("never throws, whatever it is fed", () => {

@@ -55,6 +55,19 @@ describe("target files", () => {
     expect(problems).toMatch(/mutations\[7\]\.path: "nowhere" is not a setting/);
   });
 
+  it("never coerces policy strings into numbers", () => {
+    const doc = base();
+    doc.policy.maxUnitsPerArm = "40000abc";
+    doc.policy.analysisEveryMs = "0x10";
+    doc.policy.alpha = "0.05";
+    doc.policy.canary.minUnitsPerStep = true;
+    const problems = problemsOf(doc).join("\n");
+    expect(problems).toMatch(/policy\.maxUnitsPerArm: must be an integer in \[1, 1000000000\]/);
+    expect(problems).toMatch(/policy\.analysisEveryMs: must be an integer in \[1, 86400000\]/);
+    expect(problems).toMatch(/policy\.alpha: must be a number in \(0, 0\.5\]/);
+    expect(problems).toMatch(/policy\.canary\.minUnitsPerStep: must be an integer/);
+  });
+
   it("refuses bad policy fields with their path", () => {
     const doc = base();
     doc.policy.alpha = 2;
@@ -63,8 +76,8 @@ describe("target files", () => {
     doc.policy.surprise = true;
     const problems = problemsOf(doc).join("\n");
     expect(problems).toMatch(/policy\.alpha: must be a number in \(0, 0\.5\]/);
-    expect(problems).toMatch(/policy\.canary\.steps: must be ascending/);
-    expect(problems).toMatch(/primary\.direction must be "increase" or "decrease"/);
+    expect(problems).toMatch(/policy\.canary\.steps\[1\]: steps must be ascending/);
+    expect(problems).toMatch(/policy\.primary\.direction: must be one of "increase", "decrease"/);
     expect(problems).toMatch(/surprise/);
   });
 

@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import { currentBaseline, versionsOf, type HistoryEntry } from "../../domain/history.js";
+import { isTargetName } from "../../domain/names.js";
 import { diffValues } from "../../domain/values.js";
 import type { Version } from "../../domain/version.js";
 import type { Clock } from "../../domain/clock.js";
@@ -15,7 +16,7 @@ export function storeFor(dataDir: string | undefined, io: CliIo): HistoryStore {
 }
 
 async function historyOf(store: HistoryStore, target: string): Promise<HistoryEntry[]> {
-  if (!/^[a-z0-9][a-z0-9_-]{0,62}$/.test(target)) throw new CliError(`invalid target name ${JSON.stringify(target)}`, 2);
+  if (!isTargetName(target)) throw new CliError(`invalid target name ${JSON.stringify(target)}`, 2);
   const history = await store.read(target);
   if (history.length === 0) throw new CliError(`no history for target "${target}" (known: ${(await store.targets()).join(", ") || "none"})`);
   return history;

@@ -1,9 +1,11 @@
 import { map, type OperatorFunction } from "rxjs";
+import { screenOutcome } from "../kpi-rules.js";
 import type { Processed, Routed } from "../processed.js";
 
 /**
  * Exposures record which arm a unit was served (its assigned arm when the event names none);
- * outcomes add their KPI values to the sufficient statistics of the arm the unit was served.
+ * outcomes add their KPI values to the sufficient statistics of the arm the unit was served
+ * (the policy's KPIs only; an outcome with none of them is ignored, a bad value rejected).
  *
  * ```
  * routed:    --exposure(u1)--outcome(u1, conversion=1)--outcome(u9: never exposed)--
@@ -14,8 +16,15 @@ export function attributeToArms(): OperatorFunction<Routed, Processed> {
   return map((routed): Processed => {
     if (routed.kind !== "routed") return routed;
     const { event, experiment } = routed;
-    const result =
-      event.type === "exposure" ? experiment.recordExposure(event.unit, event.arm) : experiment.recordOutcome(event.unit, event.arm, event.metrics, event.ts);
-    return result.ok ? { kind: "accepted", event, experiment, arm: result.value } : { kind: "rejected", problem: result.error };
+    if (event.type === "exposure") {
+      const result = experiment.recordExposure(event.unit, event.arm);
+      return result.ok ? { kind: "accepted", event, experiment, arm: result.value, ignoredKpis: 0 } : { kind: "rejected", problem: result.error };
+    }
+    // Values are checked before anything is counted: a bad line changes nothing.
+    const screened = screenOutcome(event.metrics, experiment.kpis);
+    if (!screened.ok) return { kind: "rejected", problem: screened.error };
+    if (screened.value.kept === 0) return { kind: "ignored", event, reason: "no_policy_kpi" };
+    const result = experiment.recordOutcome(event.unit, event.arm, event.metrics, event.ts);
+    return result.ok ? { kind: "accepted", event, experiment, arm: result.value, ignoredKpis: screened.value.ignored } : { kind: "rejected", problem: result.error };
   });
 }
