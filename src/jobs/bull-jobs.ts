@@ -91,6 +91,11 @@ export class BullJobs {
     void this.screening.process(1, async (job) => handler(job.data.target, job.data.generation, jobOf(job)));
   }
 
+  /** Drops every connection at once (Redis unreachable: a graceful close would wait for it). */
+  disconnect(): void {
+    for (const client of this.clients) client.disconnect();
+  }
+
   async close(): Promise<void> {
     await Promise.all([this.ticks.close(), this.screening.close()]);
     await Promise.all(this.clients.map((c) => c.quit().catch(() => c.disconnect())));

@@ -4,6 +4,7 @@ import { asyncScheduler, interval, lastValueFrom, timer } from "rxjs";
 import type { BanditEngine } from "../bandit/posterior.js";
 import type { Clock } from "../domain/clock.js";
 import type { Logger } from "../domain/logger.js";
+import { secretFree } from "../domain/redact.js";
 import type { Target } from "../domain/target.js";
 import { BullJobs } from "../jobs/bull-jobs.js";
 import type { OptimizerObserver } from "../loop/optimizer.js";
@@ -73,27 +74,28 @@ export class ScaleOut {
    * or throws RedisUnreachable naming the URL (password hidden) and the last error.
    */
   static async connect(options: ScaleOutOptions): Promise<ScaleOut> {
+    // One deadline for both connections (a monotonic clock: this is about elapsed time only).
+    const deadline = performance.now() + options.connectTimeoutMs;
     const connect = async (role: string) => {
-      // No retries while connecting (each attempt is ours, below); once up, reconnect forever.
-      const client = new Redis(options.url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: options.connectTimeoutMs, retryStrategy: () => null });
       let lastError: Error | null = null;
-      client.on("error", (error: Error) => (lastError = error)); // later: reported through readiness and callers
-      const attempts = Math.max(1, Math.ceil(options.connectTimeoutMs / CONNECT_RETRY_MS));
       for (let attempt = 1; ; attempt++) {
+        const remaining = Math.max(1, Math.round(deadline - performance.now()));
+        // No retries while connecting (each attempt is ours, below); once up, reconnect forever.
+        const client = new Redis(options.url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: remaining, retryStrategy: () => null });
+        client.on("error", (error: Error) => (lastError = error)); // later: reported through readiness and callers
         try {
           await client.connect();
-          break;
+          client.options.retryStrategy = (n: number) => Math.min(100 * n, 1000);
+          return client;
         } catch (error) {
-          if (attempt >= attempts) {
-            client.disconnect();
-            const cause = (lastError as Error | null)?.message ?? (error as Error).message;
-            throw new RedisUnreachable(`redis: cannot reach ${redacted(options.url)} (${role} connection, ${attempts} attempts over ${options.connectTimeoutMs} ms): ${cause}`);
+          client.disconnect();
+          lastError ??= error as Error;
+          if (performance.now() + CONNECT_RETRY_MS >= deadline) {
+            throw new RedisUnreachable(`redis: cannot reach ${redacted(options.url)} (${role} connection, ${attempt} attempts in ${options.connectTimeoutMs} ms): ${secretFree((lastError as Error).message)}`);
           }
           await lastValueFrom(timer(CONNECT_RETRY_MS));
         }
       }
-      client.options.retryStrategy = (n: number) => Math.min(100 * n, 1000);
-      return client;
     };
     const redis = await connect("commands");
     const subscriber = await connect("subscriber").catch((error: Error) => {
@@ -201,6 +203,7 @@ export class ScaleOut {
     const gaveUp = await Promise.race([closing.then(() => false), lastValueFrom(timer(graceMs)).then(() => true)]);
     if (gaveUp) {
       this.options.log.warn({ graceMs }, "redis connections did not close in time; disconnecting");
+      this.jobs.disconnect();
       for (const client of [this.subscriber, this.redis]) client.disconnect();
     }
   }
@@ -213,5 +216,5 @@ export class ScaleOut {
 
 /** The URL without its password, for logs and errors. */
 export function redacted(url: string): string {
-  return url.replace(/\/\/([^:@/]*):[^@/]*@/, "//$1:***@");
+  return secretFree(url, Infinity);
 }

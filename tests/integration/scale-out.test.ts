@@ -310,7 +310,7 @@ describe("evolvd start --redis, told wrong", () => {
     const dir = workspace();
     const unreachable = await runCli(["start", "--port", "0", "--drop-dir", "configs", "--redis", `redis://ops:hunter2@127.0.0.1:${port}`], dir);
     expect(unreachable.code).toBe(1);
-    expect(unreachable.stderr).toMatch(new RegExp(`cannot reach redis://ops:\\*\\*\\*@127\\.0\\.0\\.1:${port} \\(commands connection, 20 attempts over 5000 ms\\): connect ECONNREFUSED`));
+    expect(unreachable.stderr).toMatch(new RegExp(`cannot reach redis://ops:\\*\\*\\*@127\\.0\\.0\\.1:${port} \\(commands connection, \\d+ attempts in 5000 ms\\): connect ECONNREFUSED`));
     expect(unreachable.stderr).not.toContain("hunter2");
     const wrong = await runCli(["start", "--port", "0", "--redis", "http://cache:6379"], dir);
     expect(wrong.code).toBe(2);

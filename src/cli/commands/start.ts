@@ -4,6 +4,8 @@ import { loadSettings, type Settings } from "../../daemon/settings.js";
 import { RedisUnreachable } from "../../scale/scale-out.js";
 import { CliError, type CliIo } from "../io.js";
 import { jsonLogger } from "../logger.js";
+import { guardProcess } from "../process-guard.js";
+import type { Logger } from "../../domain/logger.js";
 
 export interface StartOptions {
   readonly config?: string;
@@ -43,6 +45,15 @@ export async function startCommand(options: StartOptions, io: CliIo, signals: No
     throw new CliError(`settings: ${(error as Error).message}`, 2);
   }
   const log = jsonLogger(io.stdout, settings.logLevel);
+  const unguard = guardProcess(log, (code) => process.exit(code));
+  try {
+    await runDaemon(settings, io, log, signals);
+  } finally {
+    unguard();
+  }
+}
+
+async function runDaemon(settings: Settings, io: CliIo, log: Logger, signals: NodeJS.EventEmitter): Promise<void> {
   const daemon = await startDaemon(settings, io.cwd, log).catch((error: Error) => {
     throw error instanceof RedisUnreachable ? new CliError(error.message, 1) : error;
   });
