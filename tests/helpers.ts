@@ -60,8 +60,8 @@ export function workspace(): string {
 }
 
 /** An in-process daemon on a free port over a workspace: data in dir/data, drops in dir/configs. */
-export async function startTestDaemon(dir: string, options: { args?: string[]; env?: Record<string, string> } = {}): Promise<Daemon> {
-  const args = ["--port", "0", "--data-dir", join(dir, "data"), "--drop-dir", join(dir, "configs"), "--rescan-ms", "0", ...(options.args ?? [])];
+export async function startTestDaemon(dir: string, options: { args?: string[]; env?: Record<string, string>; dataDir?: string } = {}): Promise<Daemon> {
+  const args = ["--port", "0", "--data-dir", options.dataDir ?? join(dir, "data"), "--drop-dir", join(dir, "configs"), "--rescan-ms", "0", ...(options.args ?? [])];
   return startDaemon(loadSettings({ env: options.env ?? {}, args }), dir, silentLogger);
 }
 

@@ -134,7 +134,12 @@ export async function startDaemon(settings: Settings, cwd: string, log: Logger):
     maxEventsPerRequest: settings.maxEventsPerRequest,
     requestTimeoutMs: settings.requestTimeoutMs,
     metrics,
-    ready: () => ready && drop.healthy && (scaleOut?.ready ?? true),
+    readiness: () => [
+      ...(ready ? [] : ["starting or stopping"]),
+      ...(drop.healthy ? [] : ["the drop folder scan is hanging"]),
+      ...(scaleOut && !scaleOut.ready ? ["shared state (Redis) unreachable"] : []),
+      ...targets.targets.flatMap(({ target, runtime }) => (runtime.storeError ? [`target ${target.name}: history not writable (${runtime.storeError.message})`] : [])),
+    ],
   });
   const address = await server.listen({ host: settings.host, port: settings.port });
   ready = true;
@@ -160,13 +165,14 @@ export async function startDaemon(settings: Settings, cwd: string, log: Logger):
 
 /** State gauges, refreshed at scrape time; stale label sets are dropped by the reset. */
 function collectState(metrics: Metrics, targets: TargetRegistry, scaleOut: ScaleOut | null): void {
-  for (const g of [metrics.armWeight, metrics.armUnits, metrics.experimentState, metrics.baselineInfo, metrics.killSwitch, metrics.kpiEstimate, metrics.kpiLow, metrics.kpiHigh, metrics.srmPValue, metrics.probabilityBest, metrics.statsUnflushed]) g.reset();
+  for (const g of [metrics.armWeight, metrics.armUnits, metrics.experimentState, metrics.baselineInfo, metrics.killSwitch, metrics.historyWritable, metrics.kpiEstimate, metrics.kpiLow, metrics.kpiHigh, metrics.srmPValue, metrics.probabilityBest, metrics.statsUnflushed]) g.reset();
   if (scaleOut) metrics.sharedStateUp.set({ prefix: scaleOut.prefix }, scaleOut.ready ? 1 : 0);
   for (const { target, runtime: optimizer } of targets.targets) {
     if (optimizer instanceof SharedTarget) metrics.statsUnflushed.set({ target: target.name }, optimizer.unflushed);
     const name = target.name;
     metrics.baselineInfo.set({ target: name, version: optimizer.baseline.id }, 1);
     metrics.killSwitch.set({ target: name }, optimizer.killed ? 1 : 0);
+    metrics.historyWritable.set({ target: name }, optimizer.storeError ? 0 : 1);
     const experiment = optimizer.experiment;
     const record = optimizer.generations[optimizer.generations.length - 1];
     metrics.experimentState.set({ target: name, state: experiment?.live ? experiment.status : (record?.status ?? "none") }, 1);

@@ -14,6 +14,8 @@ export interface TargetRuntime {
   readonly experiment: LiveExperiment | null;
   readonly killed: boolean;
   readonly generations: readonly GenerationRecord[];
+  /** Why this target's decisions cannot be made durable now (null while they can): not ready. */
+  readonly storeError: Error | null;
   restore(): Promise<void>;
   start(): void;
   stop(): Promise<void>;

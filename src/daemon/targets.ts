@@ -100,6 +100,8 @@ export class TargetRegistry {
     if (this.killFiles.has(target.name)) await runtime.kill(`kill file ${target.name}.kill present`);
     runtime.start();
     this.byName.set(target.name, { file, hash, target, runtime });
+    // Applied means served: the baseline and first experiment reach the router once durable.
+    await runtime.flush().catch((error: Error) => log.error({ file, target: target.name, error: error.message }, "target applied, but its history is not durable yet; serving the last durable state"));
     log.info({ file, target: target.name, baseline: runtime.baseline.id }, previous ? "target file applied (changed)" : "target file applied");
     return [];
   }

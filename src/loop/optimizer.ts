@@ -1,4 +1,4 @@
-import { interval, type SchedulerLike, type Subscription } from "rxjs";
+import { interval, timer, type SchedulerLike, type Subscription } from "rxjs";
 import { validateValues } from "../config/schema.js";
 import { versionIdOf } from "../config/canonical.js";
 import type { BanditEngine } from "../bandit/posterior.js";
@@ -21,6 +21,12 @@ import type { ExperimentRouter } from "../stream/router.js";
 import { evidenceOf } from "./evidence.js";
 import { newRecord, planGeneration, transitionEntry, type GenerationRecord } from "./generation.js";
 import { resume } from "./resume.js";
+import { DurableWrites } from "../runtime/durable-writes.js";
+
+/** How long an admin call waits for its decision to be durable before it answers 503. */
+const FLUSH_MS = 5_000;
+/** How long stop() waits for the last writes (the CLI's shutdown deadline is above it). */
+const STOP_FLUSH_MS = 8_000;
 
 export interface OptimizerDeps {
   readonly target: Target;
@@ -76,14 +82,30 @@ export class Optimizer {
   private record: GenerationRecord | null = null;
   private readonly records: GenerationRecord[] = [];
   private ticker: Subscription | null = null;
-  private writes: Promise<void> = Promise.resolve();
-  private writeError: Error | null = null;
+  private readonly writes: DurableWrites;
   private paused = false;
   private finished = false;
   private ticks = 0;
   private generationWanted = false;
 
-  constructor(private readonly deps: OptimizerDeps) {}
+  constructor(private readonly deps: OptimizerDeps) {
+    this.writes = new DurableWrites({
+      store: deps.store,
+      target: deps.target.name,
+      log: deps.log,
+      later: (ms, retry) => void timer(ms, deps.scheduler).subscribe(retry),
+    });
+  }
+
+  /** Why this target's history cannot be written now (null while it can): no decisions meanwhile. */
+  get storeError(): Error | null {
+    return this.writes.error;
+  }
+
+  /** History writes not yet durable (what they serve waits for them). */
+  get pendingWrites(): number {
+    return this.writes.pending;
+  }
 
   get target(): Target {
     return this.deps.target;
@@ -136,7 +158,8 @@ export class Optimizer {
         { kind: "baseline", at: clock.now(), version: fileBaseline.id, previous: storedId, cause, reason },
       ]);
     }
-    this.deps.router.setBaseline(target.name, this.baselineVersion);
+    const baseline = this.baselineVersion;
+    this.write([], () => this.deps.router.setBaseline(target.name, baseline));
     await this.resumeLive(history);
     this.restoreLog({ target: target.name, version: this.baselineVersion.id, generation: this.generation, resumed: this.current?.id ?? null }, "target restored");
   }
@@ -189,19 +212,12 @@ export class Optimizer {
     this.ticker?.unsubscribe();
     this.ticker = null;
     this.saveCheckpoint();
-    await this.flush();
+    await this.flush(STOP_FLUSH_MS);
   }
 
   /** Queued behind the history writes, so a checkpoint never runs ahead of its history. */
   private saveCheckpoint(): void {
-    const { store, target, log } = this.deps;
-    const state = this.checkpointState();
-    this.writes = this.writes.then(() =>
-      store.saveCheckpoint(target.name, state).catch((error: Error) => {
-        this.writeError ??= error;
-        log.error({ target: target.name, error: error.message }, "checkpoint write failed");
-      }),
-    );
+    this.writes.checkpoint(this.checkpointState());
   }
 
   /** The live experiment's checkpoint as JSON (with the tick count that seeds allocation), or null. */
@@ -210,9 +226,8 @@ export class Optimizer {
   }
 
   /** Waits until every decision so far is in the store; rethrows a failed write. */
-  async flush(): Promise<void> {
-    await this.writes;
-    if (this.writeError) throw this.writeError;
+  async flush(timeoutMs = FLUSH_MS): Promise<void> {
+    await this.writes.flush(timeoutMs);
   }
 
   /** Kill switch: the live experiment ends now and no new generation starts until resume(). */
@@ -224,6 +239,7 @@ export class Optimizer {
   /** Kill switch off: the next generation starts now (not at the next tick). */
   resume(): void {
     if (!this.paused) return;
+    if (this.writes.error) throw Object.assign(new Error(`the history of "${this.deps.target.name}" cannot be written now: ${this.writes.error.message}`), { code: "store_unavailable" });
     this.paused = false;
     if (this.ticker && !this.current?.live) this.startGeneration();
   }
@@ -240,6 +256,7 @@ export class Optimizer {
    */
   rollbackTo(id: VersionId, reason: string): Result<Version, Problem> {
     const { target, router, clock, log } = this.deps;
+    if (this.writes.error) return err(problem("store_unavailable", `the history of "${target.name}" cannot be written now: ${this.writes.error.message}`));
     const version = this.versions.get(id);
     if (!version) return err(problem("unknown_version", `no version ${id} in target "${target.name}"`));
     if (version.id === this.baselineVersion.id) return err(problem("already_baseline", `${id} is already the baseline of "${target.name}"`));
@@ -251,8 +268,7 @@ export class Optimizer {
     this.paused = wasPaused;
     const previous = this.baselineVersion.id;
     this.baselineVersion = version;
-    router.setBaseline(target.name, version);
-    this.write([{ kind: "baseline", at: clock.now(), version: version.id, previous, cause: "rollback", reason }]);
+    this.write([{ kind: "baseline", at: clock.now(), version: version.id, previous, cause: "rollback", reason }], () => router.setBaseline(target.name, version));
     log.warn({ target: target.name, version: version.id, previous, reason }, "baseline rolled back");
     if (this.ticker) this.startGeneration();
     return ok(version);
@@ -260,6 +276,8 @@ export class Optimizer {
 
   /** One analysis tick: read the statistics, decide, apply. Public so tests can tick by hand. */
   tick(): TickDecision | null {
+    // A decision that cannot be made durable must not be made: wait for the store (it is retried).
+    if (this.writes.error) return null;
     const experiment = this.current;
     if (!experiment?.live) {
       this.startGeneration();
@@ -380,14 +398,14 @@ export class Optimizer {
     for (const v of record.proposed) this.versions.set(v.id, v);
     this.record = record;
     this.records.push(record);
-    this.write(plan.entries);
+    // The candidates are served only once their versions are durable.
+    this.write(plan.entries, experiment ? () => this.deps.router.setExperiment(target.name, experiment) : null);
     log.info({ target: target.name, experiment: record.experiment, generation: record.generation, candidates: record.proposed.map((v) => v.id), dropped: record.dropped }, "generation proposed");
     if (!experiment) {
       log.info({ target: target.name, experiment: record.experiment, generation: record.generation, reason: record.reason }, "generation rejected");
       return;
     }
     this.current = experiment;
-    this.deps.router.setExperiment(target.name, experiment);
     log.info({ target: target.name, experiment: experiment.id, generation: experiment.generation, arms: record.arms, weights: experiment.weights }, "experiment started (canary)");
   }
 
@@ -413,15 +431,15 @@ export class Optimizer {
     }
     const now = clock.now();
     experiment.setStatus(to);
+    // Ending serves the baseline at once (it is durable); a new baseline waits for its batch.
     router.setExperiment(target.name, null);
     const entries: HistoryEntry[] = [transitionEntry(experiment.id, experiment.generation, from, to, reason, now, undefined, evidence)];
     const committed = winner ? this.versions.get(winner) : undefined;
     if (committed) {
       entries.push({ kind: "baseline", at: now, version: committed.id, previous: this.baselineVersion.id, cause: "commit", reason, experiment: experiment.id, evidence });
       this.baselineVersion = committed;
-      router.setBaseline(target.name, committed);
     }
-    this.write(entries);
+    this.write(entries, committed ? () => router.setBaseline(target.name, committed) : null);
     if (this.record?.experiment === experiment.id) {
       this.record.status = to;
       this.record.reason = reason;
@@ -438,14 +456,11 @@ export class Optimizer {
     return { id: versionIdOf(values), target: this.deps.target.name, values, parent, mutations: [], seed: null, generation, createdAt: this.deps.clock.now() };
   }
 
-  /** History writes run in order behind the decisions; the first failure is kept for flush(). */
-  private write(entries: readonly HistoryEntry[]): void {
-    const { store, target, log } = this.deps;
-    this.writes = this.writes.then(() =>
-      store.append(target.name, entries).catch((error: Error) => {
-        this.writeError ??= error;
-        log.error({ target: target.name, error: error.message }, "history write failed");
-      }),
-    );
+  /**
+   * History writes run in order behind the decisions, each durable before the next; `serve`
+   * (a router change that makes traffic depend on the batch) runs only once it is.
+   */
+  private write(entries: readonly HistoryEntry[], serve: (() => void) | null = null): void {
+    this.writes.append(entries, serve);
   }
 }

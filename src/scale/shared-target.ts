@@ -55,6 +55,10 @@ export class SharedTarget implements TargetRuntime {
   get killed(): boolean {
     return this.deps.replica.killed;
   }
+  /** Redis outages are reported by ScaleOut.ready; decisions fail and are retried there. */
+  get storeError(): Error | null {
+    return null;
+  }
   get generations(): readonly GenerationRecord[] {
     const record = this.deps.replica.record;
     return record ? [record] : [];

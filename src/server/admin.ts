@@ -12,6 +12,9 @@ export interface AdminDeps {
   readonly store: HistoryStore;
 }
 
+/** The code of a control call that could not be made durable: the embedded store's or Redis's. */
+const unavailable = (error: unknown): string => ((error as { code?: unknown }).code === "store_unavailable" ? "store_unavailable" : "shared_state_unavailable");
+
 const problem = (reply: FastifyReply, status: number, code: string, message: string) => reply.code(status).send({ error: code, message });
 
 /**
@@ -100,6 +103,7 @@ export function registerAdmin(app: FastifyInstance, deps: AdminDeps): void {
       await runtime.flush();
     } catch (error) {
       // Scale-out with Redis unreachable: this instance has stopped the experiment, the others have not.
+      if (unavailable(error) === "store_unavailable") return problem(reply, 503, "store_unavailable", `kill switch on (the baseline is served); not yet in the history, retried: ${(error as Error).message}`);
       return problem(reply, 503, "shared_state_unavailable", `kill switch on for this instance only: ${(error as Error).message}`);
     }
     return { target: request.params.target, killed: true };
@@ -111,7 +115,7 @@ export function registerAdmin(app: FastifyInstance, deps: AdminDeps): void {
     try {
       await runtime.resume();
     } catch (error) {
-      return problem(reply, 503, "shared_state_unavailable", `not resumed: ${(error as Error).message}`);
+      return problem(reply, 503, unavailable(error), `not resumed: ${(error as Error).message}`);
     }
     return { target: request.params.target, killed: false };
   });
@@ -126,9 +130,10 @@ export function registerAdmin(app: FastifyInstance, deps: AdminDeps): void {
       result = await runtime.rollbackTo(body.version, typeof body.reason === "string" ? body.reason : "admin API rollback");
       if (result.ok) await runtime.flush();
     } catch (error) {
+      if (unavailable(error) === "store_unavailable") return problem(reply, 503, "store_unavailable", `rollback to ${body.version} decided but not yet in the history (retried; served once written): ${(error as Error).message}`);
       return problem(reply, 503, "shared_state_unavailable", `not rolled back: ${(error as Error).message}`);
     }
-    if (!result.ok) return problem(reply, result.error.code === "unknown_version" ? 404 : 409, result.error.code, result.error.message);
+    if (!result.ok) return problem(reply, result.error.code === "unknown_version" ? 404 : result.error.code === "store_unavailable" ? 503 : 409, result.error.code, result.error.message);
     return { target: request.params.target, baseline: result.value.id };
   });
 }

@@ -14,8 +14,8 @@ export interface ServerDeps extends AdminDeps, EventsDeps, OfrepDeps {
   /** Deadline for a whole request to arrive (slowly trickled bodies are cut off). */
   readonly requestTimeoutMs: number;
   readonly metrics: Metrics;
-  /** Ready once every target is restored, and no longer once shutdown began. */
-  readonly ready: () => boolean;
+  /** Why the daemon is not ready (empty when it is): starting, stopping, a store or watcher failing. */
+  readonly readiness: () => readonly string[];
 }
 
 /**
@@ -61,7 +61,10 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   });
 
   app.get("/livez", async () => ({ status: "ok" }));
-  app.get("/readyz", async (_request, reply) => (deps.ready() ? { status: "ready" } : reply.code(503).send({ status: "not ready" })));
+  app.get("/readyz", async (_request, reply) => {
+    const causes = deps.readiness();
+    return causes.length === 0 ? { status: "ready" } : reply.code(503).send({ status: "not ready", causes });
+  });
   app.get("/metrics", async (_request, reply) => {
     reply.header("Content-Type", deps.metrics.registry.contentType);
     return deps.metrics.registry.metrics();

@@ -132,9 +132,10 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     Math.min(1, Math.max((ts - VIRTUAL_EPOCH) / (horizon - VIRTUAL_EPOCH), maxGenerations > 0 ? optimizer.generations.filter((g) => g.endedAt !== null).length / maxGenerations : 0));
 
   optimizer.start();
+  await optimizer.flush();
   let visits = 0;
   if (scenario.replay) {
-    visits = await replay(scenario.replay, lines, advanceTo, () => optimizer.done);
+    visits = await replay(scenario.replay, lines, advanceTo, () => optimizer.done, () => (optimizer.pendingWrites > 0 ? optimizer.flush() : undefined));
     // The stream has ended: give the analysis that was due next its tick, as the daemon would.
     if (!optimizer.done) advanceTo(clock.now() + target.policy.analysisEveryMs);
   } else {
@@ -145,6 +146,8 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     for (const visit of arrivals({ ...scenario.traffic, start: VIRTUAL_EPOCH, rng: trafficRng })) {
       if (visit.ts > horizon) break;
       advanceTo(visit.ts);
+      // What a decision serves waits for its history batch, as in the daemon (memory: a microtask).
+      if (optimizer.pendingWrites > 0) await optimizer.flush();
       if (optimizer.done) break;
       const served = router.evaluate(target.name, visit.unit);
       if (!served.ok) break;
@@ -178,7 +181,7 @@ function withPolicy(target: Target, scenario: Scenario, seed: string): Target {
   return { ...target, policy };
 }
 
-async function replay(file: string, lines: Subject<unknown>, advanceTo: (ts: number) => void, done: () => boolean): Promise<number> {
+async function replay(file: string, lines: Subject<unknown>, advanceTo: (ts: number) => void, done: () => boolean, settle: () => Promise<void> | undefined): Promise<number> {
   const raw = createReadStream(file);
   const input = file.endsWith(".gz") ? raw.pipe(createGunzip()) : raw;
   input.setEncoding("utf8");
@@ -190,6 +193,7 @@ async function replay(file: string, lines: Subject<unknown>, advanceTo: (ts: num
     // Time comes from the line itself; a line without a usable ts is still fed (and rejected).
     const ts = /"ts":\s*(\d+(?:\.\d+)?)/.exec(line);
     if (ts) advanceTo(Number(ts[1]));
+    await settle();
     if (done()) break;
     lines.next(line);
     if (line.includes('"exposure"')) visits++;
