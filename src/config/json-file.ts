@@ -41,7 +41,8 @@ export function readTextFile(file: string): Result<string, FileProblem> {
  * keys that could reach Object.prototype are checked here, before any code walks the value.
  */
 export function parseJsonObject(text: string, file: string): Result<Record<string, unknown>, FileProblem> {
-  const parsed = parseJson(text, FILE_LIMITS);
+  // Editors that save a UTF-8 byte-order mark still write JSON.
+  const parsed = parseJson(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, FILE_LIMITS);
   if (!parsed.ok) return err(fileProblem(file, [parsed.error.message]));
   const raw = parsed.value;
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) return err(fileProblem(file, ["must be a JSON object"]));

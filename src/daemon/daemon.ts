@@ -2,7 +2,7 @@ import { resolve } from "node:path";
 import { asyncScheduler, Subject } from "rxjs";
 import { loadBanditEngine } from "../bandit/kernel.js";
 import type { Logger } from "../domain/logger.js";
-import { armLabel, createMetrics, type Metrics } from "../metrics/metrics.js";
+import { armLabel, createMetrics, labelled, type Metrics } from "../metrics/metrics.js";
 import { buildServer } from "../server/app.js";
 import type { Target } from "../domain/target.js";
 import { Optimizer } from "../loop/optimizer.js";
@@ -81,6 +81,10 @@ export async function startDaemon(settings: Settings, cwd: string, log: Logger):
   };
 
   const lines = new Subject<unknown>();
+  const countEvent = labelled(metrics.events);
+  const countAssignment = labelled(metrics.assignments);
+  const countOutcome = labelled(metrics.outcomes);
+  const countEvaluation = labelled(metrics.evaluations);
   let last: Processed | null = null;
   const subscription = transactionPipeline(lines, router).subscribe((processed) => {
     last = processed;
@@ -88,9 +92,9 @@ export async function startDaemon(settings: Settings, cwd: string, log: Logger):
     try {
       const target = processed.kind === "rejected" ? "unknown" : processed.event.target;
       const reason = processed.kind === "rejected" ? processed.problem.code : processed.kind === "ignored" ? processed.reason : processed.event.type;
-      metrics.events.inc({ target: router.baseline(target) ? target : "unknown", result: processed.kind, reason });
+      countEvent(router.baseline(target) ? target : "unknown", processed.kind, reason).inc();
       if (processed.kind === "accepted") {
-        (processed.event.type === "exposure" ? metrics.assignments : metrics.outcomes).inc({ target, arm: armLabel(processed.arm) });
+        (processed.event.type === "exposure" ? countAssignment : countOutcome)(target, armLabel(processed.arm)).inc();
         if (processed.ignoredKpis > 0) metrics.kpisIgnored.inc({ target }, processed.ignoredKpis);
       }
     } catch (error) {
@@ -124,7 +128,7 @@ export async function startDaemon(settings: Settings, cwd: string, log: Logger):
     router,
     clock: systemClock,
     expose: (event) => void ingest(event),
-    onEvaluation: (target, arm) => metrics.evaluations.inc({ target, arm: armLabel(arm) }),
+    onEvaluation: (target, arm) => countEvaluation(target, armLabel(arm)).inc(),
     ingest,
     targets,
     store,

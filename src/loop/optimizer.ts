@@ -27,6 +27,8 @@ import { DurableWrites } from "../runtime/durable-writes.js";
 const FLUSH_MS = 5_000;
 /** How long stop() waits for the last writes (the CLI's shutdown deadline is above it). */
 const STOP_FLUSH_MS = 8_000;
+/** How often the served journal is appended to: a crash loses at most this much of who was served what. */
+const SERVED_FLUSH_MS = 1_000;
 
 export interface OptimizerDeps {
   readonly target: Target;
@@ -182,6 +184,8 @@ export class Optimizer {
     }
     if (outcome.kind !== "resumed") return;
     const experiment = outcome.experiment;
+    experiment.served.replay(await store.loadServed(target.name, experiment.id));
+    if (this.journaling) experiment.served.startJournal();
     this.current = experiment;
     this.ticks = outcome.ticks ?? this.ticks;
     // What the history says of this generation, so status views read as if it never stopped
@@ -201,6 +205,7 @@ export class Optimizer {
   /** Starts the analysis tick, and the first generation unless an experiment was resumed. */
   start(): void {
     this.ticker = interval(this.deps.target.policy.analysisEveryMs, this.deps.scheduler).subscribe(() => this.tick());
+    if (this.journaling) this.ticker.add(interval(SERVED_FLUSH_MS, this.deps.scheduler).subscribe(() => this.flushServed()));
     if (!this.current) this.startGeneration();
   }
 
@@ -217,7 +222,18 @@ export class Optimizer {
 
   /** Queued behind the history writes, so a checkpoint never runs ahead of its history. */
   private saveCheckpoint(): void {
+    this.flushServed();
     this.writes.checkpoint(this.checkpointState());
+  }
+
+  /** Checkpoint every tick and journal who was served what (the daemon; not simulations). */
+  private get journaling(): boolean {
+    return this.deps.checkpointEveryTick ?? true;
+  }
+
+  /** The live experiment's served-journal lines since the last flush, queued for the store. */
+  private flushServed(): void {
+    if (this.journaling && this.current?.live) this.writes.served(this.current.id, this.current.served.drainJournal());
   }
 
   /** The live experiment's checkpoint as JSON (with the tick count that seeds allocation), or null. */
@@ -405,6 +421,7 @@ export class Optimizer {
       log.info({ target: target.name, experiment: record.experiment, generation: record.generation, reason: record.reason }, "generation rejected");
       return;
     }
+    if (this.journaling) experiment.served.startJournal();
     this.current = experiment;
     log.info({ target: target.name, experiment: experiment.id, generation: experiment.generation, arms: record.arms, weights: experiment.weights }, "experiment started (canary)");
   }

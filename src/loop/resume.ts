@@ -47,7 +47,7 @@ export function resume(input: { target: Target; history: readonly HistoryEntry[]
   } catch {
     return abandoned("the experiment's checkpoint is not valid JSON");
   }
-  if (checkpoint.format !== 1 || checkpoint.id !== last.experiment) return abandoned("the checkpoint belongs to another experiment");
+  if ((checkpoint.format !== 1 && checkpoint.format !== 2) || checkpoint.id !== last.experiment) return abandoned("the checkpoint belongs to another experiment");
   const arms = checkpoint.arms.map((id) => input.versions.get(id));
   if (arms.some((v) => v === undefined)) return abandoned("the checkpoint names a version the history does not have");
   if (checkpoint.arms[0] !== input.baseline.id) return abandoned("the baseline changed since the checkpoint");

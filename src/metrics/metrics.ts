@@ -65,3 +65,18 @@ export type Metrics = ReturnType<typeof createMetrics>;
 export function armLabel(index: number): string {
   return index === 0 ? "baseline" : `candidate_${index}`;
 }
+
+/**
+ * One child per label set, kept: prom-client hashes the label object on every `inc()`, which on
+ * the event path (a few counters per line) costs more than the rest of the counting. Label
+ * values are bounded (targets, arm roles, reason codes), and so is the cache.
+ */
+export function labelled<C>(metric: { labels(...values: string[]): C }): (...values: string[]) => C {
+  const children = new Map<string, C>();
+  return (...values) => {
+    const key = values.join("\u0000");
+    let child = children.get(key);
+    if (child === undefined) children.set(key, (child = metric.labels(...values)));
+    return child;
+  };
+}

@@ -5,7 +5,8 @@ import type { HistoryStore } from "../store/ports.js";
 /** One queued write: a history batch, or the latest checkpoint, and what may follow it. */
 type Write =
   | { readonly kind: "batch"; readonly entries: readonly HistoryEntry[]; readonly then: (() => void) | null }
-  | { kind: "checkpoint"; text: string | null };
+  | { kind: "checkpoint"; text: string | null }
+  | { kind: "served"; readonly experiment: string; lines: string };
 
 export interface DurableWritesDeps {
   readonly store: HistoryStore;
@@ -64,6 +65,15 @@ export class DurableWrites {
     this.pump();
   }
 
+  /** Queues lines of an experiment's served journal (joined to a queued append not yet started). */
+  served(experiment: string, lines: string): void {
+    if (lines === "") return;
+    const last = this.queue[this.queue.length - 1];
+    if (last?.kind === "served" && last.experiment === experiment && (this.queue.length > 1 || !this.running)) last.lines += lines;
+    else this.queue.push({ kind: "served", experiment, lines });
+    this.pump();
+  }
+
   /**
    * Resolves once every queued write is durable. With the store failing it waits up to
    * `timeoutMs` for a retry to land, then rejects with the store's error.
@@ -100,7 +110,8 @@ export class DurableWrites {
       try {
         if (write.kind === "batch") {
           if (write.entries.length > 0) await store.append(target, write.entries);
-        } else await store.saveCheckpoint(target, write.text);
+        } else if (write.kind === "served") await store.appendServed(target, write.experiment, write.lines);
+        else await store.saveCheckpoint(target, write.text);
       } catch (error) {
         if (this.failure === null) log.error({ target, error: (error as Error).message, queued: this.queue.length }, "history write failed; decisions stop until the store takes writes again");
         this.failure = error as Error;

@@ -133,6 +133,11 @@ class StagedStore implements HistoryStore {
     return [];
   }
   async saveCheckpoint(): Promise<void> {}
+  // Who was served what is merged in Redis in scale-out (RedisStats), never journaled here.
+  async appendServed(): Promise<void> {}
+  async loadServed(): Promise<string> {
+    return "";
+  }
   async loadCheckpoint(): Promise<string | null> {
     return this.checkpoint;
   }

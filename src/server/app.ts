@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import { createServer } from "node:http";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { BODY_LIMITS, parseJson } from "../domain/json.js";
-import type { Metrics } from "../metrics/metrics.js";
+import { labelled, type Metrics } from "../metrics/metrics.js";
 import { registerAdmin, type AdminDeps } from "./admin.js";
 import { registerEvents, type EventsDeps } from "./events.js";
 import { registerOfrep, type OfrepDeps } from "./ofrep.js";
@@ -26,15 +26,18 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   const app = Fastify({
     bodyLimit: deps.maxBodyBytes,
     logger: false,
+    // Flag keys are `<target>.<path>`: long paths are legitimate (fastify's default cut is 100).
+    maxParamLength: 1024,
     // Node checks request deadlines on a timer (30 s by default): checked this often, a body
     // trickled a byte at a time is cut off within about requestTimeoutMs.
     serverFactory: (handler) =>
       createServer({ requestTimeout: deps.requestTimeoutMs, headersTimeout: Math.min(deps.requestTimeoutMs, 60_000), connectionsCheckingInterval: Math.max(50, Math.min(1000, deps.requestTimeoutMs / 4)) }, handler),
   });
 
+  const httpDuration = labelled(deps.metrics.httpDuration);
   app.addHook("onResponse", async (request, reply) => {
     const route = request.routeOptions.url ?? "unmatched";
-    deps.metrics.httpDuration.observe({ route, method: request.method, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    httpDuration(route, request.method, String(reply.statusCode)).observe(reply.elapsedTime / 1000);
   });
   // Compressed bodies are refused, not read as if they were plain (which garbles every line).
   app.addHook("onRequest", async (request, reply) => {

@@ -15,6 +15,8 @@ import type { HistoryStore } from "./ports.js";
 export class FileStore implements HistoryStore {
   /** Appends to one target are chained so two batches never interleave. */
   private readonly queues = new Map<string, Promise<void>>();
+  /** Per target, the experiment whose served journal this process last appended to. */
+  private readonly journalOf = new Map<string, string>();
 
   constructor(private readonly dataDir: string) {}
 
@@ -55,6 +57,7 @@ export class FileStore implements HistoryStore {
     const file = join(this.historyFile(target), "..", "checkpoint.json");
     if (checkpoint === null) {
       await rm(file, { force: true });
+      await this.dropServed(target, null);
       return;
     }
     await mkdir(join(file, ".."), { recursive: true });
@@ -76,6 +79,52 @@ export class FileStore implements HistoryStore {
       if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
       throw error;
     }
+  }
+
+  /** `<dataDir>/targets/<target>/served.g<N>.ndjson`, fsynced after each append. */
+  async appendServed(target: string, experiment: string, lines: string): Promise<void> {
+    if (lines === "") return;
+    const file = this.servedFile(target, experiment);
+    if (this.journalOf.get(target) !== experiment) {
+      await mkdir(join(file, ".."), { recursive: true });
+      await this.dropServed(target, file);
+      this.journalOf.set(target, experiment);
+    }
+    const handle = await open(file, "a");
+    try {
+      await handle.write(lines);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  }
+
+  async loadServed(target: string, experiment: string): Promise<string> {
+    try {
+      return await readFile(this.servedFile(target, experiment), "utf8");
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return "";
+      throw error;
+    }
+  }
+
+  /** Removes the target's served journals but `keep`. */
+  private async dropServed(target: string, keep: string | null): Promise<void> {
+    const dir = join(this.historyFile(target), "..");
+    let names: string[];
+    try {
+      names = await readdir(dir);
+    } catch {
+      return;
+    }
+    for (const name of names) if (/^served\.g\d+\.ndjson$/.test(name) && join(dir, name) !== keep) await rm(join(dir, name), { force: true });
+    if (keep === null) this.journalOf.delete(target);
+  }
+
+  private servedFile(target: string, experiment: string): string {
+    const generation = /^[a-z0-9][a-z0-9_-]{0,62}\/(g\d{1,9})$/.exec(experiment)?.[1];
+    if (!generation) throw new Error(`invalid experiment id ${JSON.stringify(experiment)}`);
+    return join(this.historyFile(target), "..", `served.${generation}.ndjson`);
   }
 
   private async appendLine(target: string, line: string): Promise<void> {

@@ -22,11 +22,27 @@ export class MemoryStore implements HistoryStore {
   private readonly checkpoints = new Map<string, string>();
 
   async saveCheckpoint(target: string, checkpoint: string | null): Promise<void> {
-    if (checkpoint === null) this.checkpoints.delete(target);
+    if (checkpoint === null) {
+      this.checkpoints.delete(target);
+      this.journals.delete(target);
+    }
     else this.checkpoints.set(target, checkpoint);
   }
 
   async loadCheckpoint(target: string): Promise<string | null> {
     return this.checkpoints.get(target) ?? null;
+  }
+
+  private readonly journals = new Map<string, { experiment: string; text: string }>();
+
+  async appendServed(target: string, experiment: string, lines: string): Promise<void> {
+    const journal = this.journals.get(target);
+    if (journal?.experiment === experiment) journal.text += lines;
+    else this.journals.set(target, { experiment, text: lines });
+  }
+
+  async loadServed(target: string, experiment: string): Promise<string> {
+    const journal = this.journals.get(target);
+    return journal?.experiment === experiment ? journal.text : "";
   }
 }

@@ -23,4 +23,12 @@ export interface HistoryStore {
   saveCheckpoint(target: string, checkpoint: string | null): Promise<void>;
   /** The target's checkpoint, or null. */
   loadCheckpoint(target: string): Promise<string | null>;
+  /**
+   * Appends to the served journal of `experiment` (NDJSON lines of who was served what), the
+   * part of a live experiment's state too big to rewrite at every checkpoint. Starting the
+   * journal of another experiment drops the previous one, as does `saveCheckpoint(target, null)`.
+   */
+  appendServed(target: string, experiment: string, lines: string): Promise<void>;
+  /** The served journal of `experiment` ("" when there is none); a torn last line may end it. */
+  loadServed(target: string, experiment: string): Promise<string>;
 }

@@ -35,7 +35,7 @@ export class RedisStore implements HistoryStore {
   }
 
   async saveCheckpoint(target: string, checkpoint: string | null): Promise<void> {
-    if (checkpoint === null) await this.redis.del(this.key(target, "checkpoint"));
+    if (checkpoint === null) await this.redis.del(this.key(target, "checkpoint"), this.key(target, "served"), this.key(target, "served-of"));
     else await this.redis.set(this.key(target, "checkpoint"), checkpoint);
   }
 
@@ -43,7 +43,19 @@ export class RedisStore implements HistoryStore {
     return this.redis.get(this.key(target, "checkpoint"));
   }
 
-  private key(target: string, part: "history" | "checkpoint"): string {
+  /** The journal and the experiment it belongs to, in two keys; starting another replaces both. */
+  async appendServed(target: string, experiment: string, lines: string): Promise<void> {
+    if (lines === "") return;
+    if ((await this.redis.get(this.key(target, "served-of"))) === experiment) await this.redis.append(this.key(target, "served"), lines);
+    else await this.redis.multi().set(this.key(target, "served"), lines).set(this.key(target, "served-of"), experiment).exec();
+  }
+
+  async loadServed(target: string, experiment: string): Promise<string> {
+    const [[, of], [, text]] = (await this.redis.multi().get(this.key(target, "served-of")).get(this.key(target, "served")).exec()) as [[unknown, string | null], [unknown, string | null]];
+    return of === experiment ? (text ?? "") : "";
+  }
+
+  private key(target: string, part: "history" | "checkpoint" | "served" | "served-of"): string {
     return targetKey(this.prefix, target, part);
   }
 }
@@ -52,6 +64,6 @@ export class RedisStore implements HistoryStore {
  * A key of one target. Target names are validated when files load; the braces keep a target's
  * keys in one cluster slot, so the scripts that touch several of them stay legal on a cluster.
  */
-export function targetKey(prefix: string, target: string, part: "history" | "checkpoint" | "revision" | "kill" | "record" | "trips"): string {
+export function targetKey(prefix: string, target: string, part: "history" | "checkpoint" | "revision" | "kill" | "record" | "trips" | "served" | "served-of"): string {
   return `${prefix}:t:{${target}}:${part}`;
 }

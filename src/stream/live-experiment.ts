@@ -6,6 +6,7 @@ import type { AllocationPeriod, BreakerTrip, ExperimentSnapshot, Moments } from 
 import type { Version, VersionId } from "../domain/version.js";
 import { SlidingBreaker, type BreakerRule } from "./circuit-breaker.js";
 import type { KpiRules } from "./kpi-rules.js";
+import { ServedUnits } from "./served-units.js";
 
 /** Arms per experiment: the served-arm bit mask below holds at most this many. */
 export const MAX_ARMS = 16;
@@ -27,7 +28,8 @@ export interface StatsDelta {
 
 /** A live experiment's state as JSON (see LiveExperiment.checkpoint). */
 export interface ExperimentCheckpoint {
-  readonly format: 1;
+  /** 2: who was served what is in the served journal; 1 (still read) carried it inline. */
+  readonly format: 1 | 2;
   readonly id: string;
   readonly generation: number;
   readonly arms: readonly VersionId[];
@@ -37,7 +39,7 @@ export interface ExperimentCheckpoint {
   readonly table: { readonly hashVersion: string; readonly revision: number; readonly buckets: string };
   readonly unitsPerArm: readonly number[];
   readonly periods: readonly AllocationPeriod[];
-  readonly served: readonly (readonly [string, number])[];
+  readonly served?: readonly (readonly [string, number])[];
 }
 
 interface PeriodState {
@@ -65,8 +67,8 @@ export class LiveExperiment {
   private statusValue: ExperimentStatus;
   private canaryStepValue = 0;
   private readonly pulledArms = new Set<number>();
-  /** unit → latest arm index (low 5 bits) | bit mask of every arm it was served (<< 5). */
-  private readonly served = new Map<string, number>();
+  /** Who was served what (journaled for restarts by the daemon). */
+  readonly served = new ServedUnits();
   private readonly unitsPerArm: number[];
   private readonly periods: PeriodState[] = [];
   /** Deltas since the last drain, kept only when journaling (scale-out); null otherwise. */
@@ -136,14 +138,12 @@ export class LiveExperiment {
   recordExposure(unit: string, arm: VersionId | undefined): Result<number, Problem> {
     const index = arm === undefined ? (this.armIndex.get(this.assign(unit).id) as number) : this.armIndex.get(arm);
     if (index === undefined) return err(problem("arm_not_in_experiment", `arm ${arm} is not an arm of ${this.id}`));
-    const previous = this.served.get(unit);
-    const bit = 1 << (index + 5);
-    if (previous === undefined) {
+    const served = this.served.record(unit, index);
+    if (served === "new_unit") {
       const period = this.periods[this.periods.length - 1] as PeriodState;
       period.newUnits[index] = (period.newUnits[index] as number) + 1;
     }
-    if (previous === undefined || (previous & bit) === 0) this.unitsPerArm[index] = (this.unitsPerArm[index] as number) + 1;
-    this.served.set(unit, ((previous ?? 0) & ~31) | bit | index);
+    if (served !== "again") this.unitsPerArm[index] = (this.unitsPerArm[index] as number) + 1;
     this.journal?.exposures.push({ revision: this.table.revision, arm: index, unit });
     return ok(index);
   }
@@ -158,9 +158,8 @@ export class LiveExperiment {
       index = this.armIndex.get(arm);
       if (index === undefined) return err(problem("arm_not_in_experiment", `arm ${arm} is not an arm of ${this.id}`));
     } else {
-      const served = this.served.get(unit);
-      if (served === undefined) return err(problem("unit_not_exposed", `unit was never served in ${this.id}`));
-      index = served & 31;
+      index = this.served.latestArm(unit);
+      if (index === undefined) return err(problem("unit_not_exposed", `unit was never served in ${this.id}`));
     }
     const period = this.periods[this.periods.length - 1] as PeriodState;
     const kpis = period.kpis[index] as Map<string, Accumulator>;
@@ -229,7 +228,7 @@ export class LiveExperiment {
    */
   checkpoint(): ExperimentCheckpoint {
     return {
-      format: 1,
+      format: 2,
       id: this.id,
       generation: this.generation,
       arms: this.arms.map((v) => v.id),
@@ -239,7 +238,6 @@ export class LiveExperiment {
       table: { hashVersion: this.table.hashVersion, revision: this.table.revision, buckets: Buffer.from(this.table.buckets.buffer, this.table.buckets.byteOffset, this.table.buckets.byteLength).toString("base64") },
       unitsPerArm: [...this.unitsPerArm],
       periods: this.periods.map((p) => ({ revision: p.revision, from: p.from, weights: p.weights, newUnits: p.newUnits, kpis: p.kpis.map(freeze) })),
-      served: [...this.served],
     };
   }
 
@@ -272,7 +270,8 @@ export class LiveExperiment {
         newUnits: [...p.newUnits],
         kpis: p.kpis.map((k) => new Map(Object.entries(k).map(([name, m]) => [name, { n: m.n, sum: m.sum, sumSquares: m.sumSquares }]))),
       });
-    for (const [unit, packed] of checkpoint.served) experiment.served.set(unit, packed);
+    // Format 1 carried every unit inline; format 2 leaves them to the served journal.
+    if (checkpoint.served) experiment.served.load(checkpoint.served);
     return experiment;
   }
 
@@ -302,7 +301,7 @@ export class LiveExperiment {
    */
   adopt(previous: LiveExperiment): void {
     if (previous.id !== this.id || previous.arms.length !== this.arms.length) return;
-    for (const [unit, packed] of previous.served) if (!this.served.has(unit)) this.served.set(unit, packed);
+    this.served.adopt(previous.served);
     this.breakers = previous.breakers;
     // An arm this instance's breaker pulled stays out even if the shared state has not heard
     // of the trip yet; arms never come back into an experiment, so this cannot undo a decision.

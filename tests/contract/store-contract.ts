@@ -90,5 +90,20 @@ export function checkpointContract(name: string, make: () => Promise<HistoryStor
       await store.saveCheckpoint("checkout", null);
       expect(await store.loadCheckpoint("checkout")).toBeNull();
     });
+
+    it("appends to one experiment's served journal; another experiment's or no checkpoint drops it", async () => {
+      const store = await make();
+      expect(await store.loadServed("checkout", "checkout/g1")).toBe("");
+      await store.appendServed("checkout", "checkout/g1", '["u1",33]\n');
+      await store.appendServed("checkout", "checkout/g1", '["u2",66]\n');
+      expect(await store.loadServed("checkout", "checkout/g1")).toBe('["u1",33]\n["u2",66]\n');
+      expect(await store.loadServed("checkout", "checkout/g2")).toBe("");
+      await store.appendServed("checkout", "checkout/g2", '["u3",33]\n');
+      expect(await store.loadServed("checkout", "checkout/g1")).toBe("");
+      expect(await store.loadServed("checkout", "checkout/g2")).toBe('["u3",33]\n');
+      await store.saveCheckpoint("checkout", '{"a":1}');
+      await store.saveCheckpoint("checkout", null);
+      expect(await store.loadServed("checkout", "checkout/g2")).toBe("");
+    });
   });
 }

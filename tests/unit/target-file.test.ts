@@ -21,6 +21,10 @@ describe("target files", () => {
     expect(target.policy.guardrails.map((g) => g.kpi)).toEqual(["latency_ms", "error"]);
   });
 
+  it("reads a file saved with a UTF-8 byte-order mark", () => {
+    expect(parseTarget("\ufeff" + readFileSync(CHECKOUT, "utf8"), "bom.json").ok).toBe(true);
+  });
+
   it("names the file when the text is not JSON", () => {
     const result = parseTarget("{ nope", "broken.json");
     expect(result.ok).toBe(false);
