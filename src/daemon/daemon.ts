@@ -1,8 +1,8 @@
 import { resolve } from "node:path";
-import { asyncScheduler, Subject } from "rxjs";
+import { asyncScheduler } from "rxjs";
 import { loadBanditEngine } from "../bandit/kernel.js";
 import type { Logger } from "../domain/logger.js";
-import { armLabel, createMetrics, labelled, type Metrics } from "../metrics/metrics.js";
+import { armLabel, createMetrics, type Metrics } from "../metrics/metrics.js";
 import { buildServer } from "../server/app.js";
 import type { Target } from "../domain/target.js";
 import { Optimizer } from "../loop/optimizer.js";
@@ -12,7 +12,7 @@ import { SharedTarget } from "../scale/shared-target.js";
 import type { Screener } from "../sim/screening.js";
 import { FileStore } from "../store/file-store.js";
 import type { HistoryStore } from "../store/ports.js";
-import { transactionPipeline } from "../stream/pipeline.js";
+import { processLine } from "../stream/pipeline.js";
 import type { Processed } from "../stream/processed.js";
 import { ExperimentRouter } from "../stream/router.js";
 import { DropFolder } from "../watch/drop-folder.js";
@@ -80,31 +80,23 @@ export async function startDaemon(settings: Settings, cwd: string, log: Logger):
     await runtime.stop();
   };
 
-  const lines = new Subject<unknown>();
-  const countEvent = labelled(metrics.events);
-  const countAssignment = labelled(metrics.assignments);
-  const countOutcome = labelled(metrics.outcomes);
-  const countEvaluation = labelled(metrics.evaluations);
-  let last: Processed | null = null;
-  const subscription = transactionPipeline(lines, router).subscribe((processed) => {
-    last = processed;
-    // Counting must never take the stream down: RxJS would rethrow out of band and end it.
+  // Every line goes through the transaction pipeline (stream/pipeline.ts), one at a time.
+  const processOne = processLine(router);
+  const ingest = (line: unknown): Processed => {
+    const processed = processOne(line);
+    // Counting must never fail an event.
     try {
       const target = processed.kind === "rejected" ? "unknown" : processed.event.target;
       const reason = processed.kind === "rejected" ? processed.problem.code : processed.kind === "ignored" ? processed.reason : processed.event.type;
-      countEvent(router.baseline(target) ? target : "unknown", processed.kind, reason).inc();
+      metrics.events.add(router.baseline(target) ? target : "unknown", processed.kind, reason);
       if (processed.kind === "accepted") {
-        (processed.event.type === "exposure" ? countAssignment : countOutcome)(target, armLabel(processed.arm)).inc();
-        if (processed.ignoredKpis > 0) metrics.kpisIgnored.inc({ target }, processed.ignoredKpis);
+        (processed.event.type === "exposure" ? metrics.assignments : metrics.outcomes).add(target, armLabel(processed.arm));
+        if (processed.ignoredKpis > 0) metrics.kpisIgnored.add(target, "", "", processed.ignoredKpis);
       }
     } catch (error) {
       log.error({ error: (error as Error).message }, "event metrics failed");
     }
-  });
-  // The pipeline is synchronous: after next() the subscriber has seen the line.
-  const ingest = (line: unknown): Processed => {
-    lines.next(line);
-    return last as Processed;
+    return processed;
   };
 
   const targets = new TargetRegistry({ router, clock: systemClock, log, createRuntime, release, onRejected: (reason) => metrics.dropsRejected.inc({ reason }) });
@@ -128,7 +120,7 @@ export async function startDaemon(settings: Settings, cwd: string, log: Logger):
     router,
     clock: systemClock,
     expose: (event) => void ingest(event),
-    onEvaluation: (target, arm) => countEvaluation(target, armLabel(arm)).inc(),
+    onEvaluation: (target, arm) => metrics.evaluations.add(target, armLabel(arm)),
     ingest,
     targets,
     store,
@@ -161,7 +153,6 @@ export async function startDaemon(settings: Settings, cwd: string, log: Logger):
       await server.close();
       await targets.stopAll();
       await scaleOut?.close();
-      subscription.unsubscribe();
       log.info({}, "evolvd stopped");
     },
   };

@@ -80,3 +80,30 @@ function posteriorOf(snapshot: ExperimentSnapshot, policy: Policy, arm: number):
 export function totalVariation(a: readonly number[], b: readonly number[]): number {
   return a.reduce((sum, x, i) => sum + Math.abs(x - (b[i] ?? 0)), 0) / 2;
 }
+
+/**
+ * An engine that answers a repeated `probabilityBest` (same posteriors, draws and seed) from
+ * its last call: a tick asks it once for the status views and once for Thompson allocation,
+ * and the Monte-Carlo draws are the costliest part of a tick on the event loop.
+ */
+export function rememberingLast(engine: BanditEngine): BanditEngine {
+  let lastKey = "";
+  let lastValue: readonly number[] = [];
+  return {
+    name: engine.name,
+    topTwo: (posteriors, draws, seed, topBeta) => engine.topTwo(posteriors, draws, seed, topBeta),
+    thompson: (posteriors, seed) => engine.thompson(posteriors, seed),
+    betaDraws: (a, b, count, seed) => engine.betaDraws(a, b, count, seed),
+    normalDraws: (count, seed) => engine.normalDraws(count, seed),
+    floor: (shares, floor) => engine.floor(shares, floor),
+    tabulatedDraws: (a, b, count, seed) => engine.tabulatedDraws(a, b, count, seed),
+    probabilityBest(posteriors, draws, seed) {
+      const key = `${draws}/${seed}/${JSON.stringify(posteriors)}`;
+      if (key !== lastKey) {
+        lastValue = engine.probabilityBest(posteriors, draws, seed);
+        lastKey = key;
+      }
+      return [...lastValue];
+    },
+  };
+}

@@ -2,7 +2,7 @@ import { interval, timer, type SchedulerLike, type Subscription } from "rxjs";
 import { validateValues } from "../config/schema.js";
 import { versionIdOf } from "../config/canonical.js";
 import type { BanditEngine } from "../bandit/posterior.js";
-import { allocate, probabilityBest, totalVariation } from "../decide/allocation.js";
+import { allocate, probabilityBest, rememberingLast, totalVariation } from "../decide/allocation.js";
 import { analyze, type Analysis } from "../decide/analysis.js";
 import { decide, type TickDecision } from "../decide/decision.js";
 import type { Clock } from "../domain/clock.js";
@@ -27,8 +27,14 @@ import { DurableWrites } from "../runtime/durable-writes.js";
 const FLUSH_MS = 5_000;
 /** How long stop() waits for the last writes (the CLI's shutdown deadline is above it). */
 const STOP_FLUSH_MS = 8_000;
-/** How often the served journal is appended to: a crash loses at most this much of who was served what. */
-const SERVED_FLUSH_MS = 1_000;
+/**
+ * The served journal is appended to every SERVED_FLUSH_MS, at most SERVED_FLUSH_MAX units at a
+ * time: encoding units blocks the event loop, and small drains keep each pause to a few
+ * milliseconds (40,000 new units a second at most; beyond, the backlog waits). A crash loses at
+ * most what is still waiting.
+ */
+const SERVED_FLUSH_MS = 50;
+const SERVED_FLUSH_MAX = 2_000;
 
 export interface OptimizerDeps {
   readonly target: Target;
@@ -205,7 +211,7 @@ export class Optimizer {
   /** Starts the analysis tick, and the first generation unless an experiment was resumed. */
   start(): void {
     this.ticker = interval(this.deps.target.policy.analysisEveryMs, this.deps.scheduler).subscribe(() => this.tick());
-    if (this.journaling) this.ticker.add(interval(SERVED_FLUSH_MS, this.deps.scheduler).subscribe(() => this.flushServed()));
+    if (this.journaling) this.ticker.add(interval(SERVED_FLUSH_MS, this.deps.scheduler).subscribe(() => this.flushServed(SERVED_FLUSH_MAX)));
     if (!this.current) this.startGeneration();
   }
 
@@ -216,13 +222,13 @@ export class Optimizer {
   async stop(): Promise<void> {
     this.ticker?.unsubscribe();
     this.ticker = null;
+    this.flushServed(); // all of it: the timer that drained it a little at a time has stopped
     this.saveCheckpoint();
     await this.flush(STOP_FLUSH_MS);
   }
 
   /** Queued behind the history writes, so a checkpoint never runs ahead of its history. */
   private saveCheckpoint(): void {
-    this.flushServed();
     this.writes.checkpoint(this.checkpointState());
   }
 
@@ -232,8 +238,8 @@ export class Optimizer {
   }
 
   /** The live experiment's served-journal lines since the last flush, queued for the store. */
-  private flushServed(): void {
-    if (this.journaling && this.current?.live) this.writes.served(this.current.id, this.current.served.drainJournal());
+  private flushServed(max = Infinity): void {
+    if (this.journaling && this.current?.live) this.writes.served(this.current.id, this.current.served.drainJournal(max));
   }
 
   /** The live experiment's checkpoint as JSON (with the tick count that seeds allocation), or null. */
@@ -366,8 +372,9 @@ export class Optimizer {
     this.ticks += 1;
     const view: ExperimentSnapshot = { ...snapshot, status: experiment.status, pulled: experiment.arms.filter((v) => experiment.isPulled(v.id)).map((v) => v.id) };
     const seed = this.deps.rng.fork(`${experiment.id}/allocation:${this.ticks}`).int(2 ** 32);
-    if (this.record?.experiment === experiment.id) this.record.lastProbabilityBest = probabilityBest(view, policy, this.deps.bandit, seed);
-    const weights = allocate(view, policy, this.deps.bandit, seed, experiment.canaryStep);
+    const bandit = rememberingLast(this.deps.bandit);
+    if (this.record?.experiment === experiment.id) this.record.lastProbabilityBest = probabilityBest(view, policy, bandit, seed);
+    const weights = allocate(view, policy, bandit, seed, experiment.canaryStep);
     if (totalVariation(weights, experiment.weights) < policy.allocation.minChange) return;
     experiment.setWeights(weights, now);
     this.deps.log.info({ target: this.deps.target.name, experiment: experiment.id, weights: experiment.weights, engine: this.deps.bandit.name }, "allocation updated");

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { tally } from "./tally.js";
 
 /**
  * evolvd's metrics, all prefixed `evolvd_`. Labels are bounded: target names, arm roles
@@ -33,12 +34,13 @@ export function createMetrics(registry: Registry = new Registry()) {
     onCollect(collector: () => void): void {
       collectors.push(collector);
     },
-    events: new Counter({ name: "evolvd_events_total", help: "Transaction stream lines by result (accepted, ignored, rejected) and reason.", labelNames: ["target", "result", "reason"], registers: [registry] }),
-    evaluations: new Counter({ name: "evolvd_evaluations_total", help: "OFREP evaluations (exposures) by arm role.", labelNames: ["target", "arm"], registers: [registry] }),
+    // The event path counts through tallies (see tally.ts): plain numbers, handed over at scrape time.
+    events: tally(registry, "evolvd_events_total", "Transaction stream lines by result (accepted, ignored, rejected) and reason.", ["target", "result", "reason"]),
+    evaluations: tally(registry, "evolvd_evaluations_total", "OFREP evaluations (exposures) by arm role.", ["target", "arm"]),
     decisions: new Counter({ name: "evolvd_decisions_total", help: "Experiment decisions by kind (commit, rollback, inconclusive, killed, pull, ramp, promote, hold) and cause.", labelNames: ["target", "kind", "cause"], registers: [registry] }),
-    assignments: new Counter({ name: "evolvd_assignments_total", help: "Exposures accepted into a live experiment, by arm role.", labelNames: ["target", "arm"], registers: [registry] }),
-    outcomes: new Counter({ name: "evolvd_outcomes_total", help: "Outcomes attributed to an arm of a live experiment, by arm role.", labelNames: ["target", "arm"], registers: [registry] }),
-    kpisIgnored: new Counter({ name: "evolvd_kpis_ignored_total", help: "KPI values of accepted outcomes that are not the policy's (primary, guardrails, trackedKpis): counted, never accumulated.", labelNames: ["target"], registers: [registry] }),
+    assignments: tally(registry, "evolvd_assignments_total", "Exposures accepted into a live experiment, by arm role.", ["target", "arm"]),
+    outcomes: tally(registry, "evolvd_outcomes_total", "Outcomes attributed to an arm of a live experiment, by arm role.", ["target", "arm"]),
+    kpisIgnored: tally(registry, "evolvd_kpis_ignored_total", "KPI values of accepted outcomes that are not the policy's (primary, guardrails, trackedKpis): counted, never accumulated.", ["target"]),
     dropsRejected: new Counter({ name: "evolvd_drops_rejected_total", help: "Drop-folder files refused, by reason.", labelNames: ["reason"], registers: [registry] }),
     analysisDuration: new Histogram({ name: "evolvd_analysis_duration_seconds", help: "Duration of one analysis tick.", labelNames: ["target"], buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1], registers: [registry] }),
     httpDuration: new Histogram({ name: "evolvd_http_request_duration_seconds", help: "HTTP request latency by route, method and status.", labelNames: ["route", "method", "status"], buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1], registers: [registry] }),

@@ -54,6 +54,18 @@ function evaluate(deps: OfrepDeps, key: string, context: unknown): Evaluation {
   return { key, value, reason, variant: shortId(version.id), metadata };
 }
 
+/** The success answer's shape, compiled into a serializer (the value itself is any JSON). */
+const EVALUATION = {
+  type: "object",
+  properties: {
+    key: { type: "string" },
+    value: {},
+    reason: { type: "string" },
+    variant: { type: "string" },
+    metadata: { type: "object", properties: { target: { type: "string" }, version: { type: "string" }, arm: { type: "string" }, experiment: { type: "string" } } },
+  },
+} as const;
+
 function send(reply: FastifyReply, evaluation: Evaluation): FastifyReply {
   if ("errorCode" in evaluation) {
     const { status, ...body } = evaluation;
@@ -63,7 +75,7 @@ function send(reply: FastifyReply, evaluation: Evaluation): FastifyReply {
 }
 
 export function registerOfrep(app: FastifyInstance, deps: OfrepDeps): void {
-  app.post<{ Params: { key: string } }>("/ofrep/v1/evaluate/flags/:key", async (request, reply) => {
+  app.post<{ Params: { key: string } }>("/ofrep/v1/evaluate/flags/:key", { schema: { response: { 200: EVALUATION } } }, async (request, reply) => {
     const body = request.body as { context?: unknown } | undefined;
     return send(reply, evaluate(deps, request.params.key, body?.context));
   });

@@ -37,7 +37,9 @@ export function parseEvent(input: unknown): Result<StreamEvent, Problem> {
   const event = raw as Record<string, unknown>;
   const type = event.type;
   if (type !== "exposure" && type !== "outcome") return err(problem("invalid_type", `type: must be "exposure" or "outcome", got ${quoted(type)}`));
-  for (const key of Object.keys(event)) if (!FIELDS[type].has(key)) return err(problem("unknown_field", `${quoted(key)}: not a field of an ${type} event`));
+  // for…in over own keys only: every event object comes from JSON.parse or a literal (no
+  // inherited enumerable keys), and it allocates no key array on the hot path.
+  for (const key in event) if (!FIELDS[type].has(key)) return err(problem("unknown_field", `${quoted(key)}: not a field of an ${type} event`));
   if (typeof event.target !== "string" || event.target.length === 0) return err(problem("invalid_target", "target: must be a non-empty string"));
   if (typeof event.unit !== "string" || event.unit.length === 0 || event.unit.length > MAX_UNIT_LENGTH)
     return err(problem("invalid_unit", `unit: must be a non-empty string of at most ${MAX_UNIT_LENGTH} characters`));
@@ -57,13 +59,14 @@ export function parseEvent(input: unknown): Result<StreamEvent, Problem> {
   const metrics = event.metrics;
   if (metrics === null || typeof metrics !== "object" || Array.isArray(metrics))
     return err(problem("invalid_metrics", "metrics: must be an object of KPI name → number"));
-  const entries = Object.entries(metrics);
-  if (entries.length === 0) return err(problem("invalid_metrics", "metrics: must name at least one KPI"));
-  if (entries.length > MAX_KPIS_PER_OUTCOME) return err(problem("invalid_metrics", `metrics: at most ${MAX_KPIS_PER_OUTCOME} KPIs per outcome, got ${entries.length}`));
-  for (const [name, value] of entries) {
+  let count = 0;
+  for (const name in metrics) {
+    if (++count > MAX_KPIS_PER_OUTCOME) return err(problem("invalid_metrics", `metrics: at most ${MAX_KPIS_PER_OUTCOME} KPIs per outcome`));
+    const value = (metrics as Record<string, unknown>)[name];
     if (FORBIDDEN_KEYS.has(name)) return err(problem("forbidden_key", `metrics.${name}: the key "${name}" is not allowed`));
     if (!isKpiName(name)) return err(problem("invalid_metrics", `metrics.${quoted(name)}: KPI names are snake_case, at most 64 characters`));
     if (typeof value !== "number" || !(Math.abs(value) <= MAX_KPI_VALUE)) return err(problem("invalid_metrics", `metrics.${name}: must be a number within ±${MAX_KPI_VALUE}`));
   }
+  if (count === 0) return err(problem("invalid_metrics", "metrics: must name at least one KPI"));
   return ok(event as unknown as StreamEvent);
 }

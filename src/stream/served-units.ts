@@ -15,7 +15,8 @@ export type Served = "again" | "new_arm" | "new_unit";
  */
 export class ServedUnits {
   private readonly units = new Map<string, number>();
-  private changes: string[] | null = null;
+  /** Changed units and their new packed value since the last drain (encoded at drain time). */
+  private changes: { units: string[]; packed: number[] } | null = null;
 
   get size(): number {
     return this.units.size;
@@ -34,22 +35,37 @@ export class ServedUnits {
     const packed = ((previous ?? 0) & ~31) | bit | index;
     if (packed !== previous) {
       this.units.set(unit, packed);
-      this.changes?.push(JSON.stringify([unit, packed]));
+      if (this.changes) {
+        this.changes.units.push(unit);
+        this.changes.packed.push(packed);
+      }
     }
     return previous === undefined ? "new_unit" : (previous & bit) === 0 ? "new_arm" : "again";
   }
 
   /** Starts keeping changes for drainJournal() (the daemon; simulations never restart). */
   startJournal(): void {
-    this.changes ??= [];
+    this.changes ??= { units: [], packed: [] };
   }
 
-  /** Changes since the last drain as NDJSON ("" for none); the journal starts empty again. */
-  drainJournal(): string {
+  /**
+   * The oldest `max` changes not yet drained, as NDJSON ("" for none). Bounded so that one
+   * drain never holds the event loop for long: the daemon drains a little, often.
+   */
+  drainJournal(max = Infinity): string {
     const changes = this.changes;
-    if (!changes || changes.length === 0) return "";
-    this.changes = [];
-    return changes.join("\n") + "\n";
+    if (!changes || changes.units.length === 0) return "";
+    const n = Math.min(max, changes.units.length);
+    let text = "";
+    for (let i = 0; i < n; i++) text += `[${JSON.stringify(changes.units[i])},${changes.packed[i]}]\n`;
+    if (n === changes.units.length) this.changes = { units: [], packed: [] };
+    else this.changes = { units: changes.units.slice(n), packed: changes.packed.slice(n) };
+    return text;
+  }
+
+  /** Changes waiting to be drained. */
+  get undrained(): number {
+    return this.changes?.units.length ?? 0;
   }
 
   /** Replays a journal (later lines win); a torn or garbled line is skipped. Returns lines applied. */

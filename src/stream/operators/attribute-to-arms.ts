@@ -13,18 +13,21 @@ import type { Processed, Routed } from "../processed.js";
  * ```
  */
 export function attributeToArms(): OperatorFunction<Routed, Processed> {
-  return map((routed): Processed => {
-    if (routed.kind !== "routed") return routed;
-    const { event, experiment } = routed;
-    if (event.type === "exposure") {
-      const result = experiment.recordExposure(event.unit, event.arm);
-      return result.ok ? { kind: "accepted", event, experiment, arm: result.value, ignoredKpis: 0 } : { kind: "rejected", problem: result.error };
-    }
-    // Values are checked before anything is counted: a bad line changes nothing.
-    const screened = screenOutcome(event.metrics, experiment.kpis);
-    if (!screened.ok) return { kind: "rejected", problem: screened.error };
-    if (screened.value.kept === 0) return { kind: "ignored", event, reason: "no_policy_kpi" };
-    const result = experiment.recordOutcome(event.unit, event.arm, event.metrics, event.ts);
-    return result.ok ? { kind: "accepted", event, experiment, arm: result.value, ignoredKpis: screened.value.ignored } : { kind: "rejected", problem: result.error };
-  });
+  return map(attributeStep);
+}
+
+/** The operator's step for one line, for callers that process lines one at a time. */
+export function attributeStep(routed: Routed): Processed {
+  if (routed.kind !== "routed") return routed;
+  const { event, experiment } = routed;
+  if (event.type === "exposure") {
+    const result = experiment.recordExposure(event.unit, event.arm);
+    return result.ok ? { kind: "accepted", event, experiment, arm: result.value, ignoredKpis: 0 } : { kind: "rejected", problem: result.error };
+  }
+  // Values are checked before anything is counted: a bad line changes nothing.
+  const screened = screenOutcome(event.metrics, experiment.kpis);
+  if (!screened.ok) return { kind: "rejected", problem: screened.error };
+  if (screened.value.kept === 0) return { kind: "ignored", event, reason: "no_policy_kpi" };
+  const result = experiment.recordOutcome(event.unit, event.arm, event.metrics, event.ts);
+  return result.ok ? { kind: "accepted", event, experiment, arm: result.value, ignoredKpis: screened.value.ignored } : { kind: "rejected", problem: result.error };
 }

@@ -14,12 +14,17 @@ import type { ExperimentRouter } from "../router.js";
  * ```
  */
 export function routeToExperiment(router: ExperimentRouter): OperatorFunction<Result<StreamEvent, Problem>, Routed> {
-  return map((result): Routed => {
+  return map(routeStep(router));
+}
+
+/** The operator's step for one line, for callers that process lines one at a time. */
+export function routeStep(router: ExperimentRouter): (result: Result<StreamEvent, Problem>) => Routed {
+  return (result) => {
     if (!result.ok) return { kind: "rejected", problem: result.error };
     const event = result.value;
     if (!router.baseline(event.target)) return { kind: "rejected", problem: problem("unknown_target", `target: no target named ${JSON.stringify(event.target)}`) };
     const experiment = router.experiment(event.target);
     if (!experiment) return { kind: "ignored", event, reason: "no_live_experiment" };
     return { kind: "routed", event, experiment };
-  });
+  };
 }
