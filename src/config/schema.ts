@@ -1,94 +1,113 @@
-import convict from "convict";
 import type { SchemaLeaf } from "../domain/target.js";
 import { own, quoted } from "../domain/json.js";
-import type { ConfigValues, JsonValue } from "../domain/values.js";
+import type { ConfigValues } from "../domain/values.js";
+import {
+  BooleanLeafSchema,
+  EnumLeafSchema,
+  FunctionLeafSchema,
+  IntegerLeafSchema,
+  NatLeafSchema,
+  NumberLeafSchema,
+  WeightsLeafSchema,
+  type LeafSpec,
+} from "./target-schema.js";
+import { compile } from "./validate.js";
 
 /**
  * A target's configuration schema is written in convict's words (`doc`, `format`) plus bounds
  * (`min`, `max`) and two evolvd formats (`weights`, `function`). This module reads it into
- * `SchemaLeaf`s and validates value sets strictly with convict: unknown keys, missing keys,
- * wrong types and out-of-bounds numbers are all errors, and nothing is coerced.
+ * `SchemaLeaf`s — each leaf validated by the TypeBox schema of its format — and validates value
+ * sets strictly against them: unknown keys, missing keys, wrong types and out-of-bounds numbers
+ * are all errors, and nothing is coerced.
  */
+
+type Registries = Readonly<Record<string, readonly string[]>>;
+type LeafCheck = (value: unknown, prefix?: string) => { readonly ok: true; readonly value: LeafSpec } | { readonly ok: false; readonly problems: string[] };
 
 const WEIGHT_SUM_TOLERANCE = 1e-9;
 
+const integerLeaf = compile(IntegerLeafSchema, "schema");
+const numberLeaf = compile(NumberLeafSchema, "schema");
+const booleanLeaf = compile(BooleanLeafSchema, "schema");
+/** The schema of each string format; an array format is an enum (EnumLeafSchema). */
+const LEAF_BY_FORMAT: Readonly<Record<string, LeafCheck>> = {
+  int: integerLeaf,
+  integer: integerLeaf,
+  nat: compile(NatLeafSchema, "schema"),
+  number: numberLeaf,
+  Number: numberLeaf,
+  Boolean: booleanLeaf,
+  boolean: booleanLeaf,
+  weights: compile(WeightsLeafSchema, "schema"),
+  function: compile(FunctionLeafSchema, "schema"),
+};
+const enumLeaf: LeafCheck = compile(EnumLeafSchema, "schema");
+
 /** Reads the `schema` object of a target file into leaves; problems name the path. */
-export function parseSchema(raw: unknown, functions: Readonly<Record<string, readonly string[]>>): { leaves: SchemaLeaf[]; problems: string[] } {
+export function parseSchema(raw: unknown, functions: Registries): { leaves: SchemaLeaf[]; problems: string[] } {
   const leaves: SchemaLeaf[] = [];
   const problems: string[] = [];
   walk(raw, "");
   return { leaves, problems };
 
+  // Nesting is code: a node is a leaf exactly when it has a `format`, which no schema can say
+  // without repeating the leaf schemas at every depth.
   function walk(node: unknown, path: string): void {
-    if (!isObject(node)) {
-      problems.push(`schema${path ? "." + path : ""}: must be an object`);
-      return;
-    }
+    const at = path ? `schema.${path}` : "schema";
+    if (!isObject(node)) return void problems.push(`${at}: must be an object`);
     if ("format" in node) {
-      const leaf = parseLeaf(node, path);
-      if (typeof leaf === "string") problems.push(`schema.${path}: ${leaf}`);
+      if (!path) return void problems.push(`${at}: the schema root cannot be a single setting`);
+      const leaf = parseLeaf(node, path, at);
+      if (typeof leaf === "string") problems.push(`${at}: ${leaf}`);
+      else if (Array.isArray(leaf)) problems.push(...leaf);
       else leaves.push(leaf);
       return;
     }
     const keys = Object.keys(node);
-    if (keys.length === 0) problems.push(`schema${path ? "." + path : ""}: has no settings`);
+    if (keys.length === 0) problems.push(`${at}: has no settings`);
     for (const key of keys) {
-      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) {
-        problems.push(`schema${path ? "." + path : ""}: key ${quoted(key)} must be a plain identifier`);
-        continue;
-      }
-      walk(node[key], path ? `${path}.${key}` : key);
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) problems.push(`${at}: key ${quoted(key)} must be a plain identifier`);
+      else walk(node[key], path ? `${path}.${key}` : key);
     }
   }
 
-  function parseLeaf(node: Record<string, unknown>, path: string): SchemaLeaf | string {
-    if (!path) return "the schema root cannot be a single setting";
-    const doc = typeof node.doc === "string" ? node.doc : "";
+  /** A leaf, or one broken rule of the leaf, or the problems its schema found (with their paths). */
+  function parseLeaf(node: Record<string, unknown>, path: string, at: string): SchemaLeaf | string | string[] {
     const format = node.format;
-    if (Array.isArray(format)) {
-      if (format.length < 2 || !format.every((v) => typeof v === "string" || typeof v === "number"))
-        return "an enum format must list at least two strings or numbers";
-      if (new Set(format).size !== format.length) return "an enum format lists a value twice";
-      return { path, kind: "enum", values: format as (string | number)[], doc };
+    const check = Array.isArray(format) ? enumLeaf : typeof format === "string" ? own(LEAF_BY_FORMAT, format) : undefined;
+    if (!check) return `unknown format ${quoted(format)} (use int, nat, number, Boolean, weights, function, or an array of allowed values)`;
+    const checked = check(node, at);
+    return checked.ok ? toLeaf(checked.value, path, functions) : checked.problems;
+  }
+}
+
+/** The rules of a leaf that need more than the leaf's own fields: bounds in order, a known registry. */
+function toLeaf(spec: LeafSpec, path: string, functions: Registries): SchemaLeaf | string {
+  const doc = spec.doc ?? "";
+  if (Array.isArray(spec.format)) return { path, kind: "enum", values: spec.format, doc };
+  switch (spec.format) {
+    case "int":
+    case "integer":
+    case "nat":
+    case "number":
+    case "Number": {
+      if (spec.min > spec.max) return `"min" (${spec.min}) is above "max" (${spec.max})`;
+      const integer = spec.format !== "number" && spec.format !== "Number";
+      return { path, kind: integer ? "integer" : "number", min: spec.min, max: spec.max, doc };
     }
-    switch (format) {
-      case "int":
-      case "nat":
-      case "integer":
-      case "number":
-      case "Number": {
-        const integer = format !== "number" && format !== "Number";
-        const min = node.min ?? (format === "nat" ? 0 : undefined);
-        const max = node.max;
-        if (typeof min !== "number" || typeof max !== "number" || !Number.isFinite(min) || !Number.isFinite(max))
-          return `format "${format}" needs numeric "min" and "max" bounds`;
-        if (min > max) return `"min" (${min}) is above "max" (${max})`;
-        if (integer && (!Number.isInteger(min) || !Number.isInteger(max))) return `integer bounds must be integers`;
-        return { path, kind: integer ? "integer" : "number", min, max, doc };
-      }
-      case "Boolean":
-      case "boolean":
-        return { path, kind: "boolean", doc };
-      case "weights": {
-        const length = node.length;
-        if (typeof length !== "number" || !Number.isInteger(length) || length < 2)
-          return `format "weights" needs an integer "length" of at least 2`;
-        return { path, kind: "weights", length, doc };
-      }
-      case "function": {
-        const registry = node.registry;
-        if (typeof registry !== "string") return `format "function" needs a "registry" name`;
-        if (!own(functions, registry)) return `registry ${quoted(registry)} is not listed under "functions"`;
-        return { path, kind: "function", registry, doc };
-      }
-      default:
-        return `unknown format ${quoted(format)} (use int, nat, number, Boolean, weights, function, or an array of allowed values)`;
-    }
+    case "Boolean":
+    case "boolean":
+      return { path, kind: "boolean", doc };
+    case "weights":
+      return { path, kind: "weights", length: spec.length, doc };
+    case "function":
+      if (!own(functions, spec.registry)) return `registry ${quoted(spec.registry)} is not listed under "functions"`;
+      return { path, kind: "function", registry: spec.registry, doc };
   }
 }
 
 /** Checks one value against a leaf; returns the broken rule, or null when it holds. */
-export function checkLeaf(leaf: SchemaLeaf, value: unknown, functions: Readonly<Record<string, readonly string[]>>): string | null {
+export function checkLeaf(leaf: SchemaLeaf, value: unknown, functions: Registries): string | null {
   switch (leaf.kind) {
     case "integer":
       if (typeof value !== "number" || !Number.isInteger(value)) return "must be an integer";
@@ -113,46 +132,57 @@ export function checkLeaf(leaf: SchemaLeaf, value: unknown, functions: Readonly<
   }
 }
 
-/** Builds the convict schema (nested, one strict format function per leaf). */
-function convictSchema(leaves: readonly SchemaLeaf[], functions: Readonly<Record<string, readonly string[]>>): Record<string, unknown> {
-  const root: Record<string, unknown> = {};
+/** The leaves as nested settings: a Map is a group of settings, anything else a leaf. */
+type Tree = Map<string, Tree | SchemaLeaf>;
+/** Trees of the leaf lists seen: validateValues runs for every candidate drawn. */
+const trees = new WeakMap<readonly SchemaLeaf[], Tree>();
+
+function treeOf(leaves: readonly SchemaLeaf[]): Tree {
+  let root = trees.get(leaves);
+  if (root) return root;
+  root = new Map();
   for (const leaf of leaves) {
     const keys = leaf.path.split(".");
     let node = root;
-    for (const key of keys.slice(0, -1)) node = (node[key] ??= {}) as Record<string, unknown>;
-    node[keys[keys.length - 1] as string] = {
-      doc: leaf.doc,
-      // A null default means "missing", which the strict format then reports.
-      default: null,
-      format: (value: unknown) => {
-        const broken = value === null ? "is missing" : checkLeaf(leaf, value, functions);
-        if (broken) throw new Error(broken);
-      },
-    };
+    for (const key of keys.slice(0, -1)) {
+      const next = node.get(key);
+      if (next instanceof Map) node = next;
+      else node.set(key, (node = new Map()));
+    }
+    node.set(keys[keys.length - 1] as string, leaf);
   }
+  trees.set(leaves, root);
   return root;
 }
 
 /**
- * Validates a full value set strictly. Returns the list of broken rules, each naming its path;
- * an empty list means valid.
+ * Validates a full value set strictly. Returns the list of broken rules, each naming its path
+ * (`retry.limit: must be within [0, 8]`); an empty list means valid.
+ *
+ * This walks the schema's leaves with `checkLeaf` rather than compiling a TypeBox schema from
+ * them: two of the rules (weights sum to 1, a function is registered) are code either way,
+ * `checkLeaf` already is the rule the mutation plan's swap values are held to, and ajv would
+ * keep the schema compiled for every target ever loaded for the life of the daemon. Strict:
+ * a missing or undeclared key is an error, and nothing is coerced (`"2500"` is no number).
  */
-export function validateValues(
-  leaves: readonly SchemaLeaf[],
-  functions: Readonly<Record<string, readonly string[]>>,
-  values: ConfigValues,
-): string[] {
-  // env and args are emptied so the daemon's own environment can never leak into a target.
-  const config = convict(convictSchema(leaves, functions) as convict.Schema<unknown>, { env: {}, args: [] });
-  try {
-    config.load(values as JsonValue as object);
-    config.validate({ allowed: "strict" });
-    return [];
-  } catch (error) {
-    return String((error as Error).message)
-      .split("\n")
-      .map((line) => line.trim())
-      .filter((line) => line.length > 0);
+export function validateValues(leaves: readonly SchemaLeaf[], functions: Registries, values: ConfigValues): string[] {
+  const problems: string[] = [];
+  walk(treeOf(leaves), values, "");
+  return problems;
+
+  function walk(tree: Tree, node: unknown, path: string): void {
+    const at = (key: string) => (path ? `${path}.${key}` : key);
+    if (node !== undefined && !isObject(node)) return void problems.push(`${path || "(root)"}: must be an object of settings`);
+    for (const [key, child] of tree) {
+      const value = node !== undefined && Object.hasOwn(node, key) ? node[key] : undefined;
+      if (child instanceof Map) walk(child, value, at(key));
+      else if (value === undefined) problems.push(`${at(key)}: is missing`);
+      else {
+        const broken = checkLeaf(child, value, functions);
+        if (broken) problems.push(`${at(key)}: ${broken}`);
+      }
+    }
+    for (const key of node === undefined ? [] : Object.keys(node)) if (!tree.has(key)) problems.push(`${at(key)}: is not declared in the schema`);
   }
 }
 

@@ -1,15 +1,15 @@
-import { quoted } from "../domain/json.js";
-import { isTargetName } from "../domain/names.js";
-import type { Target } from "../domain/target.js";
+import type { MutationSpec, SchemaLeaf, Target } from "../domain/target.js";
 import type { ConfigValues } from "../domain/values.js";
 import { err, ok, type Result } from "../domain/result.js";
 import { fileProblem, parseJsonObject, readTextFile, type FileProblem } from "./json-file.js";
 import { parseMutationPlan } from "./mutation-plan.js";
 import { parsePolicy } from "./policy.js";
 import { parseSchema, validateValues } from "./schema.js";
+import { FunctionListSchema, TargetFileSchema, type Functions } from "./target-schema.js";
+import { compile } from "./validate.js";
 
-
-const TOP_LEVEL = ["target", "description", "schema", "functions", "baseline", "mutations", "policy"] as const;
+const checkFile = compile(TargetFileSchema, "");
+const checkFunctionList = compile(FunctionListSchema, "functions");
 
 /** Reads and validates a target file. Nothing is stored here: a refused file changes nothing. */
 export function loadTargetFile(file: string): Result<Target, FileProblem> {
@@ -22,50 +22,54 @@ export function parseTarget(text: string, file: string): Result<Target, FileProb
   const parsed = parseJsonObject(text, file);
   if (!parsed.ok) return parsed;
   const doc = parsed.value;
-  const problems: string[] = [];
-  for (const key of Object.keys(doc)) if (!(TOP_LEVEL as readonly string[]).includes(key)) problems.push(`unknown top-level field ${quoted(key)}`);
-  if (typeof doc.target !== "string" || !isTargetName(doc.target))
-    problems.push("target: must be a name of lower-case letters, digits, '-' or '_' (at most 63)");
-
-  const functions = parseFunctions(doc.functions, problems);
-  const { leaves, problems: schemaProblems } = parseSchema(doc.schema, functions);
-  problems.push(...schemaProblems);
-  const { plan, problems: planProblems } = parseMutationPlan(doc.mutations, leaves, functions);
-  if (!schemaProblems.length) problems.push(...planProblems);
-  const { policy, problems: policyProblems } = parsePolicy(doc.policy);
+  const checked = checkFile(doc);
+  const problems: string[] = checked.ok ? [] : [...checked.problems];
+  // Each section present with the right kind goes on to its own parser, even when another
+  // section is broken: one pass lists every problem of the file.
+  const functions = isObject(doc.functions) ? parseFunctions(doc.functions, problems) : {};
+  let leaves: SchemaLeaf[] = [];
+  // A plan or a baseline is only judged against a schema that was read whole.
+  let schemaRead = false;
+  if (isObject(doc.schema)) {
+    const schema = parseSchema(doc.schema, functions);
+    problems.push(...schema.problems);
+    leaves = schema.leaves;
+    schemaRead = schema.problems.length === 0;
+  }
+  let plan: MutationSpec[] = [];
+  if (schemaRead && Array.isArray(doc.mutations) && doc.mutations.length > 0) {
+    const mutations = parseMutationPlan(doc.mutations, leaves, functions);
+    problems.push(...mutations.problems);
+    plan = mutations.plan;
+  }
+  const { policy, problems: policyProblems } = isObject(doc.policy) ? parsePolicy(doc.policy) : { policy: undefined, problems: [] };
   problems.push(...policyProblems);
+  if (schemaRead && isObject(doc.baseline)) problems.push(...validateValues(leaves, functions, doc.baseline as ConfigValues).map((line) => `baseline.${line}`));
 
-  const baseline = doc.baseline;
-  if (baseline === null || typeof baseline !== "object" || Array.isArray(baseline)) problems.push("baseline: must be an object of setting values");
-  else if (!schemaProblems.length) problems.push(...validateValues(leaves, functions, baseline as ConfigValues).map((line) => `baseline.${line}`));
-
-  if (problems.length || !policy) return err(fileProblem(file, problems));
+  if (!checked.ok || problems.length || !policy) return err(fileProblem(file, problems));
   return ok({
-    name: doc.target as string,
-    description: typeof doc.description === "string" ? doc.description : "",
+    name: checked.value.target,
+    description: checked.value.description ?? "",
     schema: leaves,
     functions,
-    baseline: baseline as ConfigValues,
+    baseline: checked.value.baseline as ConfigValues,
     mutations: plan,
     policy,
     source: file,
   });
 }
 
-function parseFunctions(raw: unknown, problems: string[]): Record<string, string[]> {
-  if (raw === undefined) return {};
-  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
-    problems.push("functions: must be an object of registry name → function names");
-    return {};
-  }
-  const functions: Record<string, string[]> = {};
+/** The registries whose lists hold; each broken one is a problem, and is left out. */
+function parseFunctions(raw: Record<string, unknown>, problems: string[]): Functions {
+  const functions: Functions = {};
   for (const [name, list] of Object.entries(raw)) {
-    if (!Array.isArray(list) || list.length === 0 || !list.every((f) => typeof f === "string" && f.length > 0)) {
-      problems.push(`functions.${quoted(name)}: must be a non-empty array of function names`);
-      continue;
-    }
-    if (new Set(list).size !== list.length) problems.push(`functions.${quoted(name)}: lists a function twice`);
-    functions[name] = list as string[];
+    const checked = checkFunctionList(list, `functions.${name}`);
+    if (checked.ok) functions[name] = checked.value;
+    else problems.push(...checked.problems);
   }
   return functions;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
 }

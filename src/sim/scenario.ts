@@ -1,8 +1,84 @@
 import { dirname, resolve } from "node:path";
+import { Type, type Static } from "@sinclair/typebox";
 import { fileProblem, parseJsonObject, readTextFile, type FileProblem } from "../config/json-file.js";
+import { compile, StringEnum } from "../config/validate.js";
 import { err, ok, type Result } from "../domain/result.js";
 import type { SchemaLeaf, Target } from "../domain/target.js";
-import type { KpiModel, ResponseModel, Segment, Term } from "./response-model.js";
+import type { ResponseModel, Term } from "./response-model.js";
+
+/**
+ * A scenario file (docs/scenario-file.md) as TypeBox schemas, validated by ajv through
+ * `compile()`: types, bounds, required and unknown fields. What needs more than one field stays
+ * in code below the schemas: segment shares sum to 1, a term has exactly one kind, KPI names
+ * are snake_case, a scenario has a model or a replay.
+ */
+const object = { additionalProperties: false } as const;
+const positive = (maximum: number, description: string) => Type.Number({ exclusiveMinimum: 0, maximum, description });
+
+const SegmentSchema = Type.Object(
+  {
+    name: Type.String({ minLength: 1, rule: "must be a non-empty string" }),
+    share: Type.Number({ exclusiveMinimum: 0, rule: "must be a positive number", description: "Share of units; the shares sum to 1." }),
+    attributes: Type.Record(Type.String(), Type.String(), { default: {}, description: "Attributes a unit of the segment sends (device: mobile)." }),
+  },
+  object,
+);
+
+const TrafficSchema = Type.Object(
+  {
+    visitsPerSecond: positive(1e5, "Mean arrivals per second of virtual time (Poisson)."),
+    population: positive(1e8, "Distinct units that visit (returning units keep their arm: stickiness is exercised)."),
+    maxHours: positive(24 * 365, "Virtual hours after which the run stops even if generations remain."),
+    segments: Type.Array(SegmentSchema, { minItems: 1, rule: "must be a non-empty array", default: [{ name: "all", share: 1, attributes: {} }] }),
+  },
+  { ...object, rule: "must be an object {visitsPerSecond, population, maxHours, segments}" },
+);
+export type Traffic = Static<typeof TrafficSchema>;
+
+/** A term as written: one object with every kind optional; "exactly one kind" is code. */
+const TermSchema = Type.Object(
+  {
+    path: Type.String({ rule: "must name a setting" }),
+    linear: Type.Optional(Type.Number()),
+    quadratic: Type.Optional(Type.Number()),
+    center: Type.Optional(Type.Number({ description: "x0 of a linear or quadratic term (default 0)." })),
+    ifTrue: Type.Optional(Type.Number()),
+    levels: Type.Optional(Type.Record(Type.String(), Type.Number())),
+    dot: Type.Optional(Type.Array(Type.Number(), { minItems: 1 })),
+  },
+  object,
+);
+const TERM_KINDS = ["linear", "quadratic", "ifTrue", "levels", "dot"] as const;
+
+const KpiModelSchema = Type.Object(
+  {
+    distribution: StringEnum(["bernoulli", "normal", "lognormal"] as const, { rule: "must be bernoulli, normal or lognormal" }),
+    intercept: Type.Number(),
+    sd: Type.Optional(Type.Number({ exclusiveMinimum: 0, rule: "must be a positive number", description: "Of the value (normal) or of its logarithm (lognormal)." })),
+    terms: Type.Optional(Type.Array(TermSchema)),
+    segments: Type.Optional(Type.Record(Type.String(), Type.Number(), { description: "Offset of η per segment name." })),
+  },
+  object,
+);
+const ModelSchema = Type.Record(Type.String(), KpiModelSchema, { minProperties: 1, rule: "must be an object of KPI name → model" });
+
+const ScenarioSchema = Type.Object(
+  {
+    name: Type.String({ minLength: 1, rule: "must be a non-empty string" }),
+    description: Type.Optional(Type.String()),
+    target: Type.String({ rule: "must be the path of a target file, relative to this file" }),
+    seed: Type.Optional(Type.Union([Type.String(), Type.Number()], { rule: "must be a number or string" })),
+    // Overrides are a policy only once merged onto the target's: parsePolicy checks the merge.
+    policy: Type.Record(Type.String(), Type.Unknown(), { default: {}, rule: "must be an object of policy overrides" }),
+    traffic: TrafficSchema,
+    replay: Type.Optional(Type.Union([Type.String(), Type.Null()], { rule: "must be the path of an NDJSON file" })),
+    model: Type.Optional(ModelSchema),
+    screeningModel: Type.Optional(ModelSchema),
+  },
+  object,
+);
+type ScenarioFile = Static<typeof ScenarioSchema>;
+const checkScenario = compile(ScenarioSchema, "");
 
 /** A validated scenario file (format: docs/scenario-file.md). */
 export interface Scenario {
@@ -23,18 +99,6 @@ export interface Scenario {
   readonly file: string;
 }
 
-export interface Traffic {
-  /** Mean arrivals per second of virtual time (Poisson). */
-  readonly visitsPerSecond: number;
-  /** Distinct units that visit (returning units keep their arm: stickiness is exercised). */
-  readonly population: number;
-  /** Virtual hours after which the run stops even if generations remain. */
-  readonly maxHours: number;
-  readonly segments: readonly Segment[];
-}
-
-const TOP = ["name", "description", "target", "seed", "policy", "traffic", "model", "screeningModel", "replay"];
-
 export function loadScenarioFile(file: string): Result<Scenario, FileProblem> {
   const text = readTextFile(file);
   return text.ok ? parseScenario(text.value, resolve(file)) : text;
@@ -43,96 +107,58 @@ export function loadScenarioFile(file: string): Result<Scenario, FileProblem> {
 export function parseScenario(text: string, file: string): Result<Scenario, FileProblem> {
   const parsed = parseJsonObject(text, file);
   if (!parsed.ok) return parsed;
-  const doc = parsed.value;
-  const problems: string[] = [];
-  for (const key of Object.keys(doc)) if (!TOP.includes(key)) problems.push(`unknown top-level field "${key}"`);
-  if (typeof doc.name !== "string" || doc.name.length === 0) problems.push("name: must be a non-empty string");
-  if (typeof doc.target !== "string") problems.push("target: must be the path of a target file, relative to this file");
-  if (doc.seed !== undefined && typeof doc.seed !== "number" && typeof doc.seed !== "string") problems.push("seed: must be a number or string");
-  if (doc.policy !== undefined && (doc.policy === null || typeof doc.policy !== "object" || Array.isArray(doc.policy))) problems.push("policy: must be an object of policy overrides");
-  const traffic = parseTraffic(doc.traffic, problems);
-  const replay = doc.replay === undefined || doc.replay === null ? null : doc.replay;
-  if (replay !== null && typeof replay !== "string") problems.push("replay: must be the path of an NDJSON file");
-  const model = doc.model === undefined ? null : parseModel(doc.model, "model", problems);
-  const screeningModel = doc.screeningModel === undefined ? model : parseModel(doc.screeningModel, "screeningModel", problems);
-  if (model === null && replay === null) problems.push("model: a scenario needs a response model, or a replay file");
-  if (problems.length) return err(fileProblem(file, problems));
+  const checked = checkScenario(parsed.value);
+  // The rules a schema cannot say run on the raw file too, so one pass lists every problem.
+  const problems = [...(checked.ok ? [] : checked.problems), ...crossFieldProblems(checked.ok ? checked.value : parsed.value)];
+  if (!checked.ok || problems.length) return err(fileProblem(file, problems));
+  const doc: ScenarioFile = checked.value;
   const here = dirname(file);
+  const { visitsPerSecond, population, maxHours } = doc.traffic;
+  // Every term has exactly one kind now (crossFieldProblems): each is one of Term's shapes.
+  const model = doc.model === undefined ? null : (doc.model as ResponseModel);
   return ok({
-    name: doc.name as string,
-    description: typeof doc.description === "string" ? doc.description : "",
-    targetFile: resolve(here, doc.target as string),
+    name: doc.name,
+    description: doc.description ?? "",
+    targetFile: resolve(here, doc.target),
     seed: String(doc.seed ?? "1"),
-    policy: (doc.policy as Record<string, unknown> | undefined) ?? {},
-    traffic,
+    policy: doc.policy,
+    traffic: { visitsPerSecond, population: Math.floor(population), maxHours, segments: doc.traffic.segments.map((s) => ({ name: s.name, share: s.share, attributes: s.attributes })) },
     model,
-    screeningModel,
-    replay: replay === null ? null : resolve(here, replay as string),
+    screeningModel: doc.screeningModel === undefined ? model : (doc.screeningModel as ResponseModel),
+    replay: doc.replay === undefined || doc.replay === null ? null : resolve(here, doc.replay),
     file,
   });
 }
 
-function parseTraffic(raw: unknown, problems: string[]): Traffic {
-  const fallback: Traffic = { visitsPerSecond: 1, population: 1, maxHours: 1, segments: [{ name: "all", share: 1, attributes: {} }] };
-  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
-    problems.push("traffic: must be an object {visitsPerSecond, population, maxHours, segments}");
-    return fallback;
+/** The file as written, before the schema vouched for it: every field may be anything. */
+type Raw = { readonly [key: string]: any };
+const isObject = (x: unknown): x is Raw => x !== null && typeof x === "object" && !Array.isArray(x);
+
+/** Shares that sum to 1, snake_case KPI names, one kind per term, a model or a replay. */
+function crossFieldProblems(doc: Raw): string[] {
+  const problems: string[] = [];
+  const segments: unknown[] = isObject(doc.traffic) && Array.isArray(doc.traffic.segments) ? doc.traffic.segments : [];
+  const shares = segments.map((s) => (isObject(s) ? s.share : undefined));
+  if (shares.length > 0 && shares.every((s) => typeof s === "number")) {
+    const total = (shares as number[]).reduce((a, s) => a + s, 0);
+    if (Math.abs(total - 1) > 1e-9) problems.push(`traffic.segments: shares must sum to 1 (they sum to ${total})`);
   }
-  const t = raw as Record<string, unknown>;
-  const positive = (key: string, max: number): number => {
-    const value = t[key];
-    if (typeof value !== "number" || !(value > 0 && value <= max)) {
-      problems.push(`traffic.${key}: must be a number in (0, ${max}]`);
-      return 1;
-    }
-    return value;
-  };
-  const visitsPerSecond = positive("visitsPerSecond", 1e5);
-  const population = Math.floor(positive("population", 1e8));
-  const maxHours = positive("maxHours", 24 * 365);
-  let segments: Segment[] = fallback.segments as Segment[];
-  if (t.segments !== undefined) {
-    if (!Array.isArray(t.segments) || t.segments.length === 0) problems.push("traffic.segments: must be a non-empty array");
-    else {
-      segments = t.segments.map((s, i) => {
-        const seg = (s ?? {}) as Record<string, unknown>;
-        if (typeof seg.name !== "string" || !seg.name) problems.push(`traffic.segments[${i}].name: must be a non-empty string`);
-        if (typeof seg.share !== "number" || !(seg.share > 0)) problems.push(`traffic.segments[${i}].share: must be a positive number`);
-        return { name: String(seg.name), share: Number(seg.share), attributes: (seg.attributes as Record<string, string>) ?? {} };
+  for (const where of ["model", "screeningModel"] as const) {
+    if (!isObject(doc[where])) continue;
+    for (const [kpi, spec] of Object.entries(doc[where] as Raw)) {
+      const at = `${where}.${kpi}`;
+      if (!/^[a-z][a-z0-9_]*$/.test(kpi)) problems.push(`${at}: KPI names are snake_case`);
+      const terms: unknown[] = isObject(spec) && Array.isArray(spec.terms) ? spec.terms : [];
+      terms.forEach((term, i) => {
+        if (!isObject(term)) return;
+        const kinds = TERM_KINDS.filter((k) => k in term);
+        if (kinds.length !== 1) problems.push(`${at}.terms[${i}]: needs exactly one of ${TERM_KINDS.join(", ")}`);
+        else if ("center" in term && kinds[0] !== "linear" && kinds[0] !== "quadratic") problems.push(`${at}.terms[${i}].center: only linear and quadratic terms have a center`);
       });
-      const total = segments.reduce((a, s) => a + s.share, 0);
-      if (Math.abs(total - 1) > 1e-9) problems.push(`traffic.segments: shares must sum to 1 (they sum to ${total})`);
     }
   }
-  return { visitsPerSecond, population, maxHours, segments };
-}
-
-function parseModel(raw: unknown, where: string, problems: string[]): ResponseModel | null {
-  if (raw === null || typeof raw !== "object" || Array.isArray(raw) || Object.keys(raw).length === 0) {
-    problems.push(`${where}: must be an object of KPI name → model`);
-    return null;
-  }
-  const model: Record<string, KpiModel> = {};
-  for (const [kpi, spec] of Object.entries(raw as Record<string, unknown>)) {
-    const at = `${where}.${kpi}`;
-    if (!/^[a-z][a-z0-9_]*$/.test(kpi)) problems.push(`${at}: KPI names are snake_case`);
-    const m = (spec ?? {}) as Record<string, unknown>;
-    if (!["bernoulli", "normal", "lognormal"].includes(m.distribution as string)) problems.push(`${at}.distribution: must be bernoulli, normal or lognormal`);
-    if (typeof m.intercept !== "number") problems.push(`${at}.intercept: must be a number`);
-    if (m.sd !== undefined && (typeof m.sd !== "number" || !(m.sd > 0))) problems.push(`${at}.sd: must be a positive number`);
-    const terms = m.terms ?? [];
-    if (!Array.isArray(terms)) problems.push(`${at}.terms: must be an array`);
-    else terms.forEach((term, i) => checkTerm(term, `${at}.terms[${i}]`, problems));
-    model[kpi] = m as unknown as KpiModel;
-  }
-  return model;
-}
-
-function checkTerm(raw: unknown, at: string, problems: string[]): void {
-  const term = (raw ?? {}) as Record<string, unknown>;
-  if (typeof term.path !== "string") problems.push(`${at}.path: must name a setting`);
-  const kinds = ["linear", "quadratic", "ifTrue", "levels", "dot"].filter((k) => k in term);
-  if (kinds.length !== 1) problems.push(`${at}: needs exactly one of linear, quadratic, ifTrue, levels, dot`);
+  if (doc.model === undefined && (doc.replay === undefined || doc.replay === null)) problems.push("model: a scenario needs a response model, or a replay file");
+  return problems;
 }
 
 /** Checks a scenario's model paths against the target's schema: each term must fit its setting. */

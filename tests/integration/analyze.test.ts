@@ -77,12 +77,12 @@ describe("evolvd analyze", () => {
   it.each([
     ["{", /stdin: not valid JSON/],
     ["[]", /the input must be a JSON object/],
-    ['{"what":1}', /what: unknown section/],
+    ['{"what":1}', /unknown top-level field "what" \(expected compare, srm, adjust, mannWhitney, bandit\)/],
     ['{"compare":{"arms":[{"n":10,"sum":1,"sumSquares":1}]}}', /compare\.arms: must list the control first/],
     ['{"compare":{"kind":"proportion","arms":[{"n":10,"successes":11},{"n":10,"successes":1}]}}', /compare\.arms\[0\]\.successes: must be an integer in \[0, n\]/],
-    ['{"compare":{"alpha":2,"arms":[{"n":10,"sum":1,"sumSquares":1},{"n":10,"sum":1,"sumSquares":1}]}}', /compare\.alpha: must be in \(0, 1\)/],
+    ['{"compare":{"alpha":2,"arms":[{"n":10,"sum":1,"sumSquares":1},{"n":10,"sum":1,"sumSquares":1}]}}', /compare\.alpha: must be a number in \(0, 1\)/],
     ['{"srm":{"observed":[1,2],"weights":[1]}}', /srm\.weights: must be an array of at least 2 numbers/],
-    ['{"adjust":{"method":"bonferroni","pValues":[0.1,1.5]}}', /adjust\.method[\s\S]*adjust\.pValues\[1\]: must be a finite number in \[0, 1\]/],
+    ['{"adjust":{"method":"bonferroni","pValues":[0.1,1.5]}}', /adjust\.method: must be one of "holm", "bh"[\s\S]*adjust\.pValues\[1\]: must be a number in \[0, 1\]/],
     ['{"bandit":{"arms":[{"successes":5,"trials":3},{"successes":1,"trials":3}],"draws":0}}', /bandit\.draws[\s\S]*bandit\.arms\[0\]\.successes/],
   ])("refuses %s naming the field, exit 1", async (input, message) => {
     const result = await runCli(["analyze"], ROOT, input);
