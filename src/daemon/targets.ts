@@ -5,34 +5,24 @@ import type { Clock } from "../domain/clock.js";
 import type { Logger } from "../domain/logger.js";
 import type { Target } from "../domain/target.js";
 import { checkAgainstTarget, loadScenarioFile } from "../sim/scenario.js";
-import { noScreening, simulationScreener, type Screener } from "../sim/screening.js";
+import type { Screener } from "../domain/ports.js";
+import { noScreening, simulationScreener } from "../sim/screening.js";
 import type { ExperimentRouter } from "../stream/router.js";
-import type { TargetRuntime } from "./runtime.js";
+import type { LoadedTarget as Loaded, RejectedDrop, TargetControl, TargetDirectory } from "../runtime/ports.js";
 
-export interface RejectedDrop {
-  readonly file: string;
-  readonly at: number;
-  readonly problems: readonly string[];
-}
-
-interface Loaded {
-  readonly file: string;
-  readonly hash: string;
-  readonly target: Target;
-  readonly runtime: TargetRuntime;
-}
+export type { RejectedDrop } from "../runtime/ports.js";
 
 export interface TargetRegistryDeps {
   readonly router: ExperimentRouter;
   readonly clock: Clock;
   readonly log: Logger;
   /** Makes the runtime of a valid target: the Optimizer embedded, a SharedTarget in scale-out. */
-  readonly createRuntime: (target: Target, screen: Screener) => TargetRuntime;
+  readonly createRuntime: (target: Target, screen: Screener) => TargetControl;
   /**
    * Called when this instance stops running a target (file changed or removed). Embedded, its
    * experiment ends; in scale-out it lives on in the shared state, for the other instances.
    */
-  readonly release: (runtime: TargetRuntime, target: Target, reason: string) => Promise<void>;
+  readonly release: (runtime: TargetControl, target: Target, reason: string) => Promise<void>;
   /** Called with a reason whenever a drop file is refused (metrics). */
   readonly onRejected?: (reason: string) => void;
 }
@@ -42,7 +32,7 @@ export interface TargetRegistryDeps {
  * A file is validated before anything changes: an invalid file is refused with its reasons and
  * the last good configuration of its target stays in force.
  */
-export class TargetRegistry {
+export class TargetRegistry implements TargetDirectory {
   private readonly byName = new Map<string, Loaded>();
   private readonly rejected = new Map<string, RejectedDrop>();
   private readonly killFiles = new Set<string>();
@@ -52,7 +42,7 @@ export class TargetRegistry {
   get targets(): readonly Loaded[] {
     return [...this.byName.values()].sort((a, b) => a.target.name.localeCompare(b.target.name));
   }
-  runtime(name: string): TargetRuntime | undefined {
+  runtime(name: string): TargetControl | undefined {
     return this.byName.get(name)?.runtime;
   }
   get rejectedDrops(): readonly RejectedDrop[] {

@@ -1,6 +1,4 @@
-import type { VersionId } from "./version.js";
-
-/** The experiment lifecycle of DESIGN.md, as data. */
+/** The statuses of an experiment (docs/decisions.md draws the lifecycle), as data. */
 export type ExperimentStatus =
   | "proposed"
   | "screening"
@@ -12,18 +10,16 @@ export type ExperimentStatus =
   | "inconclusive"
   | "killed";
 
-export const TERMINAL_STATUSES: ReadonlySet<ExperimentStatus> = new Set([
-  "rejected",
-  "committed",
-  "rolled_back",
-  "inconclusive",
-  "killed",
-]);
+/** The statuses in which an experiment takes traffic. */
+export type LiveStatus = "canary" | "running";
 
-/** Which status may follow which; everything else is a bug and is refused. */
+/**
+ * Which status may follow which; everything else is refused (lifecycle/finish.ts asks). A
+ * generation is proposed and screened within one step, so nothing can kill it before canary.
+ */
 export const TRANSITIONS: Readonly<Record<ExperimentStatus, readonly ExperimentStatus[]>> = {
-  proposed: ["screening", "killed"],
-  screening: ["rejected", "canary", "killed"],
+  proposed: ["screening"],
+  screening: ["rejected", "canary"],
   canary: ["running", "rolled_back", "killed"],
   running: ["committed", "rolled_back", "inconclusive", "killed"],
   rejected: [],
@@ -37,27 +33,6 @@ export function canTransition(from: ExperimentStatus, to: ExperimentStatus): boo
   return TRANSITIONS[from].includes(to);
 }
 
-export function isLive(status: ExperimentStatus): boolean {
+export function isLive(status: ExperimentStatus): status is LiveStatus {
   return status === "canary" || status === "running";
-}
-
-/** One recorded transition with its reason and the numbers behind it. */
-export interface Transition {
-  readonly experiment: string;
-  readonly from: ExperimentStatus;
-  readonly to: ExperimentStatus;
-  readonly at: number;
-  readonly reason: string;
-  readonly evidence?: unknown;
-}
-
-/** Why an arm left an experiment early. */
-export type ArmExit =
-  | { readonly kind: "rejected_in_screening"; readonly reason: string }
-  | { readonly kind: "pulled"; readonly reason: string; readonly at: number };
-
-export interface ArmRecord {
-  readonly version: VersionId;
-  readonly role: "baseline" | "candidate";
-  readonly exit?: ArmExit;
 }

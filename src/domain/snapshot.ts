@@ -49,3 +49,12 @@ export interface ExperimentSnapshot {
   /** Circuit-breaker trips since the previous tick (the arms are already out of traffic). */
   readonly trips: readonly BreakerTrip[];
 }
+
+/**
+ * What an instance added since its last drain, for merging across instances: KPI sums per
+ * (period revision, arm, KPI) and every exposure (distinct units are counted where they merge).
+ */
+export interface StatsDelta {
+  readonly kpis: readonly { readonly revision: number; readonly arm: number; readonly kpi: string; readonly n: number; readonly sum: number; readonly sumSquares: number }[];
+  readonly exposures: readonly { readonly revision: number; readonly arm: number; readonly unit: string }[];
+}

@@ -1,3 +1,5 @@
+import type { ValueChange } from "./version.js";
+
 /** Configuration values: plain JSON, nested objects keyed by name. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 export type ConfigValues = { [key: string]: JsonValue };
@@ -36,7 +38,7 @@ export function leafPaths(values: ConfigValues, prefix = ""): string[] {
 }
 
 /** Changed leaf paths between two value sets, old → new, sorted by path. */
-export function diffValues(a: ConfigValues, b: ConfigValues): { path: string; from: JsonValue | undefined; to: JsonValue | undefined }[] {
+export function diffValues(a: ConfigValues, b: ConfigValues): ValueChange[] {
   const paths = [...new Set([...leafPaths(a), ...leafPaths(b)])].sort();
   return paths
     .map((path) => ({ path, from: getPath(a, path), to: getPath(b, path) }))

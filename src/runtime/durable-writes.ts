@@ -1,6 +1,6 @@
 import type { HistoryEntry } from "../domain/history.js";
 import type { Logger } from "../domain/logger.js";
-import type { HistoryStore } from "../store/ports.js";
+import type { HistoryStore } from "../domain/ports.js";
 
 /** One queued write: a history batch, or the latest checkpoint, and what may follow it. */
 type Write =

@@ -1,15 +1,23 @@
-import { asyncScheduler, lastValueFrom, timer } from "rxjs";
+import { lastValueFrom, timer } from "rxjs";
 import type { BanditEngine } from "../bandit/posterior.js";
 import type { Clock } from "../domain/clock.js";
 import type { HistoryEntry } from "../domain/history.js";
 import type { Logger } from "../domain/logger.js";
+import type { Screener } from "../domain/ports.js";
+import type { Problem } from "../domain/result.js";
+import type { ExperimentSnapshot } from "../domain/snapshot.js";
 import type { Target } from "../domain/target.js";
-import { Optimizer, type OptimizerObserver } from "../loop/optimizer.js";
+import { breakerRules } from "../evidence/breakers.js";
+import { kpiRules } from "../evidence/kpi-rules.js";
+import type { Effect } from "../lifecycle/effects.js";
+import type { Input, StepContext } from "../lifecycle/inputs.js";
+import { restore } from "../lifecycle/restore.js";
+import type { TargetState } from "../lifecycle/state.js";
+import { step } from "../lifecycle/step.js";
 import { seededRng } from "../random/seeded-rng.js";
-import type { Screener } from "../sim/screening.js";
-import type { HistoryStore } from "../store/ports.js";
+import type { RuntimeObserver } from "../runtime/ports.js";
 import type { RedisStats } from "../store/redis-stats.js";
-import { ExperimentRouter } from "../stream/router.js";
+import { LiveExperiment } from "../stream/live-experiment.js";
 import { structureOf, withMergedStats, type SharedCheckpoint } from "./merge.js";
 import type { SharedState } from "./shared-state.js";
 
@@ -21,7 +29,7 @@ export interface DeciderDeps {
   readonly bandit: BanditEngine;
   readonly clock: Clock;
   readonly log: Logger;
-  readonly observer?: OptimizerObserver;
+  readonly observer?: RuntimeObserver;
   /**
    * Fault injection for drills and tests: wait this long between making a decision and
    * committing it, the window in which a crash must not leave half a decision behind.
@@ -29,77 +37,126 @@ export interface DeciderDeps {
   readonly pauseBeforeCommitMs?: number;
 }
 
+/** What one committed decision left: the state, a refusal, and the generation it wants proposed. */
+export interface Decided {
+  readonly state: TargetState;
+  readonly refused?: Problem;
+  /** A generation is due: the caller asks a screening job to propose it (never proposed inline). */
+  readonly propose: number | null;
+}
+
+/** The decision to make on the state as read: an input (given a snapshot of the merged evidence), or none. */
+export type DecisionOf = (state: TargetState, snapshot: () => ExperimentSnapshot | null, now: number) => Input | null;
+
 /** How often a decision is made again after another instance's decision came first. */
 const MAX_ATTEMPTS = 8;
 
 /**
- * Makes one decision for a target in scale-out, on whichever instance bull handed the job to.
- * It rebuilds the target's optimizer from the shared state (history, allocation, kill switch,
- * breaker trips) with every instance's merged statistics, lets it act once, and commits what
- * it wrote — history batches, the new allocation, the status record — in one Lua check-and-set
- * against the revision it read. A decision made on stale state is thrown away and made again;
- * a crash before the commit leaves nothing; a retried job re-reads, so it cannot commit twice.
+ * Makes one decision for a target in scale-out, on whichever instance bull handed the job to:
+ * the same lifecycle step as embedded mode, on the state restored from the shared history and
+ * allocation with every instance's merged statistics. Its effects are data: the history batches,
+ * the new allocation and the status record are committed in one Lua check-and-set against the
+ * revision that was read, and only then are its logs written and its decisions counted. A
+ * decision made on stale state is thrown away and made again; a crash before the commit leaves
+ * nothing; a retried job re-reads, so it cannot commit twice. Traffic follows through the
+ * replicas, which reload the committed state.
  */
 export class Decider {
-  constructor(private readonly deps: DeciderDeps) {}
+  private readonly ctx: StepContext;
 
-  async run<T>(label: string, action: (optimizer: Optimizer) => T): Promise<{ result: T; optimizer: Optimizer }> {
-    const { target, state, stats, log } = this.deps;
+  constructor(private readonly deps: DeciderDeps) {
+    this.ctx = { target: deps.target, rng: seededRng(deps.target.policy.seed), screen: deps.screen, bandit: deps.bandit };
+  }
+
+  async run(label: string, decision: DecisionOf): Promise<Decided> {
+    const { target, state, stats, log, clock } = this.deps;
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       const read = await state.read(target.name);
       const stored = parseCheckpoint(read.checkpoint);
-      const merged = stored ? JSON.stringify(withMergedStats(stored, await stats.read(stored.id))) : read.checkpoint;
-      const store = new StagedStore(read.history, merged);
-      const told = new DeferredObserver();
-      const said = new DeferredLog(log);
-      const optimizer = new Optimizer({
-        target,
-        store,
-        clock: this.deps.clock,
-        scheduler: asyncScheduler,
-        rng: seededRng(target.policy.seed),
-        router: new ExperimentRouter(), // a private one: traffic follows the replicas, after the commit
-        screen: this.deps.screen,
-        bandit: this.deps.bandit,
-        log: said,
-        ...(this.deps.observer ? { observer: told.over(this.deps.observer) } : {}),
-        checkpointEveryTick: false,
-        deferGenerations: true,
-      });
-      await optimizer.restore();
-      if (read.kill !== null && !optimizer.killed) optimizer.kill(read.kill);
-      if (read.trips.length > 0) optimizer.experiment?.addTrips(read.trips);
-      const result = action(optimizer);
-      await optimizer.flush();
-      const next = optimizer.checkpointState();
-      const allocation = next === null ? null : JSON.stringify(structureOf(JSON.parse(next) as SharedCheckpoint));
-      const allocationChanged = allocation !== read.checkpoint;
-      // A tick always leaves its analysis for the status views; other actions only with news.
-      const record = label === "tick" || store.appended.length > 0 || allocationChanged ? optimizer.generations[optimizer.generations.length - 1] : undefined;
-      if (store.appended.length === 0 && !allocationChanged && !record && read.trips.length === 0) {
-        said.replay();
-        return { result, optimizer };
+      const merged = stored ? withMergedStats(stored, await stats.read(stored.id)) : null;
+      const now = clock.now();
+      const restored = restore({ target, history: read.history, checkpoint: merged ? JSON.stringify(merged) : read.checkpoint, now });
+      // Every decision restores: its lines are routine here, worth debug only.
+      const effects: Effect[] = restored.effects.map((e) => (e.kind === "log" ? { ...e, level: "debug" as const } : e));
+      let current = restored.state;
+      let evidence = restored.resume ? LiveExperiment.restore(restored.resume.checkpoint, { target: target.name, arms: restored.resume.arms, kpis: kpiRules(target.policy), breakers: breakerRules(target.policy) }) : null;
+      let refused: Problem | undefined;
+      const take = (input: Input) => {
+        const next = step(current, input, this.ctx);
+        current = next.state;
+        effects.push(...next.effects);
+        refused ??= next.refused;
+        // The decider's private copy of the evidence follows, to know the allocation it commits.
+        for (const e of next.effects) evidence = follow(evidence, e, target);
+      };
+      if (read.kill !== null && current.kind !== "held") take({ kind: "kill", now, cause: "kill_switch", reason: read.kill });
+      if (read.trips.length > 0) evidence?.addTrips(read.trips);
+      const started = this.deps.observer?.now() ?? 0;
+      const input = decision(current, () => (current.kind === "live" && evidence ? evidence.snapshot(now, current.experiment) : null), now);
+      if (input) take(input);
+      const seconds = (this.deps.observer?.now() ?? 0) - started;
+      const analysed = input?.kind === "tick" && input.snapshot !== null;
+
+      const batches = effects.flatMap((e) => (e.kind === "append" && e.entries.length > 0 ? [e.entries] : [])) as HistoryEntry[][];
+      const structure = current.kind === "live" && evidence ? JSON.stringify(structureOf({ ...evidence.checkpoint(current.experiment), ticks: current.rebalances })) : null;
+      const allocationChanged = structure !== read.checkpoint;
+      const last = current.records[current.records.length - 1];
+      // A tick always leaves its analysis for the status views; other decisions only with news.
+      const record = label === "tick" || batches.length > 0 || allocationChanged ? last : undefined;
+      const propose = effects.reduce<number | null>((due, e) => (e.kind === "propose" ? e.generation : due), null);
+      if (batches.length === 0 && !allocationChanged && !record && read.trips.length === 0) {
+        this.replay(effects, analysed ? seconds : null);
+        return { state: current, ...(refused ? { refused } : {}), propose };
       }
       const pause = this.deps.pauseBeforeCommitMs ?? 0;
       if (pause > 0) {
-        log.warn({ target: target.name, decision: label, revision: read.revision, entries: store.appended.flat().map((e) => e.kind), pauseMs: pause }, "decision made; pausing before commit (fault injection)");
+        log.warn({ target: target.name, decision: label, revision: read.revision, entries: batches.flat().map((e) => e.kind), pauseMs: pause }, "decision made; pausing before commit (fault injection)");
         await lastValueFrom(timer(pause));
       }
       const committed = await state.commit(target.name, read.revision, {
-        batches: store.appended,
-        ...(allocationChanged ? { checkpoint: allocation } : {}),
+        batches,
+        ...(allocationChanged ? { checkpoint: structure } : {}),
         ...(record ? { record: JSON.stringify(record) } : {}),
         tripsConsumed: read.trips.length,
       });
       if (committed) {
-        said.replay();
-        told.replay();
-        if (stored && stored.id !== optimizer.experiment?.id) await stats.retire(stored.id);
-        return { result, optimizer };
+        this.replay(effects, analysed ? seconds : null);
+        if (stored && stored.id !== (current.kind === "live" ? current.experiment.id : null)) await stats.retire(stored.id);
+        return { state: current, ...(refused ? { refused } : {}), propose };
       }
       log.info({ target: target.name, decision: label, revision: read.revision, attempt }, "another instance decided first; deciding again on the new state");
     }
     throw new Error(`${label} of "${target.name}": the shared state kept changing under ${MAX_ATTEMPTS} attempts`);
+  }
+
+  /** A committed decision's logs and counts (a decision thrown away for a newer state has none). */
+  private replay(effects: readonly Effect[], analysisSeconds: number | null): void {
+    const { log, observer, target } = this.deps;
+    for (const e of effects) {
+      if (e.kind === "log") log[e.level](e.fields, e.message);
+      else if (e.kind === "count") observer?.decision(target.name, e.decision, e.cause);
+    }
+    if (analysisSeconds !== null) observer?.analysis(target.name, analysisSeconds);
+  }
+}
+
+/** The decider's copy of the evidence after one effect (it serves nothing: the replicas do). */
+function follow(evidence: LiveExperiment | null, effect: Effect, target: Target): LiveExperiment | null {
+  switch (effect.kind) {
+    case "start_experiment": {
+      const { plan } = effect;
+      return new LiveExperiment({ id: plan.id, target: target.name, generation: plan.generation, arms: plan.arms, weights: plan.weights, now: plan.now, kpis: kpiRules(target.policy), breakers: breakerRules(target.policy) });
+    }
+    case "end_experiment":
+      return null;
+    case "pull":
+      evidence?.pull(effect.arm, effect.at);
+      return evidence;
+    case "set_weights":
+      evidence?.setWeights(effect.weights, effect.at);
+      return evidence;
+    default:
+      return evidence;
   }
 }
 
@@ -108,81 +165,6 @@ function parseCheckpoint(text: string | null): SharedCheckpoint | null {
   try {
     return JSON.parse(text) as SharedCheckpoint;
   } catch {
-    return null; // resume() reports the same text as unusable and closes the experiment
-  }
-}
-
-/**
- * The optimizer's store during one decision: reads the shared history as it was read, collects
- * what the decision appends (committed together, or not at all). Checkpoints are taken from the
- * optimizer after the decision instead.
- */
-class StagedStore implements HistoryStore {
-  readonly appended: HistoryEntry[][] = [];
-  constructor(
-    private readonly history: readonly HistoryEntry[],
-    private readonly checkpoint: string | null,
-  ) {}
-  async append(_target: string, entries: readonly HistoryEntry[]): Promise<void> {
-    this.appended.push([...entries]);
-  }
-  async read(): Promise<HistoryEntry[]> {
-    return [...this.history, ...this.appended.flat()];
-  }
-  async targets(): Promise<string[]> {
-    return [];
-  }
-  async saveCheckpoint(): Promise<void> {}
-  // Who was served what is merged in Redis in scale-out (RedisStats), never journaled here.
-  async appendServed(): Promise<void> {}
-  async loadServed(): Promise<string> {
-    return "";
-  }
-  async loadCheckpoint(): Promise<string | null> {
-    return this.checkpoint;
-  }
-}
-
-/**
- * Holds the optimizer's log lines until its decision is committed: a decision thrown away for
- * a newer state must not log "experiment committed". Debug lines pass at once.
- */
-class DeferredLog implements Logger {
-  private lines: [keyof Omit<Logger, "debug">, Record<string, unknown>, string][] = [];
-  constructor(private readonly log: Logger) {}
-  debug(fields: Record<string, unknown>, message: string): void {
-    this.log.debug(fields, message);
-  }
-  info(fields: Record<string, unknown>, message: string): void {
-    this.lines.push(["info", fields, message]);
-  }
-  warn(fields: Record<string, unknown>, message: string): void {
-    this.lines.push(["warn", fields, message]);
-  }
-  error(fields: Record<string, unknown>, message: string): void {
-    this.lines.push(["error", fields, message]);
-  }
-  replay(): void {
-    for (const [level, fields, message] of this.lines) this.log[level](fields, message);
-    this.lines = [];
-  }
-}
-
-/** Holds decision and tick metrics until the decision is committed, so a retry counts once. */
-class DeferredObserver {
-  private calls: ((observer: OptimizerObserver) => void)[] = [];
-  private target: OptimizerObserver | null = null;
-  over(observer: OptimizerObserver): OptimizerObserver {
-    this.target = observer;
-    return {
-      decision: (...args) => void this.calls.push((o) => o.decision(...args)),
-      analysis: (...args) => void this.calls.push((o) => o.analysis(...args)),
-      now: () => observer.now(),
-    };
-  }
-  replay(): void {
-    const target = this.target;
-    if (target) for (const call of this.calls) call(target);
-    this.calls = [];
+    return null; // restore() reports the same text as unusable and closes the experiment
   }
 }

@@ -3,11 +3,14 @@ import type { Logger } from "../domain/logger.js";
 import type { BreakerTrip } from "../domain/snapshot.js";
 import type { Target } from "../domain/target.js";
 import type { Version, VersionId } from "../domain/version.js";
-import type { GenerationRecord } from "../loop/generation.js";
+import type { GenerationRecord } from "../lifecycle/records.js";
+import type { ExperimentView } from "../runtime/ports.js";
 import type { RedisStats } from "../store/redis-stats.js";
-import { breakerRules } from "../stream/circuit-breaker.js";
-import { kpiRules } from "../stream/kpi-rules.js";
-import { LiveExperiment, type StatsDelta } from "../stream/live-experiment.js";
+import { breakerRules } from "../evidence/breakers.js";
+import { kpiRules } from "../evidence/kpi-rules.js";
+import type { StatsDelta } from "../domain/snapshot.js";
+import { PendingDeltas } from "../evidence/journal.js";
+import { LiveExperiment, type LifecycleView } from "../stream/live-experiment.js";
 import type { ExperimentRouter } from "../stream/router.js";
 import type { SharedCheckpoint } from "./merge.js";
 import type { SharedRead, SharedState } from "./shared-state.js";
@@ -34,8 +37,7 @@ export interface ReplicaDeps {
 interface Pending {
   readonly experiment: string;
   token: string | null;
-  readonly kpis: Map<string, { revision: number; arm: number; kpi: string; n: number; sum: number; sumSquares: number }>;
-  readonly exposures: Map<string, { revision: number; arm: number; unit: string }>;
+  readonly deltas: PendingDeltas;
 }
 
 /**
@@ -51,6 +53,8 @@ export class Replica {
   private baselineVersion: Version | null = null;
   private checkpointText: string | null = null;
   private current: LiveExperiment | null = null;
+  /** Status and canary step of the shared allocation (the lifecycle's, as committed). */
+  private lifecycle: LifecycleView | null = null;
   private killReason: string | null = null;
   /** A kill made here that Redis has not confirmed yet: it holds whatever the shared state says. */
   private localKill: string | null = null;
@@ -72,10 +76,27 @@ export class Replica {
   }
   /** The live experiment this instance serves (null when none, or killed). */
   get experiment(): LiveExperiment | null {
-    return this.killReason === null && this.current?.live ? this.current : null;
+    return this.killReason === null ? this.current : null;
   }
   get killed(): boolean {
     return this.killReason !== null;
+  }
+  /** The served experiment as status views see it. */
+  get view(): ExperimentView | null {
+    const experiment = this.experiment;
+    const lifecycle = this.lifecycle;
+    if (!experiment || !lifecycle) return null;
+    return {
+      id: experiment.id,
+      generation: experiment.generation,
+      status: lifecycle.status,
+      canaryStep: lifecycle.canaryStep,
+      arms: experiment.arms,
+      weights: experiment.weights,
+      isPulled: (arm) => experiment.isPulled(arm),
+      indexOf: (arm) => experiment.indexOf(arm),
+      statistics: () => experiment.statistics(),
+    };
   }
   get record(): GenerationRecord | null {
     return this.recordValue;
@@ -86,7 +107,7 @@ export class Replica {
   /** Exposures held back, not yet in Redis. */
   get unflushed(): number {
     let n = 0;
-    for (const p of this.pending) n += p.exposures.size + p.kpis.size;
+    for (const p of this.pending) n += p.deltas.size;
     return n;
   }
 
@@ -138,6 +159,7 @@ export class Replica {
         this.trips.push(...previous.drainTrips());
       }
       this.current = this.experimentOf(read.checkpoint);
+      this.lifecycle = this.current ? lifecycleOf(read.checkpoint as string) : null;
       if (previous && this.current) this.current.adopt(previous);
     }
     router.setExperiment(target.name, this.experiment);
@@ -180,7 +202,7 @@ export class Replica {
     for (const batch of this.pending) batch.token ??= `${this.deps.instance}:${++this.flushes}`;
     while (this.pending.length > 0) {
       const batch = this.pending[0] as Pending;
-      await this.deps.stats.flush(batch.experiment, { kpis: [...batch.kpis.values()], exposures: [...batch.exposures.values()] }, batch.token ?? "");
+      await this.deps.stats.flush(batch.experiment, batch.deltas.toDelta(), batch.token ?? "");
       this.pending.shift();
     }
     if (this.trips.length > 0) {
@@ -194,24 +216,15 @@ export class Replica {
     const delta: StatsDelta = experiment.drainDeltas();
     if (delta.kpis.length === 0 && delta.exposures.length === 0) return;
     let pending = this.pending.find((p) => p.experiment === experiment.id && p.token === null);
-    if (!pending) this.pending.push((pending = { experiment: experiment.id, token: null, kpis: new Map(), exposures: new Map() }));
-    for (const k of delta.kpis) {
-      const key = `${k.revision}\u0000${k.arm}\u0000${k.kpi}`;
-      const m = pending.kpis.get(key);
-      if (m) {
-        m.n += k.n;
-        m.sum += k.sum;
-        m.sumSquares += k.sumSquares;
-      } else pending.kpis.set(key, { ...k });
-    }
-    for (const e of delta.exposures) pending.exposures.set(`${e.revision}\u0000${e.arm}\u0000${e.unit}`, e);
+    if (!pending) this.pending.push((pending = { experiment: experiment.id, token: null, deltas: new PendingDeltas() }));
+    pending.deltas.fold(delta);
     let excess = this.unflushed - this.deps.maxUnflushed;
     if (excess <= 0) return;
     let dropped = 0;
     for (const p of this.pending) {
-      for (const key of p.exposures.keys()) {
+      for (const key of p.deltas.exposures.keys()) {
         if (excess <= 0) break;
-        p.exposures.delete(key);
+        p.deltas.exposures.delete(key);
         excess--;
         dropped++;
       }
@@ -221,6 +234,12 @@ export class Replica {
       this.deps.log.warn({ target: this.deps.target.name, dropped, maxUnflushed: this.deps.maxUnflushed }, "statistics buffer full while Redis is unreachable; oldest exposures dropped");
     }
   }
+}
+
+/** Status and step as the shared allocation records them. */
+function lifecycleOf(text: string): LifecycleView {
+  const { status, canaryStep } = JSON.parse(text) as SharedCheckpoint;
+  return { status, canaryStep };
 }
 
 /** The shared status record; a garbled one is ignored (it is only what status views show). */

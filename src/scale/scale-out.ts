@@ -7,8 +7,8 @@ import type { Logger } from "../domain/logger.js";
 import { secretFree } from "../domain/redact.js";
 import type { Target } from "../domain/target.js";
 import { BullJobs } from "../jobs/bull-jobs.js";
-import type { OptimizerObserver } from "../loop/optimizer.js";
-import type { Screener } from "../sim/screening.js";
+import type { RuntimeObserver } from "../runtime/ports.js";
+import type { Screener } from "../domain/ports.js";
 import { RedisStats } from "../store/redis-stats.js";
 import { RedisStore } from "../store/redis-store.js";
 import type { ExperimentRouter } from "../stream/router.js";
@@ -39,7 +39,7 @@ export interface TargetWiring {
   readonly router: ExperimentRouter;
   readonly bandit: BanditEngine;
   readonly clock: Clock;
-  readonly observer?: OptimizerObserver;
+  readonly observer?: RuntimeObserver;
   readonly onDropped?: (target: string, count: number) => void;
 }
 

@@ -1,13 +1,12 @@
-import type { TargetRuntime } from "../daemon/runtime.js";
 import type { Clock } from "../domain/clock.js";
 import type { Logger } from "../domain/logger.js";
-import type { Problem, Result } from "../domain/result.js";
+import { err, ok, type Problem, type Result } from "../domain/result.js";
 import type { Target } from "../domain/target.js";
 import type { Version, VersionId } from "../domain/version.js";
-import type { GenerationRecord } from "../loop/generation.js";
-import type { Optimizer } from "../loop/optimizer.js";
-import type { LiveExperiment } from "../stream/live-experiment.js";
-import type { Decider } from "./decider.js";
+import type { KillCause } from "../lifecycle/inputs.js";
+import type { GenerationRecord } from "../lifecycle/records.js";
+import type { ExperimentView, TargetControl } from "../runtime/ports.js";
+import type { Decider, DecisionOf } from "./decider.js";
 import type { Replica } from "./replica.js";
 
 export interface SharedTargetDeps {
@@ -32,25 +31,24 @@ export interface SharedTargetDeps {
 /**
  * A target in scale-out: evaluations and events are served by this instance's replica from
  * memory; decisions (ticks, screening, kill, resume, rollback) go through the Decider, which
- * commits them to the shared state, and every instance's replica follows.
+ * runs the lifecycle step and commits its effects to the shared state, and every instance's
+ * replica follows. A generation the step says is due is proposed by a screening job.
  */
-export class SharedTarget implements TargetRuntime {
+export class SharedTarget implements TargetControl {
   private stops: (() => void)[] = [];
   private healthy = true;
   /** A kill switch change Redis has not taken yet (Redis was down): pushed again by heal(). */
   private pendingKill: { readonly reason: string | null } | null = null;
   /** bull queues commands while Redis is down: one scheduling call in flight, not one per timer. */
   private scheduling = false;
-  /** The optimizer restore() rebuilt: start() reads the generation count from it. */
-  private restored: Optimizer | null = null;
 
   constructor(private readonly deps: SharedTargetDeps) {}
 
   get baseline(): Version {
     return this.deps.replica.baseline;
   }
-  get experiment(): LiveExperiment | null {
-    return this.deps.replica.experiment;
+  get experiment(): ExperimentView | null {
+    return this.deps.replica.view;
   }
   get killed(): boolean {
     return this.deps.replica.killed;
@@ -66,19 +64,17 @@ export class SharedTarget implements TargetRuntime {
 
   /** Records the initial baseline if no instance has (or checks the stored one), then loads. */
   async restore(): Promise<void> {
-    this.restored = (await this.deps.decider.run("restore", () => undefined)).optimizer;
+    await this.deps.decider.run("restore", () => null);
     await this.deps.replica.sync(true);
   }
 
   start(): void {
-    const { target, flushMs, syncMs, every } = this.deps;
+    const { flushMs, syncMs, every, target, log } = this.deps;
     this.stops.push(every(flushMs, () => void this.flushQuietly()));
     this.stops.push(every(syncMs, () => void this.heal()));
     void this.heal();
     // No experiment live and none held (a kill file may have killed it since restore): ask for one.
-    const restored = this.restored;
-    if (restored && !restored.done && !this.deps.replica.experiment && !this.deps.replica.killed)
-      void this.deps.requestScreening(target.name, restored.lastGeneration + 1).catch((error: Error) => this.deps.log.error({ target: target.name, error: error.message }, "could not request the first generation"));
+    void this.decide("start", (_state, _snapshot, now) => ({ kind: "start", now })).catch((error: Error) => log.error({ target: target.name, error: error.message }, "could not request the first generation"));
   }
 
   async stop(): Promise<void> {
@@ -105,13 +101,13 @@ export class SharedTarget implements TargetRuntime {
     const last = this.deps.replica.record?.lastSnapshot?.at;
     if (last !== undefined && this.deps.clock.now() - last < this.deps.target.policy.analysisEveryMs / 2) return false;
     await this.flushQuietly();
-    await this.afterDecision("tick", (o) => o.tick());
+    await this.decide("tick", (_state, snapshot, now) => ({ kind: "tick", now, snapshot: snapshot() }));
     return true;
   }
 
-  /** The screening job of `generation` bull handed to this instance; a stale request is a no-op. */
+  /** The screening job of `generation` bull handed to this instance; a stale request changes nothing. */
   async screen(generation: number): Promise<void> {
-    await this.afterDecision(`screening g${generation}`, (o) => o.lastGeneration + 1 === generation && o.proposeNext());
+    await this.decide(`screening g${generation}`, (_state, _snapshot, now) => ({ kind: "propose", now, generation }));
   }
 
   async sync(): Promise<void> {
@@ -123,7 +119,7 @@ export class SharedTarget implements TargetRuntime {
    * kill — then the shared switch stops every other instance. If Redis cannot take it now, the
    * error says so and heal() keeps pushing it until it can.
    */
-  async kill(reason: string): Promise<void> {
+  async kill(reason: string, _cause?: KillCause): Promise<void> {
     this.deps.replica.killLocally(reason);
     this.pendingKill = { reason };
     await this.pushKill();
@@ -140,23 +136,22 @@ export class SharedTarget implements TargetRuntime {
     await this.deps.state.setKill(this.deps.target.name, pending.reason);
     if (this.pendingKill === pending) this.pendingKill = null;
     this.deps.replica.confirmKill();
-    await this.afterDecision(pending.reason === null ? "resume" : "kill", () => undefined);
+    // The kill switch is in the shared state, which every decision reads: a kill is recorded by
+    // this one; with the switch off, the target is idle again and its next generation is due.
+    await this.decide(pending.reason === null ? "resume" : "kill", (_state, _snapshot, now) => (pending.reason === null ? { kind: "start", now } : null));
   }
 
   async rollbackTo(id: VersionId, reason: string): Promise<Result<Version, Problem>> {
-    return this.afterDecision("rollback", (o) => o.rollbackTo(id, reason));
+    const decided = await this.decide("rollback", (_state, _snapshot, now) => ({ kind: "rollback", now, version: id, reason }));
+    return decided.refused ? err(decided.refused) : ok(decided.baseline);
   }
 
-  /** Runs a decision, reloads this replica, and asks for the next generation when one is due. */
-  private async afterDecision<T>(label: string, action: (o: Optimizer) => T): Promise<T> {
-    const { result, optimizer } = await this.deps.decider.run(label, action);
+  /** Runs a decision, reloads this replica, and asks for the generation it says is due. */
+  private async decide(label: string, decision: DecisionOf): Promise<{ refused?: Problem; baseline: Version }> {
+    const decided = await this.deps.decider.run(label, decision);
     await this.deps.replica.sync();
-    // A tick says so itself (wantsGeneration, when its experiment ended or none is live); after
-    // start, resume or rollback a generation is due whenever none is live and none is held.
-    const control = label !== "tick" && !label.startsWith("screening");
-    const due = optimizer.wantsGeneration || (control && !optimizer.experiment?.live && !optimizer.killed && !optimizer.done);
-    if (due) await this.deps.requestScreening(this.deps.target.name, optimizer.lastGeneration + 1);
-    return result;
+    if (decided.propose !== null) await this.deps.requestScreening(this.deps.target.name, decided.propose);
+    return { ...(decided.refused ? { refused: decided.refused } : {}), baseline: decided.state.baseline };
   }
 
   private async flushQuietly(): Promise<void> {

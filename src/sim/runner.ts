@@ -8,10 +8,10 @@ import type { Logger } from "../domain/logger.js";
 import type { Policy, Target } from "../domain/target.js";
 import type { VersionId } from "../domain/version.js";
 import { loadBanditEngine } from "../bandit/kernel.js";
-import type { GenerationRecord } from "../loop/generation.js";
-import { Optimizer } from "../loop/optimizer.js";
+import type { GenerationRecord } from "../lifecycle/records.js";
+import { TargetRuntime } from "../runtime/target-runtime.js";
 import { seededRng } from "../random/seeded-rng.js";
-import type { HistoryStore } from "../store/ports.js";
+import type { HistoryStore } from "../domain/ports.js";
 import { transactionPipeline } from "../stream/pipeline.js";
 import { ExperimentRouter } from "../stream/router.js";
 import { pooled } from "../decide/analysis.js";
@@ -86,13 +86,17 @@ export interface SimulationReport {
 export async function runSimulation(options: SimulationOptions): Promise<SimulationReport> {
   const { scenario, store, log } = options;
   const seed = options.seed ?? scenario.seed;
-  const target = withPolicy(options.target, scenario, seed);
+  // A simulation runs the scenario's maxGenerations more generations: a run on a data folder
+  // continues after the generations its history already holds (the lifecycle counts history).
+  const history = await store.read(options.target.name);
+  const before = history.reduce((g, e) => (e.kind === "transition" ? Math.max(g, e.generation) : g), 0);
+  const target = withPolicy(options.target, scenario, seed, before);
   const scheduler = new VirtualTimeScheduler();
   const clock: Clock = { now: () => VIRTUAL_EPOCH + scheduler.frame };
   const router = new ExperimentRouter();
   const segments = scenario.traffic.segments;
   const screeningModel = scenario.screeningModel;
-  const optimizer = new Optimizer({
+  const optimizer = new TargetRuntime({
     target,
     store,
     clock,
@@ -102,7 +106,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     screen: screeningModel ? simulationScreener(screeningModel, segments) : noScreening,
     bandit: loadBanditEngine(log),
     log,
-    checkpointEveryTick: false,
+    journaling: false,
   });
   await optimizer.restore();
 
@@ -127,7 +131,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   };
 
   const horizon = VIRTUAL_EPOCH + scenario.traffic.maxHours * 3_600_000;
-  const maxGenerations = target.policy.maxGenerations;
+  const maxGenerations = target.policy.maxGenerations > 0 ? target.policy.maxGenerations - before : 0;
   const progress = (ts: number): number =>
     Math.min(1, Math.max((ts - VIRTUAL_EPOCH) / (horizon - VIRTUAL_EPOCH), maxGenerations > 0 ? optimizer.generations.filter((g) => g.endedAt !== null).length / maxGenerations : 0));
 
@@ -167,7 +171,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
 }
 
 /** Scenario policy overrides on top of the target's policy; the run's seed is the policy seed. */
-function withPolicy(target: Target, scenario: Scenario, seed: string): Target {
+function withPolicy(target: Target, scenario: Scenario, seed: string, before: number): Target {
   const overrides = scenario.policy as Partial<Record<keyof Policy, unknown>>;
   const merged = {
     ...target.policy,
@@ -178,7 +182,7 @@ function withPolicy(target: Target, scenario: Scenario, seed: string): Target {
   };
   const { policy, problems } = parsePolicy(merged);
   if (!policy) throw new Error(`${scenario.file}: ${problems.join("; ")}`);
-  return { ...target, policy };
+  return { ...target, policy: { ...policy, maxGenerations: policy.maxGenerations > 0 ? before + policy.maxGenerations : 0 } };
 }
 
 async function replay(file: string, lines: Subject<unknown>, advanceTo: (ts: number) => void, done: () => boolean, settle: () => Promise<void> | undefined): Promise<number> {
@@ -206,7 +210,7 @@ function report(
   scenario: Scenario,
   target: Target,
   seed: string,
-  optimizer: Optimizer,
+  optimizer: TargetRuntime,
   visits: number,
   events: SimulationReport["events"],
   end: number,

@@ -1,41 +1,14 @@
 import { Subject } from "rxjs";
 import { analyze, type ArmReading } from "../decide/analysis.js";
-import type { Rng } from "../domain/rng.js";
-import type { Target } from "../domain/target.js";
+import type { ScreenedArm, Screener } from "../domain/ports.js";
 import type { Version } from "../domain/version.js";
-import { breakerRules } from "../stream/circuit-breaker.js";
-import { kpiRules } from "../stream/kpi-rules.js";
+import { breakerRules } from "../evidence/breakers.js";
+import { kpiRules } from "../evidence/kpi-rules.js";
 import { LiveExperiment } from "../stream/live-experiment.js";
 import { transactionPipeline } from "../stream/pipeline.js";
 import { ExperimentRouter } from "../stream/router.js";
 import { Responder, type ResponseModel, type Segment } from "./response-model.js";
 import { segmentOf } from "./traffic.js";
-
-export interface ScreeningInput {
-  readonly target: Target;
-  readonly baseline: Version;
-  readonly candidates: readonly Version[];
-  readonly generation: number;
-  readonly rng: Rng;
-  readonly now: number;
-}
-
-export interface ScreenedArm {
-  readonly version: Version;
-  /** Simulated relative effect on the primary KPI, "good" positive. */
-  readonly score: number;
-  readonly reason: string;
-  readonly evidence: unknown;
-}
-
-export interface ScreeningResult {
-  /** Best simulated primary first. */
-  readonly survivors: readonly ScreenedArm[];
-  readonly rejected: readonly ScreenedArm[];
-}
-
-/** Screens candidates before they may see live traffic. */
-export type Screener = (input: ScreeningInput) => ScreeningResult;
 
 /** Skips screening: every candidate survives, in proposal order. */
 export const noScreening: Screener = ({ candidates }) => ({
@@ -61,7 +34,6 @@ export function simulationScreener(model: ResponseModel, segments: readonly Segm
       generation: input.generation,
       arms,
       weights: arms.map(() => 1),
-      status: "running",
       now,
       kpis: kpiRules(target.policy),
       breakers: breakerRules(target.policy),
@@ -80,7 +52,7 @@ export function simulationScreener(model: ResponseModel, segments: readonly Segm
       lines.next({ type: "outcome", target: target.name, unit, ts: now, arm: served.id, metrics });
     }
     subscription.unsubscribe();
-    const analysis = analyze(experiment.snapshot(now), target.policy);
+    const analysis = analyze(experiment.snapshot(now, { status: "running", canaryStep: 0 }), target.policy);
     const survivors: ScreenedArm[] = [];
     const rejected: ScreenedArm[] = [];
     analysis.arms.forEach((reading, i) => {

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import type { HistoryEntry } from "../domain/history.js";
 import { TARGET_NAME } from "../domain/names.js";
 import { parseBatches } from "./batches.js";
-import type { HistoryStore } from "./ports.js";
+import type { HistoryStore } from "../domain/ports.js";
 
 
 /**

@@ -1,5 +1,5 @@
 import type { HistoryEntry } from "../domain/history.js";
-import type { HistoryStore } from "./ports.js";
+import type { HistoryStore } from "../domain/ports.js";
 
 /** History kept in memory: simulations and tests. Entries are deep-copied in and out. */
 export class MemoryStore implements HistoryStore {

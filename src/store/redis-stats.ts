@@ -1,6 +1,6 @@
 import type { Redis } from "ioredis";
 import type { Moments } from "../domain/snapshot.js";
-import type { StatsDelta } from "../stream/live-experiment.js";
+import type { StatsDelta } from "../domain/snapshot.js";
 
 /**
  * recordExposures-2 (Lua): counts distinct units across instances.
@@ -126,11 +126,6 @@ export class RedisStats {
    */
   async retire(experiment: string, seconds = 3600): Promise<void> {
     await this.redis.multi().expire(this.key(experiment, "stats"), seconds).expire(this.key(experiment, "served"), seconds).exec();
-  }
-
-  /** Drops an ended experiment's statistics. */
-  async clear(experiment: string): Promise<void> {
-    await this.redis.del(this.key(experiment, "stats"), this.key(experiment, "served"));
   }
 
   private key(experiment: string, part: "stats" | "served"): string {

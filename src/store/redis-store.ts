@@ -1,7 +1,7 @@
 import type { Redis } from "ioredis";
 import type { HistoryEntry } from "../domain/history.js";
 import { parseBatches } from "./batches.js";
-import type { HistoryStore } from "./ports.js";
+import type { HistoryStore } from "../domain/ports.js";
 
 /**
  * The history store on Redis, for scale-out: the same contract as the file store.

@@ -34,10 +34,9 @@ export class ExperimentRouter {
   baseline(target: string): Version | undefined {
     return this.baselines.get(target);
   }
-  /** The live experiment of a target, if any. */
+  /** The live experiment of a target, if any (the runtime puts only live ones here). */
   experiment(target: string): LiveExperiment | undefined {
-    const experiment = this.experiments.get(target);
-    return experiment?.live ? experiment : undefined;
+    return this.experiments.get(target);
   }
   targets(): string[] {
     return [...this.baselines.keys()].sort();

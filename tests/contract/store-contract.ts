@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { HistoryEntry } from "../../src/domain/history.js";
 import { currentBaseline } from "../../src/domain/history.js";
 import type { Version } from "../../src/domain/version.js";
-import type { HistoryStore } from "../../src/store/ports.js";
+import type { HistoryStore } from "../../src/domain/ports.js";
 
 export const version = (n: number): Version => ({
   id: n.toString(16).padStart(64, "0"),

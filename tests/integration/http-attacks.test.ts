@@ -54,7 +54,7 @@ describe("requests that used to amplify memory, hang or answer 5xx", () => {
     const body = await (await events(lines.join("\n"))).json();
     expect(body).toMatchObject({ accepted: 400, ignored: 1, reasons: { ignored: { no_policy_kpi: 1 } } });
     expect(await metric(/evolvd_kpis_ignored_total\{target="checkout"\} (\d+)/)).toBe(10_000);
-    const snapshot = daemon.targets.runtime("checkout")?.experiment?.snapshot(0);
+    const snapshot = daemon.targets.runtime("checkout")?.experiment?.statistics();
     const names = new Set(snapshot?.periods.flatMap((p) => p.kpis.flatMap((k) => Object.keys(k))));
     expect([...names]).toEqual(["conversion"]);
   });

@@ -3,6 +3,8 @@ import type { Version } from "../../src/domain/version.js";
 import { seededRng } from "../../src/random/seeded-rng.js";
 import { RedisStats } from "../../src/store/redis-stats.js";
 import { LiveExperiment } from "../../src/stream/live-experiment.js";
+
+const RUNNING = { status: "running", canaryStep: 0 } as const;
 import { startRedis, type TestRedis } from "../redis-server.js";
 
 let redis: TestRedis;
@@ -15,7 +17,7 @@ afterAll(async () => {
 
 const version = (n: number): Version => ({ id: String(n).repeat(64).slice(0, 64), target: "checkout", values: { n }, parent: null, mutations: [], seed: null, generation: 1, createdAt: 0 });
 const arms = [version(1), version(2), version(3)];
-const experiment = () => new LiveExperiment({ id: "checkout/g1", target: "checkout", generation: 1, arms, weights: [0.5, 0.25, 0.25], status: "running", now: 0, kpis: new Map([["conversion", "proportion"], ["latency_ms", "mean"]]) });
+const experiment = () => new LiveExperiment({ id: "checkout/g1", target: "checkout", generation: 1, arms, weights: [0.5, 0.25, 0.25], now: 0, kpis: new Map([["conversion", "proportion"], ["latency_ms", "mean"]]) });
 
 describe("statistics merged in Redis", () => {
   it("two instances with the events split between them merge to the single-process statistics", async () => {
@@ -46,7 +48,7 @@ describe("statistics merged in Redis", () => {
     expect(a.drainDeltas()).toEqual({ kpis: [], exposures: [] });
 
     const merged = await stats.read("checkout/g1");
-    const expected = single.snapshot(2);
+    const expected = single.snapshot(2, RUNNING);
     expect(expected.periods).toHaveLength(2);
     for (const period of expected.periods) {
       period.kpis.forEach((kpis, arm) => {
@@ -62,16 +64,22 @@ describe("statistics merged in Redis", () => {
     expected.units.forEach((n, arm) => expect(merged.units.get(arm)).toBe(n));
   });
 
-  it("clears an ended experiment", async () => {
-    const stats = new RedisStats(redis.client(), `evolvd-test-${process.pid}-clear`);
+  it("retires an ended experiment: its keys expire, late flushes still land before they go", async () => {
+    const prefix = `evolvd-test-${process.pid}-retire`;
+    const client = redis.client();
+    const stats = new RedisStats(client, prefix);
     const e = experiment();
     e.startJournal();
     e.recordExposure("u1", arms[0]!.id);
     e.recordOutcome("u1", arms[0]!.id, { conversion: 1 });
     await stats.flush("checkout/g1", e.drainDeltas());
+    expect(await client.ttl(`${prefix}:x:{checkout/g1}:stats`)).toBe(-1);
+    await stats.retire("checkout/g1", 60);
+    const ttl = await client.ttl(`${prefix}:x:{checkout/g1}:stats`);
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(60);
+    expect(await client.ttl(`${prefix}:x:{checkout/g1}:served`)).toBeGreaterThan(0);
     expect((await stats.read("checkout/g1")).units.get(0)).toBe(1);
-    await stats.clear("checkout/g1");
-    expect((await stats.read("checkout/g1")).units.size).toBe(0);
   });
 
   it("counts a flush retried with the same token once, and a new token again", async () => {
@@ -83,7 +91,7 @@ describe("statistics merged in Redis", () => {
     const delta = e.drainDeltas();
     await stats.flush("checkout/g1", delta, "instance-a:1");
     await stats.flush("checkout/g1", delta, "instance-a:1"); // the reply was lost; the instance retries
-    const revision = e.snapshot(0).periods[0]!.revision;
+    const revision = e.snapshot(0, RUNNING).periods[0]!.revision;
     const once = (await stats.read("checkout/g1")).kpis.get(revision)?.get(1);
     expect(once?.conversion).toEqual({ n: 1, sum: 1, sumSquares: 1 });
     expect(once?.latency_ms).toEqual({ n: 1, sum: 100, sumSquares: 10_000 });

@@ -13,7 +13,7 @@ describe("who was served what, across a restart", () => {
     const journal = join(dir, "data", "targets", "checkout", "served.g1.ndjson");
     // Appended about once a second while the daemon runs, not only at stop.
     await waitFor(() => readFileSync(journal, "utf8").includes('"journal-199"'), 5_000, "journal appended");
-    const before = daemon.targets.runtime("checkout")?.experiment?.snapshot(0).units;
+    const before = daemon.targets.runtime("checkout")?.experiment?.statistics().units;
     await daemon.stop();
     expect(readFileSync(join(dir, "data", "targets", "checkout", "checkpoint.json"), "utf8")).not.toContain("journal-");
 
@@ -22,7 +22,7 @@ describe("who was served what, across a restart", () => {
     const outcomes = units.map((unit) => ({ type: "outcome", target: "checkout", unit, ts: 1, metrics: { conversion: 1 } }));
     expect(await (await post("/v1/events", outcomes)).json()).toMatchObject({ accepted: 200, rejected: 0 });
     for (const unit of units.slice(0, 50)) await post("/ofrep/v1/evaluate/flags/checkout", { context: { targetingKey: unit } });
-    expect(daemon.targets.runtime("checkout")?.experiment?.snapshot(0).units).toEqual(before);
+    expect(daemon.targets.runtime("checkout")?.experiment?.statistics().units).toEqual(before);
     await daemon.stop();
   });
 });

@@ -7,6 +7,8 @@ import { fromSuccesses } from "../../src/stats/moments.js";
 import { stratifiedEffect } from "../../src/stats/stratified.js";
 import { welchEffect } from "../../src/stats/welch.js";
 import { LiveExperiment } from "../../src/stream/live-experiment.js";
+
+const RUNNING = { status: "running", canaryStep: 0 } as const;
 import { checkoutTarget } from "../helpers.js";
 
 const version = (n: number): Version => ({ id: String(n).repeat(64).slice(0, 64), target: "checkout", values: { n }, parent: null, mutations: [], seed: null, generation: 1, createdAt: 0 });
@@ -38,7 +40,7 @@ describe("bias under adaptive allocation (Simpson's paradox)", () => {
    */
   function trendWithShiftingWeights() {
     const rng = seededRng("simpson");
-    const experiment = new LiveExperiment({ id: "checkout/g1", target: "checkout", generation: 1, arms: [version(1), version(2)], weights: [0.9, 0.1], status: "running", now: 0, kpis: new Map([["conversion", "proportion"]]) });
+    const experiment = new LiveExperiment({ id: "checkout/g1", target: "checkout", generation: 1, arms: [version(1), version(2)], weights: [0.9, 0.1], now: 0, kpis: new Map([["conversion", "proportion"]]) });
     let unit = 0;
     const serve = (count: number, rate: number) => {
       for (let i = 0; i < count; i++) {
@@ -51,7 +53,7 @@ describe("bias under adaptive allocation (Simpson's paradox)", () => {
     serve(40_000, 0.05);
     experiment.setWeights([0.1, 0.9], 1);
     serve(40_000, 0.15);
-    return experiment.snapshot(2);
+    return experiment.snapshot(2, RUNNING);
   }
 
   it("naive pooling finds a large false lift; evolvd's stratified estimate does not", () => {

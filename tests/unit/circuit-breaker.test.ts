@@ -1,8 +1,10 @@
 import { describe, expect, it } from "vitest";
 import type { Version } from "../../src/domain/version.js";
 import { seededRng } from "../../src/random/seeded-rng.js";
-import { BREAKER_MIN_OBSERVATIONS, BREAKER_WINDOW, SlidingBreaker } from "../../src/stream/circuit-breaker.js";
+import { BREAKER_MIN_OBSERVATIONS, BREAKER_WINDOW, SlidingBreaker } from "../../src/evidence/breakers.js";
 import { LiveExperiment } from "../../src/stream/live-experiment.js";
+
+const RUNNING = { status: "running", canaryStep: 0 } as const;
 
 const version = (n: number): Version => ({ id: String(n).repeat(64).slice(0, 64), target: "t", values: { n }, parent: null, mutations: [], seed: null, generation: 1, createdAt: 0 });
 
@@ -45,7 +47,7 @@ describe("circuit breaker", () => {
       generation: 1,
       arms: [version(1), version(2)],
       weights: [0.5, 0.5],
-      status: "running",
+     
       now: 0,
       kpis: new Map([["error", "proportion"]]),
       breakers: [{ kpi: "error", direction: "decrease", limit: 0.08 }],
@@ -59,8 +61,8 @@ describe("circuit breaker", () => {
     }
     expect(experiment.isPulled(version(2).id)).toBe(true);
     for (const unit of candidateUnits) expect(experiment.assign(unit).id).toBe(version(1).id);
-    const snapshot = experiment.snapshot(2000);
+    const snapshot = experiment.snapshot(2000, RUNNING);
     expect(snapshot.trips).toEqual([expect.objectContaining({ arm: version(2).id, kpi: "error", rate: 1, limit: 0.08 })]);
-    expect(experiment.snapshot(3000).trips).toEqual([]);
+    expect(experiment.snapshot(3000, RUNNING).trips).toEqual([]);
   });
 });

@@ -13,7 +13,7 @@ function sharedTarget(lastAt: number | undefined, now: number) {
   const decider = {
     run: async (label: string) => {
       decisions.push(label);
-      return { result: undefined, optimizer: { wantsGeneration: false, experiment: { live: true }, killed: false, done: false, lastGeneration: 1 } };
+      return { state: { kind: "live", baseline: target.baseline }, propose: null };
     },
   } as unknown as Decider;
   const shared = new SharedTarget({

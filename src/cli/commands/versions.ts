@@ -5,7 +5,7 @@ import { diffValues } from "../../domain/values.js";
 import type { Version } from "../../domain/version.js";
 import type { Clock } from "../../domain/clock.js";
 import { FileStore } from "../../store/file-store.js";
-import type { HistoryStore } from "../../store/ports.js";
+import type { HistoryStore } from "../../domain/ports.js";
 import { isoTime, short, table } from "../format.js";
 import { CliError, type CliIo } from "../io.js";
 import { callDaemon, remoteUrl, type RemoteOptions } from "./remote.js";

@@ -1,5 +1,5 @@
 import { map, type OperatorFunction } from "rxjs";
-import { screenOutcome } from "../kpi-rules.js";
+import { screenOutcome } from "../../evidence/kpi-rules.js";
 import type { Processed, Routed } from "../processed.js";
 
 /**

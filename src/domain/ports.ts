@@ -1,4 +1,10 @@
-import type { HistoryEntry } from "../domain/history.js";
+import type { HistoryEntry } from "./history.js";
+import type { Rng } from "./rng.js";
+import type { Target } from "./target.js";
+import type { Version } from "./version.js";
+
+// The ports of evolvd's core: interfaces that both the core and its adapters import, so the
+// arrows point one way (domain ← core ← adapters ← composition root).
 
 /**
  * The version store: an append-only history per target, plus the checkpoint of its live
@@ -32,3 +38,31 @@ export interface HistoryStore {
   /** The served journal of `experiment` ("" when there is none); a torn last line may end it. */
   loadServed(target: string, experiment: string): Promise<string>;
 }
+
+// ── screening: a candidate's first test, on simulated traffic (sim/screening.ts implements it) ──
+
+export interface ScreeningInput {
+  readonly target: Target;
+  readonly baseline: Version;
+  readonly candidates: readonly Version[];
+  readonly generation: number;
+  readonly rng: Rng;
+  readonly now: number;
+}
+
+export interface ScreenedArm {
+  readonly version: Version;
+  /** Simulated relative effect on the primary KPI, "good" positive. */
+  readonly score: number;
+  readonly reason: string;
+  readonly evidence: unknown;
+}
+
+export interface ScreeningResult {
+  /** Best simulated primary first. */
+  readonly survivors: readonly ScreenedArm[];
+  readonly rejected: readonly ScreenedArm[];
+}
+
+/** Screens candidates before they may see live traffic. */
+export type Screener = (input: ScreeningInput) => ScreeningResult;

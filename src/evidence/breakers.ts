@@ -1,4 +1,6 @@
+import type { BreakerTrip } from "../domain/snapshot.js";
 import type { Direction, Policy } from "../domain/target.js";
+import type { VersionId } from "../domain/version.js";
 
 /** Observations a breaker averages over, and the fewest it acts on. */
 export const BREAKER_WINDOW = 500;
@@ -53,4 +55,52 @@ export class SlidingBreaker {
 /** The breakers of a policy: one per guardrail with a hard limit. */
 export function breakerRules(policy: Policy): BreakerRule[] {
   return policy.guardrails.flatMap((g) => (g.hardLimit === undefined ? [] : [{ kpi: g.kpi, direction: g.direction, limit: g.hardLimit }]));
+}
+
+/**
+ * The circuit breakers of one experiment: per candidate arm, a window per guardrail with a hard
+ * limit (the baseline has none: it is what traffic falls back to), and the trips not yet
+ * reported to an analysis tick.
+ */
+export class ArmBreakers {
+  private windows: SlidingBreaker[][];
+  private trips: BreakerTrip[] = [];
+
+  constructor(arms: number, rules: readonly BreakerRule[]) {
+    this.windows = Array.from({ length: arms }, (_, i) => (i === 0 ? [] : rules.map((rule) => new SlidingBreaker(rule))));
+  }
+
+  /**
+   * Feeds an outcome of `arm` to its windows; returns the trip when one crossed its limit (the
+   * caller pulls the arm at once), else null.
+   */
+  observe(arm: number, armId: VersionId, metrics: Readonly<Record<string, number>>, ts: number): BreakerTrip | null {
+    for (const breaker of this.windows[arm] ?? []) {
+      const x = metrics[breaker.rule.kpi];
+      if (x === undefined) continue;
+      const rate = breaker.observe(x);
+      if (rate === null) continue;
+      const trip: BreakerTrip = { arm: armId, kpi: breaker.rule.kpi, rate, limit: breaker.rule.limit, n: breaker.observations, at: ts };
+      this.trips.push(trip);
+      return trip;
+    }
+    return null;
+  }
+
+  /** Trips since the last drain (a replica ships them to the instance that decides). */
+  drain(): BreakerTrip[] {
+    const trips = this.trips;
+    this.trips = [];
+    return trips;
+  }
+
+  /** Trips other instances saw, reported by the next snapshot: one per arm, none for an arm out of traffic. */
+  add(trips: readonly BreakerTrip[], inTraffic: (arm: VersionId) => boolean): void {
+    for (const trip of trips) if (inTraffic(trip.arm) && !this.trips.some((t) => t.arm === trip.arm)) this.trips.push(trip);
+  }
+
+  /** Takes the previous copy's windows: a reload must not give a failing arm a fresh start. */
+  adopt(previous: ArmBreakers): void {
+    if (previous.windows.length === this.windows.length) this.windows = previous.windows;
+  }
 }

@@ -1,0 +1,38 @@
+import type { HistoryEntry } from "../domain/history.js";
+import type { Version, VersionId } from "../domain/version.js";
+
+/** An experiment to start serving, once the batch that names its arms is durable. */
+export interface ExperimentPlan {
+  readonly id: string;
+  readonly generation: number;
+  /** Baseline first. */
+  readonly arms: readonly Version[];
+  readonly weights: readonly number[];
+  readonly now: number;
+}
+
+export type LogLevel = "debug" | "info" | "warn" | "error";
+
+/**
+ * What a step asks the world to do, as data. Order is part of the contract: the runtime applies
+ * effects in order, and the serving ones that depend on history (`serve_baseline`,
+ * `start_experiment`) only once every `append` before them is durable; `end_experiment` and
+ * `pull` only ever move traffic to the durable baseline, so they apply at once.
+ */
+export type Effect =
+  /** One atomic history batch. */
+  | { readonly kind: "append"; readonly entries: readonly HistoryEntry[] }
+  | { readonly kind: "serve_baseline"; readonly version: Version }
+  | { readonly kind: "start_experiment"; readonly plan: ExperimentPlan }
+  | { readonly kind: "end_experiment"; readonly id: string }
+  | { readonly kind: "pull"; readonly arm: VersionId; readonly at: number }
+  | { readonly kind: "set_weights"; readonly weights: readonly number[]; readonly at: number }
+  /** Save the live experiment's checkpoint (every tick). */
+  | { readonly kind: "checkpoint" }
+  /** A generation is due: propose it now (embedded) or ask any instance to (scale-out). */
+  | { readonly kind: "propose"; readonly generation: number }
+  | { readonly kind: "log"; readonly level: LogLevel; readonly fields: Record<string, unknown>; readonly message: string }
+  /** A decision, counted in metrics: kind commit, rollback, inconclusive, killed, pull, ramp, promote, hold. */
+  | { readonly kind: "count"; readonly decision: string; readonly cause: string };
+
+export const log = (level: LogLevel, fields: Record<string, unknown>, message: string): Effect => ({ kind: "log", level, fields, message });

@@ -1,0 +1,60 @@
+import { canTransition, type ExperimentStatus } from "../domain/experiment.js";
+import type { HistoryEntry } from "../domain/history.js";
+import type { VersionId } from "../domain/version.js";
+import { log, type Effect } from "./effects.js";
+import { transitionEntry } from "./generation.js";
+import type { KillCause, StepContext } from "./inputs.js";
+import { updateRecord } from "./records.js";
+import { known, type TargetState } from "./state.js";
+
+export type Ending = "committed" | "rolled_back" | "inconclusive" | "killed";
+
+/** What follows an experiment's end: the next generation, or nothing (held, or the caller moves the baseline first). */
+export type After = { readonly kind: "next" } | { readonly kind: "hold"; readonly reason: string } | { readonly kind: "none" };
+
+/**
+ * Ends the live experiment. Traffic leaves it at once (the baseline is durable); the transition
+ * and, for a commit, the baseline move are one history batch, and the new baseline is served
+ * once that batch is durable. A transition the table forbids is refused and logged.
+ */
+export function finish(
+  state: TargetState & { kind: "live" },
+  to: Ending,
+  reason: string,
+  evidence: unknown,
+  now: number,
+  ctx: StepContext,
+  options: { readonly winner?: VersionId; readonly cause?: KillCause; readonly after: After },
+): { state: TargetState; effects: Effect[] } {
+  const { experiment } = state;
+  const from = experiment.status;
+  const target = ctx.target.name;
+  if (!canTransition(from, to)) return { state, effects: [log("error", { experiment: experiment.id, from, to }, "refused an illegal transition")] };
+  const committed = options.winner ? state.versions.get(options.winner) : undefined;
+  const entries: HistoryEntry[] = [transitionEntry(experiment.id, experiment.generation, from, to, reason, now, undefined, evidence)];
+  if (committed) entries.push({ kind: "baseline", at: now, version: committed.id, previous: state.baseline.id, cause: "commit", reason, experiment: experiment.id, evidence });
+  const records = updateRecord(state.records, experiment.id, { status: to, reason, endedAt: now, committed: committed?.id ?? null });
+  const base = { ...known(state), records, ...(committed ? { baseline: committed } : {}) };
+  const effects: Effect[] = [{ kind: "end_experiment", id: experiment.id }, { kind: "append", entries }];
+  if (committed) effects.push({ kind: "serve_baseline", version: committed });
+  effects.push(log("info", { target, experiment: experiment.id, from, to, reason, version: committed?.id }, `experiment ${to}`));
+  if (to === "killed") effects.push({ kind: "count", decision: "killed", cause: options.cause ?? "kill_switch" });
+  const after = options.after;
+  if (after.kind === "hold") return { state: { ...base, kind: "held", reason: after.reason }, effects };
+  if (after.kind === "next") effects.push({ kind: "propose", generation: base.generation + 1 });
+  return { state: { ...base, kind: "idle" }, effects };
+}
+
+/** canary → running (a status change in the table; ramps within canary are not transitions). */
+export function promote(state: TargetState & { kind: "live" }, reason: string, evidence: unknown, now: number, ctx: StepContext): { state: TargetState & { kind: "live" }; effects: Effect[] } {
+  const { experiment } = state;
+  const to: ExperimentStatus = "running";
+  if (!canTransition(experiment.status, to)) return { state, effects: [log("error", { experiment: experiment.id, from: experiment.status, to }, "refused an illegal transition")] };
+  return {
+    state: { ...state, experiment: { ...experiment, status: "running" }, records: updateRecord(state.records, experiment.id, { status: to }) },
+    effects: [
+      { kind: "append", entries: [transitionEntry(experiment.id, experiment.generation, experiment.status, to, reason, now, undefined, evidence)] },
+      log("info", { target: ctx.target.name, experiment: experiment.id, from: experiment.status, to, reason }, "experiment transition"),
+    ],
+  };
+}

@@ -1,0 +1,87 @@
+import { bucketCounts } from "../assign/bucket-table.js";
+import { BUCKETS } from "../assign/hash.js";
+import { versionIdOf } from "../config/canonical.js";
+import { validateValues } from "../config/schema.js";
+import type { ExperimentStatus } from "../domain/experiment.js";
+import type { HistoryEntry } from "../domain/history.js";
+import type { Version, VersionId } from "../domain/version.js";
+import { proposeCandidates } from "../mutation/engine.js";
+import { log, type Effect } from "./effects.js";
+import type { StepContext } from "./inputs.js";
+import { newRecord } from "./records.js";
+import { known, type TargetState } from "./state.js";
+
+/** A transition history entry. */
+export function transitionEntry(experiment: string, generation: number, from: ExperimentStatus, to: ExperimentStatus, reason: string, at: number, arms?: readonly VersionId[], evidence?: unknown): HistoryEntry {
+  return { kind: "transition", at, experiment, generation, from, to, reason, ...(arms ? { arms } : {}), ...(evidence === undefined ? {} : { evidence }) };
+}
+
+/**
+ * Generation `g` of an idle target: propose candidates from the baseline (seeded stream
+ * `generation:g/mutation`), screen them (`generation:g/screening`), and start the canary of the
+ * best `liveCandidates` survivors, or stay idle when none survived. With `maxGenerations`
+ * generations started, the target is done instead.
+ */
+export function propose(state: TargetState & { kind: "idle" }, now: number, ctx: StepContext): { state: TargetState; effects: Effect[] } {
+  const { target } = ctx;
+  const policy = target.policy;
+  if (policy.maxGenerations > 0 && state.generation >= policy.maxGenerations) return { state: { ...known(state), kind: "done" }, effects: [] };
+  const generation = state.generation + 1;
+  const id = `${target.name}/g${generation}`;
+  const rng = ctx.rng.fork(`generation:${generation}`);
+  const baseline = state.baseline;
+  const proposal = proposeCandidates({
+    target: target.name,
+    parent: baseline,
+    plan: target.mutations,
+    schema: target.schema,
+    functions: target.functions,
+    validate: (values) => validateValues(target.schema, target.functions, values),
+    idOf: versionIdOf,
+    rng: rng.fork("mutation"),
+    count: policy.candidatesPerGeneration,
+    generation,
+    now,
+    known: new Set(state.versions.keys()),
+  });
+  const versions = new Map(state.versions);
+  for (const v of proposal.candidates) versions.set(v.id, v);
+  let record = newRecord(id, generation, baseline.id, now, proposal.candidates, proposal.dropped);
+  const entries: HistoryEntry[] = proposal.candidates.map((version) => ({ kind: "version", at: now, version }));
+  entries.push(transitionEntry(id, generation, "proposed", "screening", `${proposal.candidates.length} candidates proposed (${proposal.dropped.length} dropped)`, now, proposal.candidates.map((v) => v.id), { dropped: proposal.dropped }));
+
+  const screening = ctx.screen({ target, baseline, candidates: proposal.candidates, generation, rng: rng.fork("screening"), now });
+  const live = screening.survivors.slice(0, policy.liveCandidates);
+  const notChosen = screening.survivors.slice(policy.liveCandidates).map((s) => ({ ...s, reason: `passed screening but ranked below the ${policy.liveCandidates} best` }));
+  const rejected = [...screening.rejected, ...notChosen];
+  for (const r of rejected) entries.push({ kind: "arm_exit", at: now, experiment: id, version: r.version.id, exit: "rejected_in_screening", reason: r.reason, evidence: r.evidence });
+  record = { ...record, rejected: rejected.map((r) => ({ version: r.version.id, reason: r.reason })) };
+  const next = { ...known(state), versions, generation };
+  const proposed = log("info", { target: target.name, experiment: id, generation, candidates: proposal.candidates.map((v) => v.id), dropped: proposal.dropped }, "generation proposed");
+
+  if (live.length === 0) {
+    const reason = proposal.candidates.length === 0 ? "no valid candidate could be proposed" : "every candidate failed screening";
+    entries.push(transitionEntry(id, generation, "screening", "rejected", reason, now));
+    record = { ...record, status: "rejected", reason, endedAt: now };
+    return {
+      state: { ...next, kind: "idle", records: [...state.records, record] },
+      effects: [{ kind: "append", entries }, proposed, log("info", { target: target.name, experiment: id, generation, reason }, "generation rejected")],
+    };
+  }
+  const arms: Version[] = [baseline, ...live.map((s) => s.version)];
+  // Canary step 0: the step's share split over the candidates, the rest to the baseline.
+  const share = policy.canary.steps[0] as number;
+  const weights = arms.map((_, i) => (i === 0 ? 1 - share : share / live.length));
+  entries.push(transitionEntry(id, generation, "screening", "canary", `${live.length} candidates passed screening`, now, arms.map((v) => v.id), { screened: live.map((s) => ({ version: s.version.id, score: s.score })) }));
+  record = { ...record, arms: arms.map((v) => v.id), status: "canary" };
+  return {
+    state: { ...next, kind: "live", records: [...state.records, record], experiment: { id, generation, arms: arms.map((v) => v.id), status: "canary", canaryStep: 0 } },
+    effects: [
+      // The candidates are served only once their versions are durable.
+      { kind: "append", entries },
+      { kind: "start_experiment", plan: { id, generation, arms, weights, now } },
+      proposed,
+      log("info", { target: target.name, experiment: id, generation, arms: record.arms, weights: bucketCounts(weights).map((c) => c / BUCKETS) }, "experiment started (canary)"),
+    ],
+  };
+}

@@ -1,0 +1,31 @@
+import type { BanditEngine } from "../bandit/posterior.js";
+import type { Screener } from "../domain/ports.js";
+import type { Rng } from "../domain/rng.js";
+import type { ExperimentSnapshot } from "../domain/snapshot.js";
+import type { Target } from "../domain/target.js";
+import type { VersionId } from "../domain/version.js";
+
+/** Why an experiment was killed, as a field (never read back out of a reason's text). */
+export type KillCause = "kill_switch" | "target_file" | "operator_rollback";
+
+/** What happens to a target: the inputs of `step`. */
+export type Input =
+  /** The runtime starts driving the target: an idle target proposes its next generation. */
+  | { readonly kind: "start"; readonly now: number }
+  /** The analysis tick, with a snapshot of the live experiment's evidence (null when none). */
+  | { readonly kind: "tick"; readonly now: number; readonly snapshot: ExperimentSnapshot | null }
+  /** Propose, screen and start generation `generation` (stale when it is not the next one). */
+  | { readonly kind: "propose"; readonly now: number; readonly generation: number }
+  | { readonly kind: "kill"; readonly now: number; readonly cause: KillCause; readonly reason: string }
+  /** Kill switch off. */
+  | { readonly kind: "resume"; readonly now: number }
+  | { readonly kind: "rollback"; readonly now: number; readonly version: VersionId; readonly reason: string };
+
+/** What a step may consult besides the state: the target file, seeded randomness, screening, the kernel. */
+export interface StepContext {
+  readonly target: Target;
+  /** The target's root stream (policy seed): every choice forks a labelled stream of it. */
+  readonly rng: Rng;
+  readonly screen: Screener;
+  readonly bandit: BanditEngine;
+}

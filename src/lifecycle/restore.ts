@@ -1,0 +1,99 @@
+import { versionIdOf } from "../config/canonical.js";
+import { validateValues } from "../config/schema.js";
+import { isLive, type ExperimentStatus, type LiveStatus } from "../domain/experiment.js";
+import { currentBaseline, lastGeneration, versionsOf, type HistoryEntry } from "../domain/history.js";
+import type { Target } from "../domain/target.js";
+import type { Version } from "../domain/version.js";
+import type { ExperimentCheckpoint } from "../stream/live-experiment.js";
+import { log, type Effect } from "./effects.js";
+import { transitionEntry } from "./generation.js";
+import { newRecord, type GenerationRecord } from "./records.js";
+import type { TargetState } from "./state.js";
+
+/** A checkpoint as the runtime writes it: the experiment's, and the allocation count that seeds draws. */
+export type RuntimeCheckpoint = ExperimentCheckpoint & { readonly ticks?: number };
+
+export interface Restored {
+  readonly state: TargetState;
+  /** History to write (the file's baseline on a first run; an experiment closed after a crash) and what to serve. */
+  readonly effects: readonly Effect[];
+  /** The live experiment to pick up, with the versions of its arms: its evidence is the runtime's to rebuild. */
+  readonly resume: { readonly checkpoint: RuntimeCheckpoint; readonly arms: readonly Version[] } | null;
+}
+
+/** The last experiment a history started, and the state its last transition left it in. */
+function lastExperiment(history: readonly HistoryEntry[]): { experiment: string; generation: number; status: ExperimentStatus } | null {
+  let last: { experiment: string; generation: number; status: ExperimentStatus } | null = null;
+  for (const entry of history) if (entry.kind === "transition" && (last === null || entry.generation >= last.generation)) last = { experiment: entry.experiment, generation: entry.generation, status: entry.to };
+  return last;
+}
+
+/**
+ * A target's state from its history and the live experiment's checkpoint: the baseline (the
+ * stored one while it fits the file's schema, else the file's, recorded), every version, the
+ * generation count, and the experiment that was live at the last stop — resumed when the
+ * checkpoint matches the history (same experiment, every arm known, the baseline first), else
+ * closed as killed with the reason, so no experiment stays open forever.
+ */
+export function restore(input: { readonly target: Target; readonly history: readonly HistoryEntry[]; readonly checkpoint: string | null; readonly now: number }): Restored {
+  const { target, history, now } = input;
+  const versions = versionsOf(history);
+  const effects: Effect[] = [];
+  const storedId = currentBaseline(history);
+  const stored = storedId ? versions.get(storedId) : undefined;
+  let baseline: Version;
+  if (stored && validateValues(target.schema, target.functions, stored.values).length === 0) baseline = stored;
+  else {
+    // First run, or the stored baseline no longer fits the target file's schema.
+    baseline = { id: versionIdOf(target.baseline), target: target.name, values: target.baseline, parent: null, mutations: [], seed: null, generation: 0, createdAt: now };
+    versions.set(baseline.id, baseline);
+    const cause = stored ? "reload" : "initial";
+    const reason = stored ? "stored baseline does not fit the target file's schema; using the file's baseline" : "baseline loaded from the target file";
+    effects.push({ kind: "append", entries: [{ kind: "version", at: now, version: baseline }, { kind: "baseline", at: now, version: baseline.id, previous: storedId, cause, reason }] });
+  }
+  effects.push({ kind: "serve_baseline", version: baseline });
+  const generation = lastGeneration(history);
+  const base = { baseline, versions, generation, rebalances: 0, records: [] as GenerationRecord[] };
+
+  const last = lastExperiment(history);
+  if (!last || !isLive(last.status)) return { state: { ...base, kind: "idle" }, effects: [...effects, restoredLog(target, baseline, generation, null)], resume: null };
+  const status: LiveStatus = last.status;
+  const abandoned = (reason: string): Restored => ({
+    state: { ...base, kind: "idle" },
+    // canary and running may both end "killed"; the reason says it was the restart.
+    effects: [...effects, { kind: "append", entries: [transitionEntry(last.experiment, last.generation, status, "killed", `not resumed: ${reason}`, now)] }, log("warn", { target: target.name, experiment: last.experiment, reason }, "experiment not resumed"), restoredLog(target, baseline, generation, null)],
+    resume: null,
+  });
+  if (input.checkpoint === null) return abandoned("the daemon stopped without a checkpoint of this experiment");
+  let checkpoint: RuntimeCheckpoint;
+  try {
+    checkpoint = JSON.parse(input.checkpoint) as RuntimeCheckpoint;
+  } catch {
+    return abandoned("the experiment's checkpoint is not valid JSON");
+  }
+  if ((checkpoint.format !== 1 && checkpoint.format !== 2) || checkpoint.id !== last.experiment) return abandoned("the checkpoint belongs to another experiment");
+  const arms = checkpoint.arms.map((id) => versions.get(id));
+  if (arms.some((v) => v === undefined)) return abandoned("the checkpoint names a version the history does not have");
+  if (checkpoint.arms[0] !== baseline.id) return abandoned("the baseline changed since the checkpoint");
+
+  // What the history says of this generation, so status views read as if it never stopped.
+  const own = history.filter((e) => (e.kind === "transition" || e.kind === "arm_exit") && e.experiment === checkpoint.id);
+  let record: GenerationRecord = { ...newRecord(checkpoint.id, checkpoint.generation, baseline.id, own[0]?.at ?? now, (arms as Version[]).slice(1), []), arms: [...checkpoint.arms], status };
+  for (const entry of own) {
+    if (entry.kind === "transition") record = { ...record, reason: entry.reason };
+    else if (entry.kind === "arm_exit") record = entry.exit === "pulled" ? { ...record, pulled: [...record.pulled, { version: entry.version, reason: entry.reason }] } : { ...record, rejected: [...record.rejected, { version: entry.version, reason: entry.reason }] };
+  }
+  const state: TargetState = {
+    ...base,
+    rebalances: typeof checkpoint.ticks === "number" ? checkpoint.ticks : 0,
+    records: [record],
+    kind: "live",
+    experiment: { id: checkpoint.id, generation: checkpoint.generation, arms: checkpoint.arms, status, canaryStep: checkpoint.canaryStep },
+  };
+  const resumed = log("info", { target: target.name, experiment: checkpoint.id, status, weights: checkpoint.periods[checkpoint.periods.length - 1]?.weights ?? null }, "experiment resumed from checkpoint");
+  return { state, effects: [...effects, resumed, restoredLog(target, baseline, generation, checkpoint.id)], resume: { checkpoint: { ...checkpoint, status }, arms: arms as Version[] } };
+}
+
+function restoredLog(target: Target, baseline: Version, generation: number, resumed: string | null): Effect {
+  return log("info", { target: target.name, version: baseline.id, generation, resumed }, "target restored");
+}

@@ -1,0 +1,54 @@
+import type { LiveStatus } from "../domain/experiment.js";
+import type { Version, VersionId } from "../domain/version.js";
+import type { GenerationRecord } from "./records.js";
+
+/** The experiment a target runs now, as the lifecycle sees it (its evidence is the runtime's). */
+export interface LiveState {
+  readonly id: string;
+  readonly generation: number;
+  /** Baseline first. */
+  readonly arms: readonly VersionId[];
+  readonly status: LiveStatus;
+  /** Index into the policy's canary steps. */
+  readonly canaryStep: number;
+}
+
+/** What every state of a target knows. */
+interface Known {
+  readonly baseline: Version;
+  /** Every version the target has seen, by id. */
+  readonly versions: ReadonlyMap<VersionId, Version>;
+  /** The highest generation started (0 for none): the history's, in every way evolvd runs. */
+  readonly generation: number;
+  /** Allocations computed so far: seeds the draws of the next (`<experiment>/allocation:<n>`). */
+  readonly rebalances: number;
+  /** What the generations of this state's life did, oldest first. */
+  readonly records: readonly GenerationRecord[];
+}
+
+/**
+ * A target's lifecycle state, one of:
+ * - `idle`: no experiment; the next generation is due (proposed at once, or at the next tick
+ *   when the last proposal had nothing to try);
+ * - `live`: an experiment in canary or running;
+ * - `held`: the kill switch holds the target: no experiment, no new generation;
+ * - `done`: `maxGenerations` have started and ended.
+ * Only `step` (lifecycle/step.ts) makes a new one.
+ */
+export type TargetState =
+  | (Known & { readonly kind: "idle" })
+  | (Known & { readonly kind: "live"; readonly experiment: LiveState })
+  | (Known & { readonly kind: "held"; readonly reason: string })
+  | (Known & { readonly kind: "done" });
+
+/** The same state without its experiment, as `kind` (what an experiment's end leaves). */
+export function settled(state: TargetState, kind: "idle" | "done"): TargetState {
+  const { baseline, versions, generation, rebalances, records } = state;
+  return { kind, baseline, versions, generation, rebalances, records };
+}
+
+/** Known facts of a state, for building another kind from it. */
+export function known(state: TargetState): Known {
+  const { baseline, versions, generation, rebalances, records } = state;
+  return { baseline, versions, generation, rebalances, records };
+}

@@ -1,0 +1,108 @@
+import { bucketCounts } from "../assign/bucket-table.js";
+import { BUCKETS } from "../assign/hash.js";
+import { allocate, probabilityBest, rememberingLast, totalVariation } from "../decide/allocation.js";
+import { analyze } from "../decide/analysis.js";
+import { decide } from "../decide/decision.js";
+import type { ExperimentSnapshot } from "../domain/snapshot.js";
+import { log, type Effect } from "./effects.js";
+import { evidenceOf } from "./evidence.js";
+import { finish, promote } from "./finish.js";
+import type { StepContext } from "./inputs.js";
+import { updateRecord } from "./records.js";
+import type { TargetState } from "./state.js";
+
+/** Weights as a bucket table realises them (what a pull or a reallocation leaves in force). */
+const realised = (weights: readonly number[]): number[] => bucketCounts(weights).map((c) => c / BUCKETS);
+
+/**
+ * One analysis tick of a live experiment: read the snapshot, decide (decide/decision.ts), and
+ * act — pull arms, ramp, promote, commit, roll back, end inconclusive — then, while it stays
+ * live, move the allocation (bandit after burn-in) and checkpoint.
+ */
+export function tickLive(state: TargetState & { kind: "live" }, snapshot: ExperimentSnapshot, now: number, ctx: StepContext): { state: TargetState; effects: Effect[] } {
+  const policy = ctx.target.policy;
+  const target = ctx.target.name;
+  const id = state.experiment.id;
+  const analysis = analyze(snapshot, policy);
+  const decision = decide(snapshot, analysis, policy);
+  const evidence = evidenceOf(analysis);
+  const effects: Effect[] = [];
+  let records = updateRecord(state.records, id, { lastAnalysis: analysis, lastSnapshot: snapshot });
+  let next: TargetState = { ...state, records };
+
+  for (const pull of decision.pulls) {
+    effects.push({ kind: "pull", arm: pull.arm, at: now });
+    effects.push({ kind: "append", entries: [{ kind: "arm_exit", at: now, experiment: id, version: pull.arm, exit: "pulled", reason: pull.reason, evidence }] });
+    effects.push(log("warn", { target, experiment: id, arm: pull.arm, cause: pull.cause, reason: pull.reason }, "arm pulled"));
+    const last = next.records[next.records.length - 1];
+    records = updateRecord(next.records, id, { pulled: [...(last?.pulled ?? []), { version: pull.arm, reason: pull.reason }] });
+    next = { ...next, records };
+  }
+  const live = next as TargetState & { kind: "live" };
+  const verdict = decision.verdict;
+  switch (verdict.kind) {
+    case "continue":
+      break;
+    case "hold":
+      effects.push(log("warn", { target, experiment: id, reason: verdict.reason }, "experiment held"));
+      break;
+    case "ramp":
+      next = { ...live, experiment: { ...live.experiment, canaryStep: verdict.toStep } };
+      effects.push(log("info", { target, experiment: id, step: verdict.toStep, reason: verdict.reason }, "canary ramp"));
+      break;
+    case "promote": {
+      const promoted = promote(live, verdict.reason, evidence, now, ctx);
+      next = promoted.state;
+      effects.push(...promoted.effects);
+      break;
+    }
+    case "commit":
+    case "rollback":
+    case "inconclusive": {
+      const to = verdict.kind === "commit" ? "committed" : verdict.kind === "rollback" ? "rolled_back" : "inconclusive";
+      const ended = finish(live, to, verdict.reason, evidence, now, ctx, { ...(verdict.kind === "commit" ? { winner: verdict.arm } : {}), after: { kind: "next" } });
+      next = ended.state;
+      effects.push(...ended.effects);
+      break;
+    }
+  }
+  if (next.kind === "live" && verdict.kind !== "hold") {
+    const moved = rebalance(next, snapshot, decision.pulls.map((p) => p.arm), now, ctx);
+    next = moved.state;
+    effects.push(...moved.effects);
+  }
+  effects.push({ kind: "checkpoint" });
+  for (const pull of decision.pulls) effects.push({ kind: "count", decision: "pull", cause: pull.cause });
+  if (verdict.kind !== "continue") effects.push({ kind: "count", decision: verdict.kind, cause: verdict.kind });
+  return { state: next, effects };
+}
+
+/**
+ * New weights for the live experiment (bandit after burn-in, canary caps, floors), applied only
+ * when they move by at least `minChange`: every change opens an allocation period for the
+ * stratified analysis. The draws are seeded `<experiment>/allocation:<n>`.
+ */
+function rebalance(state: TargetState & { kind: "live" }, snapshot: ExperimentSnapshot, pulls: readonly string[], now: number, ctx: StepContext): { state: TargetState; effects: Effect[] } {
+  const policy = ctx.target.policy;
+  const { experiment } = state;
+  const rebalances = state.rebalances + 1;
+  // Weights in force after this tick's pulls: each pull hands the arm's share to the baseline.
+  let current = [...(snapshot.periods[snapshot.periods.length - 1]?.weights ?? [])];
+  const pulled = new Set(snapshot.pulled);
+  for (const arm of pulls) {
+    const i = snapshot.arms.indexOf(arm);
+    if (i <= 0 || pulled.has(arm)) continue;
+    pulled.add(arm);
+    current[0] = (current[0] as number) + (current[i] as number);
+    current[i] = 0;
+    current = realised(current);
+  }
+  const view: ExperimentSnapshot = { ...snapshot, status: experiment.status, pulled: snapshot.arms.filter((arm) => pulled.has(arm)) };
+  const seed = ctx.rng.fork(`${experiment.id}/allocation:${rebalances}`).int(2 ** 32);
+  const bandit = rememberingLast(ctx.bandit);
+  const records = updateRecord(state.records, experiment.id, { lastProbabilityBest: probabilityBest(view, policy, bandit, seed) });
+  const weights = allocate(view, policy, bandit, seed, experiment.canaryStep);
+  const next = { ...state, rebalances, records };
+  if (totalVariation(weights, current) < policy.allocation.minChange) return { state: next, effects: [] };
+  return { state: next, effects: [{ kind: "set_weights", weights, at: now }, log("info", { target: ctx.target.name, experiment: experiment.id, weights: realised(weights), engine: ctx.bandit.name }, "allocation updated")] };
+}

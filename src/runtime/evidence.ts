@@ -1,0 +1,128 @@
+import { interval, type SchedulerLike, type Subscription } from "rxjs";
+import type { ExperimentSnapshot } from "../domain/snapshot.js";
+import type { Target } from "../domain/target.js";
+import type { Version } from "../domain/version.js";
+import { breakerRules } from "../evidence/breakers.js";
+import { kpiRules } from "../evidence/kpi-rules.js";
+import type { Effect } from "../lifecycle/effects.js";
+import type { RuntimeCheckpoint } from "../lifecycle/restore.js";
+import type { LiveState, TargetState } from "../lifecycle/state.js";
+import { LiveExperiment } from "../stream/live-experiment.js";
+import type { ExperimentRouter } from "../stream/router.js";
+import type { DurableWrites } from "./durable-writes.js";
+import type { ExperimentView } from "./ports.js";
+
+/**
+ * The served journal is appended to every JOURNAL_MS, at most JOURNAL_MAX units at a time:
+ * encoding units blocks the event loop, and small drains keep each pause to a few milliseconds
+ * (40,000 new units a second at most; beyond, the backlog waits). A crash loses at most what is
+ * still waiting.
+ */
+const JOURNAL_MS = 50;
+const JOURNAL_MAX = 2_000;
+
+/**
+ * The evidence side of a runtime: the live experiment on the transaction path and what traffic
+ * sees of it. Serving effects land here; those that depend on history reach the router only
+ * once DurableWrites has made what came before them durable.
+ */
+export class Evidence {
+  private current: LiveExperiment | null = null;
+
+  constructor(
+    private readonly deps: {
+      readonly target: Target;
+      readonly router: ExperimentRouter;
+      readonly writes: DurableWrites;
+      readonly journaling: boolean;
+    },
+  ) {}
+
+  /** Picks up the experiment a checkpoint describes (its history is durable: served at once). */
+  async resume(checkpoint: RuntimeCheckpoint, arms: readonly Version[], journal: string): Promise<void> {
+    const { target } = this.deps;
+    const experiment = LiveExperiment.restore(checkpoint, { target: target.name, arms, kpis: kpiRules(target.policy), breakers: breakerRules(target.policy) });
+    experiment.served.replay(journal);
+    this.install(experiment);
+    this.deps.router.setExperiment(target.name, experiment);
+  }
+
+  apply(effect: Effect): void {
+    const { target, router, writes } = this.deps;
+    switch (effect.kind) {
+      case "serve_baseline": {
+        const version = effect.version;
+        writes.append([], () => router.setBaseline(target.name, version));
+        return;
+      }
+      case "start_experiment": {
+        const { plan } = effect;
+        const experiment = new LiveExperiment({ id: plan.id, target: target.name, generation: plan.generation, arms: plan.arms, weights: plan.weights, now: plan.now, kpis: kpiRules(target.policy), breakers: breakerRules(target.policy) });
+        this.install(experiment);
+        // The candidates are served once the batch that records them is durable.
+        writes.append([], () => {
+          if (this.current === experiment) router.setExperiment(target.name, experiment);
+        });
+        return;
+      }
+      case "end_experiment":
+        // Ending serves the baseline at once: it is durable.
+        router.setExperiment(target.name, null);
+        this.current = null;
+        return;
+      case "pull":
+        this.current?.pull(effect.arm, effect.at);
+        return;
+      case "set_weights":
+        this.current?.setWeights(effect.weights, effect.at);
+        return;
+      default:
+        return;
+    }
+  }
+
+  private install(experiment: LiveExperiment): void {
+    if (this.deps.journaling) experiment.served.startJournal();
+    this.current = experiment;
+  }
+
+  snapshot(now: number, live: LiveState): ExperimentSnapshot | null {
+    return this.current?.id === live.id ? this.current.snapshot(now, live) : null;
+  }
+
+  view(live: LiveState): ExperimentView | null {
+    const experiment = this.current;
+    if (!experiment || experiment.id !== live.id) return null;
+    return {
+      id: experiment.id,
+      generation: experiment.generation,
+      status: live.status,
+      canaryStep: live.canaryStep,
+      arms: experiment.arms,
+      weights: experiment.weights,
+      isPulled: (arm) => experiment.isPulled(arm),
+      indexOf: (arm) => experiment.indexOf(arm),
+      statistics: () => experiment.statistics(),
+    };
+  }
+
+  /** The checkpoint of the live experiment with the allocation count, as JSON; null when none is live. */
+  checkpointText(state: TargetState): string | null {
+    if (state.kind !== "live" || this.current?.id !== state.experiment.id) return null;
+    return JSON.stringify({ ...this.current.checkpoint(state.experiment), ticks: state.rebalances });
+  }
+
+  /** Queued behind the history writes, so a checkpoint never runs ahead of its history. */
+  checkpoint(state: TargetState): void {
+    this.deps.writes.checkpoint(this.checkpointText(state));
+  }
+
+  /** The served journal's next lines, queued for the store (at most `max` units). */
+  flushJournal(max = JOURNAL_MAX): void {
+    if (this.deps.journaling && this.current) this.deps.writes.served(this.current.id, this.current.served.drainJournal(max));
+  }
+
+  journalEvery(scheduler: SchedulerLike): Subscription {
+    return interval(JOURNAL_MS, scheduler).subscribe(() => this.flushJournal());
+  }
+}

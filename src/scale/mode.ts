@@ -1,0 +1,34 @@
+import type { Mode, ModeWiring } from "../runtime/ports.js";
+import { ScaleOut, type ScaleOutOptions } from "./scale-out.js";
+import type { SharedTarget } from "./shared-target.js";
+
+/**
+ * Scale-out: every target is a SharedTarget over Redis and bull (docs/scale-out.md). The mode
+ * keeps its targets by name, so the job workers and the change listener find them.
+ */
+export async function scaleOutMode(options: ScaleOutOptions, wiring: ModeWiring): Promise<Mode> {
+  const scaleOut = await ScaleOut.connect(options);
+  const targets = new Map<string, SharedTarget>();
+  return {
+    store: scaleOut.store,
+    description: { mode: "scale-out", redis: scaleOut.url, prefix: options.prefix },
+    createRuntime(target, screen) {
+      const shared = scaleOut.createTarget(target, screen, { router: wiring.router, bandit: wiring.bandit, clock: wiring.clock, observer: wiring.observer, onDropped: wiring.onStatsDropped });
+      targets.set(target.name, shared);
+      return shared;
+    },
+    async release(runtime, target) {
+      // The target lives on in the shared state for the other instances; this one lets go.
+      // Its tick schedule goes too (a changed file may tick at another pace): instances still
+      // running the target schedule it again at their next re-read.
+      if (targets.get(target.name) === runtime) targets.delete(target.name);
+      scaleOut.forget(target.name);
+      await runtime.stop();
+      await scaleOut.unschedule(target).catch((error: Error) => wiring.log.warn({ target: target.name, error: error.message }, "analysis tick not unscheduled"));
+    },
+    start: () => scaleOut.listen((name) => targets.get(name)),
+    readiness: () => (scaleOut.ready ? [] : ["shared state (Redis) unreachable"]),
+    gauges: () => ({ sharedState: { prefix: scaleOut.prefix, up: scaleOut.ready }, unflushed: [...targets].map(([name, shared]) => [name, shared.unflushed] as const) }),
+    close: () => scaleOut.close(),
+  };
+}
