@@ -1,14 +1,15 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import type { TargetRegistry } from "../daemon/targets.js";
+import type { FastifyInstance, FastifyReply } from "fastify";
 import { pooled } from "../decide/analysis.js";
 import { versionsOf, currentBaseline } from "../domain/history.js";
 import { diffValues, type ConfigValues } from "../domain/values.js";
-import { isTargetName } from "../domain/names.js";
 import { meanOf } from "../stats/moments.js";
-import type { HistoryStore } from "../store/ports.js";
+import type { HistoryStore } from "../domain/ports.js";
+import type { TargetDirectory } from "../runtime/ports.js";
+import { protocolError } from "./errors.js";
+import { DiffQuery, KillBody, RollbackBody, RouteValidationError, TargetParams } from "./route-schemas.js";
 
 export interface AdminDeps {
-  readonly targets: TargetRegistry;
+  readonly targets: TargetDirectory;
   readonly store: HistoryStore;
 }
 
@@ -23,13 +24,17 @@ const problem = (reply: FastifyReply, status: number, code: string, message: str
  * route declared here.
  */
 export function registerAdmin(app: FastifyInstance, deps: AdminDeps): void {
-  // A target name that can never exist (`..%2Fx`, `CHECKOUT`, `%00`) is a client error with a code,
-  // never a path handed to the store.
-  app.addHook("preHandler", async (request, reply) => {
-    const target = (request.params as { target?: unknown } | undefined)?.target;
-    if (typeof target === "string" && !isTargetName(target))
-      await problem(reply, 400, "invalid_target", `${JSON.stringify(target.slice(0, 80))} is not a target name (lower-case letters, digits, '-', '_', at most 63)`);
+  // A request that breaks its route's schema is a client error with a code: a target name that
+  // can never exist (`..%2Fx`, `CHECKOUT`, `%00`) is never a path handed to the store.
+  app.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
+    if (!(error instanceof RouteValidationError)) return protocolError(error, request, reply);
+    if (error.part === "params") {
+      const target = String((request.params as { target?: unknown }).target ?? "");
+      return void problem(reply, 400, "invalid_target", `${JSON.stringify(target.slice(0, 80))} is not a target name (lower-case letters, digits, '-', '_', at most 63)`);
+    }
+    return void problem(reply, 400, "bad_request", error.message);
   });
+  const byTarget = { schema: { params: TargetParams } };
 
   app.get("/v1/targets", async () => ({
     targets: deps.targets.targets.map(({ target, file, runtime }) => ({
@@ -42,7 +47,7 @@ export function registerAdmin(app: FastifyInstance, deps: AdminDeps): void {
     rejectedDrops: deps.targets.rejectedDrops,
   }));
 
-  app.get<{ Params: { target: string } }>("/v1/targets/:target", async (request, reply) => {
+  app.get<{ Params: TargetParams }>("/v1/targets/:target", byTarget, async (request, reply) => {
     const loaded = deps.targets.targets.find((l) => l.target.name === request.params.target);
     if (!loaded) return problem(reply, 404, "unknown_target", `no target named ${JSON.stringify(request.params.target)}`);
     const { runtime, target } = loaded;
@@ -76,16 +81,15 @@ export function registerAdmin(app: FastifyInstance, deps: AdminDeps): void {
     };
   });
 
-  app.get<{ Params: { target: string } }>("/v1/targets/:target/versions", async (request, reply) => {
+  app.get<{ Params: TargetParams }>("/v1/targets/:target/versions", byTarget, async (request, reply) => {
     const history = await deps.store.read(request.params.target);
     if (history.length === 0) return problem(reply, 404, "unknown_target", `no history for target ${JSON.stringify(request.params.target)}`);
     const baseline = currentBaseline(history);
     return { baseline, versions: [...versionsOf(history).values()].map((v) => ({ ...v, baseline: v.id === baseline })) };
   });
 
-  app.get<{ Querystring: { from?: string; to?: string; target?: string } }>("/v1/diff", async (request, reply) => {
+  app.get<{ Querystring: DiffQuery }>("/v1/diff", { schema: { querystring: DiffQuery } }, async (request, reply) => {
     const { from, to } = request.query;
-    if (!from || !to) return problem(reply, 400, "bad_request", "query parameters from and to (version ids) are required");
     const all = new Map<string, { values: ConfigValues }>();
     for (const name of await deps.store.targets()) for (const v of versionsOf(await deps.store.read(name)).values()) all.set(v.id, v);
     const a = all.get(from);
@@ -94,12 +98,11 @@ export function registerAdmin(app: FastifyInstance, deps: AdminDeps): void {
     return { from, to, changes: diffValues(a.values, b.values) };
   });
 
-  app.post<{ Params: { target: string } }>("/v1/targets/:target/kill", async (request, reply) => {
+  app.post<{ Params: TargetParams; Body: KillBody }>("/v1/targets/:target/kill", { schema: { params: TargetParams, body: KillBody } }, async (request, reply) => {
     const runtime = deps.targets.runtime(request.params.target);
     if (!runtime) return problem(reply, 404, "unknown_target", `no target named ${JSON.stringify(request.params.target)}`);
-    const reason = (request.body as { reason?: unknown } | undefined)?.reason;
     try {
-      await runtime.kill(typeof reason === "string" ? reason : "admin API");
+      await runtime.kill(request.body.reason ?? "admin API");
       await runtime.flush();
     } catch (error) {
       // Scale-out with Redis unreachable: this instance has stopped the experiment, the others have not.
@@ -109,7 +112,7 @@ export function registerAdmin(app: FastifyInstance, deps: AdminDeps): void {
     return { target: request.params.target, killed: true };
   });
 
-  app.post<{ Params: { target: string } }>("/v1/targets/:target/resume", async (request, reply) => {
+  app.post<{ Params: TargetParams; Body: KillBody }>("/v1/targets/:target/resume", { schema: { params: TargetParams, body: KillBody } }, async (request, reply) => {
     const runtime = deps.targets.runtime(request.params.target);
     if (!runtime) return problem(reply, 404, "unknown_target", `no target named ${JSON.stringify(request.params.target)}`);
     try {
@@ -120,14 +123,13 @@ export function registerAdmin(app: FastifyInstance, deps: AdminDeps): void {
     return { target: request.params.target, killed: false };
   });
 
-  app.post<{ Params: { target: string } }>("/v1/targets/:target/rollback", async (request: FastifyRequest<{ Params: { target: string } }>, reply) => {
+  app.post<{ Params: TargetParams; Body: RollbackBody }>("/v1/targets/:target/rollback", { schema: { params: TargetParams, body: RollbackBody } }, async (request, reply) => {
     const runtime = deps.targets.runtime(request.params.target);
     if (!runtime) return problem(reply, 404, "unknown_target", `no target named ${JSON.stringify(request.params.target)}`);
-    const body = (request.body ?? {}) as { version?: unknown; reason?: unknown };
-    if (typeof body.version !== "string") return problem(reply, 400, "bad_request", "body.version: the version id to roll back to is required");
+    const body = request.body;
     let result;
     try {
-      result = await runtime.rollbackTo(body.version, typeof body.reason === "string" ? body.reason : "admin API rollback");
+      result = await runtime.rollbackTo(body.version, body.reason ?? "admin API rollback");
       if (result.ok) await runtime.flush();
     } catch (error) {
       if (unavailable(error) === "store_unavailable") return problem(reply, 503, "store_unavailable", `rollback to ${body.version} decided but not yet in the history (retried; served once written): ${(error as Error).message}`);

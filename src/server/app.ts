@@ -6,6 +6,8 @@ import { labelled, type Metrics } from "../metrics/metrics.js";
 import { registerAdmin, type AdminDeps } from "./admin.js";
 import { registerEvents, type EventsDeps } from "./events.js";
 import { registerOfrep, type OfrepDeps } from "./ofrep.js";
+import { protocolError } from "./errors.js";
+import { routeValidator } from "./route-schemas.js";
 
 export interface ServerDeps extends AdminDeps, EventsDeps, OfrepDeps {
   readonly adminToken: string;
@@ -48,12 +50,9 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     if (encoding === undefined || encoding.trim().toLowerCase() === "identity") return done();
     void reply.code(415).send({ errorCode: "UNSUPPORTED_MEDIA_TYPE", errorDetails: `Content-Encoding ${JSON.stringify(encoding.slice(0, 40))} is not supported: send the body uncompressed` });
   });
-  app.setErrorHandler((error: { statusCode?: number; code?: string; message: string }, _request, reply) => {
-    const status = error.statusCode ?? 500;
-    // Fastify's own codes: FST_ERR_CTP_BODY_TOO_LARGE (413), FST_ERR_CTP_INVALID_MEDIA_TYPE (415), JSON syntax (400).
-    const code = status === 413 ? "PAYLOAD_TOO_LARGE" : status === 400 ? "PARSE_ERROR" : status === 415 ? "UNSUPPORTED_MEDIA_TYPE" : "GENERAL";
-    void reply.code(status).send({ errorCode: code, errorDetails: error.message });
-  });
+  app.setErrorHandler(protocolError);
+  // Route schemas (route-schemas.ts) are checked by evolvd's own validator, not fastify's default.
+  app.setValidatorCompiler(routeValidator);
 
   // JSON bodies, where an empty body is no body (POST …/kill and …/resume need none).
   app.removeContentTypeParser("application/json");

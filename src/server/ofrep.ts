@@ -3,6 +3,7 @@ import { canonicalJson, sha256, shortId } from "../config/canonical.js";
 import type { Clock } from "../domain/clock.js";
 import { getPath, type JsonValue } from "../domain/values.js";
 import type { ExperimentRouter } from "../stream/router.js";
+import { OfrepBody, OfrepParams } from "./route-schemas.js";
 
 /**
  * OpenFeature Remote Evaluation Protocol (OFREP) v1.
@@ -75,13 +76,12 @@ function send(reply: FastifyReply, evaluation: Evaluation): FastifyReply {
 }
 
 export function registerOfrep(app: FastifyInstance, deps: OfrepDeps): void {
-  app.post<{ Params: { key: string } }>("/ofrep/v1/evaluate/flags/:key", { schema: { response: { 200: EVALUATION } } }, async (request, reply) => {
-    const body = request.body as { context?: unknown } | undefined;
-    return send(reply, evaluate(deps, request.params.key, body?.context));
+  app.post<{ Params: OfrepParams; Body: OfrepBody }>("/ofrep/v1/evaluate/flags/:key", { schema: { params: OfrepParams, body: OfrepBody, response: { 200: EVALUATION } } }, async (request, reply) => {
+    return send(reply, evaluate(deps, request.params.key, request.body.context));
   });
 
-  app.post("/ofrep/v1/evaluate/flags", async (request, reply) => {
-    const body = request.body as { context?: unknown } | undefined;
+  app.post<{ Body: OfrepBody }>("/ofrep/v1/evaluate/flags", { schema: { body: OfrepBody } }, async (request, reply) => {
+    const body = request.body;
     // A context error applies to every flag: answer it once, as the spec does for bulk.
     const checked = unitOf(body?.context);
     if ("errorCode" in checked) return reply.code(400).send(checked);

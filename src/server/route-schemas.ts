@@ -1,0 +1,72 @@
+import { Type, type Static, type TSchema } from "@sinclair/typebox";
+import type { FastifySchemaCompiler } from "fastify";
+import { compile } from "../config/validate.js";
+import { TARGET_NAME } from "../domain/names.js";
+
+/**
+ * The schemas of the HTTP routes, from the one schema toolchain (config/validate.ts): TypeBox
+ * definitions give both the checks and the handlers' types. OFREP's evaluation context keeps
+ * its checks in code, because OFREP names each broken rule with its own error code
+ * (TARGETING_KEY_MISSING, INVALID_CONTEXT); events keep their hand-tuned per-line parser
+ * (stream/parse-event.ts), which the tail-latency benchmark measured on the hot path.
+ */
+
+const reason = Type.String({ maxLength: 1_000, rule: "must be a string of at most 1000 characters" });
+
+export const TargetParams = Type.Object(
+  { target: Type.String({ pattern: TARGET_NAME.source, rule: "is not a target name (lower-case letters, digits, '-', '_', at most 63)" }) },
+  { additionalProperties: false },
+);
+export type TargetParams = Static<typeof TargetParams>;
+
+/** `POST …/kill`: the body is optional. */
+export const KillBody = Type.Object({ reason: Type.Optional(reason) }, { additionalProperties: false });
+export type KillBody = Static<typeof KillBody>;
+
+export const RollbackBody = Type.Object(
+  { version: Type.String({ minLength: 1, maxLength: 200, rule: "must be the id of the version to roll back to" }), reason: Type.Optional(reason) },
+  { additionalProperties: false },
+);
+export type RollbackBody = Static<typeof RollbackBody>;
+
+export const DiffQuery = Type.Object(
+  {
+    from: Type.String({ minLength: 1, maxLength: 200, rule: "must be a version id" }),
+    to: Type.String({ minLength: 1, maxLength: 200, rule: "must be a version id" }),
+    target: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+);
+export type DiffQuery = Static<typeof DiffQuery>;
+
+/** An OFREP request body: the context is checked in code (see above), anything else is allowed as the spec says. */
+export const OfrepBody = Type.Object({ context: Type.Optional(Type.Unknown()) });
+export type OfrepBody = Static<typeof OfrepBody>;
+
+export const OfrepParams = Type.Object({ key: Type.String({ minLength: 1, maxLength: 1024 }) });
+export type OfrepParams = Static<typeof OfrepParams>;
+
+/** A route's problems, for its error handler: which part of the request, and every broken rule. */
+export class RouteValidationError extends Error {
+  readonly statusCode = 400;
+  constructor(
+    readonly part: string,
+    readonly problems: readonly string[],
+  ) {
+    super(problems.join("; "));
+  }
+}
+
+/**
+ * Fastify's validator compiler, replaced by ours: no coercion, unknown fields are errors (where
+ * fastify's default ajv would drop them silently), and the messages name the field and the rule.
+ * An absent body is an empty object, so optional bodies need no `null` in their schema.
+ */
+export const routeValidator: FastifySchemaCompiler<TSchema> = ({ schema, httpPart }) => {
+  const part = httpPart === "querystring" ? "query" : (httpPart ?? "request");
+  const check = compile(schema, part, { inPlace: true });
+  return (data: unknown) => {
+    const result = check(data === null && part === "body" ? {} : data);
+    return result.ok ? { value: result.value } : { error: new RouteValidationError(part, result.problems) };
+  };
+};
