@@ -1,5 +1,7 @@
+import Queue from "bull";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BullJobs } from "../../src/jobs/bull-jobs.js";
+import { waitFor } from "../helpers.js";
 import { startRedis, type TestRedis } from "../redis-server.js";
 
 let redis: TestRedis;
@@ -20,7 +22,7 @@ describe("bull jobs: the analysis tick and screening", () => {
     b.process(async (_target, tick) => void seen.push({ instance: "b", id: tick.id }));
     await a.schedule("checkout", 150);
     await b.schedule("checkout", 150); // both instances schedule at start: one schedule
-    await new Promise((r) => setTimeout(r, 2000));
+    await waitFor(() => seen.length >= 8, 15_000, "8 ticks handled");
     await a.unschedule("checkout", 150);
     await Promise.all([a.close(), b.close()]);
     const ids = seen.map((s) => s.id);
@@ -41,7 +43,7 @@ describe("bull jobs: the analysis tick and screening", () => {
       }
     });
     await ticks.schedule("checkout", 1000);
-    await new Promise((r) => setTimeout(r, 1500));
+    await waitFor(() => attempts.length >= 2, 15_000, "the failed tick retried");
     await ticks.unschedule("checkout", 1000);
     await ticks.close();
     expect(attempts).toEqual([1, 2]);
@@ -60,17 +62,25 @@ describe("bull jobs: the analysis tick and screening", () => {
     };
     a.processScreening(handler("a"));
     b.processScreening(handler("b"));
-    await Promise.all([a.requestScreening("checkout", 4), b.requestScreening("checkout", 4)]);
-    await new Promise((r) => setTimeout(r, 300));
-    await a.requestScreening("checkout", 4);
-    await new Promise((r) => setTimeout(r, 300));
-    expect(runs).toHaveLength(1);
-    release();
-    await new Promise((r) => setTimeout(r, 300));
-    // Finished (say the target was killed meanwhile, so g4 did not start): asking again runs it.
-    await b.requestScreening("checkout", 4);
-    await new Promise((r) => setTimeout(r, 500));
-    await Promise.all([a.close(), b.close()]);
-    expect(runs.map((r) => r.slice(2))).toEqual(["checkout/g4", "checkout/g4"]);
+    // The screening queue as bull keeps it, to see its jobs (what BullJobs does not show).
+    const queue = new Queue("screening", redis.url, { prefix });
+    try {
+      await Promise.all([a.requestScreening("checkout", 4), b.requestScreening("checkout", 4)]);
+      await waitFor(() => runs.length > 0, 15_000, "the screening job running");
+      await a.requestScreening("checkout", 4);
+      // One job in the queue, the one running: the requests while it runs added none (one more
+      // would be waiting, or running on the idle worker), so no second run is coming.
+      expect(await queue.getJobCounts()).toMatchObject({ waiting: 0, active: 1, delayed: 0 });
+      expect(runs).toHaveLength(1);
+      release();
+      await waitFor(async () => (await (await queue.getJob("screen:checkout:4"))?.isCompleted()) === true, 15_000, "the screening job finished");
+      // Finished (say the target was killed meanwhile, so g4 did not start): asking again runs it.
+      await b.requestScreening("checkout", 4);
+      await waitFor(() => runs.length === 2, 15_000, "the screening job run again");
+      await Promise.all([a.close(), b.close()]);
+      expect(runs.map((r) => r.slice(2))).toEqual(["checkout/g4", "checkout/g4"]);
+    } finally {
+      await queue.close();
+    }
   });
 });

@@ -150,13 +150,23 @@ describe("evolvd start (in process)", () => {
     const again = await admin("/v1/targets/checkout/rollback", { method: "POST", body: JSON.stringify({ version: candidate }) });
     expect(again.status).toBe(409);
     expect((await admin("/v1/targets/checkout/resume", { method: "POST" })).status).toBe(200);
-    // Resuming starts the next generation at once, from the rolled-back baseline.
+    // Resuming starts the next generation at once, from the rolled-back baseline. Its outcome is
+    // known: what generation 2 proposes and how its simulated screening judges the proposals are
+    // seeded by the target file's policy seed ("checkout") and the generation number, from that
+    // baseline, so two candidates (liveCandidates) pass and it goes live in canary.
     const resumed = await (await admin("/v1/targets/checkout")).json();
-    expect(resumed.lastGeneration.generation).toBe(2);
     expect(resumed.baseline.version).toBe(candidate);
-    // Generation 2 either went live from the new baseline or had every candidate screened out.
-    if (resumed.experiment) expect(resumed.experiment.arms[0].version).toBe(candidate);
-    else expect(resumed.lastGeneration.status).toBe("rejected");
+    expect(resumed.lastGeneration).toMatchObject({ generation: 2, status: "canary" });
+    expect(resumed.experiment).toMatchObject({ id: "checkout/g2", status: "canary" });
+    expect(resumed.experiment.arms.map((a: { role: string }) => a.role)).toEqual(["baseline", "candidate", "candidate"]);
+    expect(resumed.experiment.arms[0].version).toBe(candidate);
+    // Its candidates were mutated from the rolled-back baseline.
+    const versions: { id: string; parent: string | null; generation: number }[] = (await (await admin("/v1/targets/checkout/versions")).json()).versions;
+    for (const arm of resumed.experiment.arms.slice(1)) expect(versions.find((v) => v.id === arm.version)).toMatchObject({ parent: candidate, generation: 2 });
+    // And they are served: some of 200 new units land in a candidate arm.
+    const served = new Set<string>();
+    for (let i = 0; i < 200; i++) served.add((await (await post("/ofrep/v1/evaluate/flags/checkout", { context: { targetingKey: `g2-${i}` } })).json()).metadata.version);
+    expect([...served].some((v) => v !== candidate)).toBe(true);
   });
 
   it("refuses an invalid drop with its reasons, keeping the last good configuration", async () => {
@@ -164,10 +174,12 @@ describe("evolvd start (in process)", () => {
     const bad = JSON.parse(good);
     bad.baseline.timeout_ms = 99999;
     writeFileSync(join(drop, "checkout.json"), JSON.stringify(bad));
+    // A drop is applied (or refused) once two reads see the same content: two scans, then the refusal shows.
     await daemon.rescan();
-    await new Promise((r) => setTimeout(r, 80));
     await daemon.rescan();
-    const status = await (await admin("/v1/targets")).json();
+    const targets = async () => (await admin("/v1/targets")).json();
+    await waitFor(async () => (await targets()).rejectedDrops.length > 0, 5_000, "the bad drop refused");
+    const status = await targets();
     expect(status.rejectedDrops[0].problems.join()).toMatch(/baseline\.timeout_ms: must be within \[200, 5000\]/);
     expect(status.targets[0].target).toBe("checkout");
     expect((await post("/ofrep/v1/evaluate/flags/checkout.timeout_ms", { context: { targetingKey: "u" } })).status).toBe(200);
@@ -181,10 +193,12 @@ describe("evolvd start (in process)", () => {
     changed.description = "changed in the test";
     changed.policy.candidatesPerGeneration = 3;
     writeFileSync(join(drop, "checkout.json"), JSON.stringify(changed));
+    // Applied once two reads see the same content: two scans, then the new description shows.
     await daemon.rescan();
-    await new Promise((r) => setTimeout(r, 80));
     await daemon.rescan();
-    const detail = await (await admin("/v1/targets/checkout")).json();
+    const target = async () => (await admin("/v1/targets/checkout")).json();
+    await waitFor(async () => (await target()).description === "changed in the test", 5_000, "the changed file applied");
+    const detail = await target();
     expect(detail.description).toBe("changed in the test");
     expect(detail.policy.candidatesPerGeneration).toBe(3);
     expect((await (await admin("/v1/targets")).json()).rejectedDrops).toEqual([]);

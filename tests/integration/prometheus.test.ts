@@ -5,22 +5,12 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Daemon } from "../../src/daemon/daemon.js";
 import { seededRng } from "../../src/random/seeded-rng.js";
-import { freePort, ROOT, startTestDaemon, workspace } from "../helpers.js";
+import { freePort, ROOT, startTestDaemon, waitFor, workspace } from "../helpers.js";
 
 // Real Prometheus and promtool (Debian package `prometheus`, installed by .ci/run).
 const exec = promisify(execFile);
 const RULES = join(ROOT, "grafana", "prometheus", "evolvd-rules.yml");
 const DASHBOARD = join(ROOT, "grafana", "dashboards", "evolvd.json");
-
-async function until<T>(probe: () => Promise<T | null>, ms: number): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const value = await probe().catch(() => null);
-    if (value !== null) return value;
-    if (Date.now() > end) throw new Error("timed out");
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 describe("Prometheus: rules, metrics format, and the dashboard against a live daemon", () => {
   let daemon: Daemon;
@@ -51,7 +41,7 @@ describe("Prometheus: rules, metrics format, and the dashboard against a live da
       ].join("\n"),
     );
     prometheus = spawn("prometheus", [`--config.file=${join(dir, "prometheus.yml")}`, `--storage.tsdb.path=${join(dir, "tsdb")}`, `--web.listen-address=127.0.0.1:${port}`], { stdio: "ignore" });
-    await until(async () => ((await fetch(`${promUrl}/-/ready`)).ok ? true : null), 30_000);
+    await waitFor(async () => (await fetch(`${promUrl}/-/ready`).catch(() => null))?.ok === true, 30_000, "Prometheus ready");
 
     // Simulated traffic through the HTTP API: exposures and outcomes, a bad event, a bad drop.
     const rng = seededRng("prometheus-test");
@@ -64,6 +54,9 @@ describe("Prometheus: rules, metrics format, and the dashboard against a live da
       }
       lines.push("{not an event");
       await fetch(`${daemon.url}/v1/events`, { method: "POST", headers: { "content-type": "application/x-ndjson" }, body: lines.join("\n") });
+      // A trickle, not a wait for a condition: the traffic arrives over ~3 s, across several
+      // analysis ticks (300 ms) and scrapes (1 s), as live traffic does, so the canary ramps and
+      // allocates between batches and the counters move from scrape to scrape.
       await new Promise((r) => setTimeout(r, 350));
     }
     writeFileSync(join(dir, "configs", "broken.json"), "{ not json");
@@ -102,21 +95,20 @@ describe("Prometheus: rules, metrics format, and the dashboard against a live da
     const dashboard = JSON.parse(readFileSync(DASHBOARD, "utf8"));
     const exprs: string[] = dashboard.panels.flatMap((p: { targets: { expr: string }[] }) => p.targets.map((t) => t.expr.replaceAll("$target", "checkout")));
     expect(exprs.length).toBeGreaterThanOrEqual(15);
-    const empty = await until(async () => {
+    // The expressions without data yet (a failed query counts as none).
+    const withoutData = async () => {
       const missing: string[] = [];
       for (const expr of exprs) {
-        const body = await (await fetch(`${promUrl}/api/v1/query?query=${encodeURIComponent(expr)}`)).json();
-        if (body.status !== "success" || body.data.result.length === 0) missing.push(expr);
-      }
-      return missing.length === 0 ? missing : null;
-    }, 45_000).catch(async () => {
-      const missing: string[] = [];
-      for (const expr of exprs) {
-        const body = await (await fetch(`${promUrl}/api/v1/query?query=${encodeURIComponent(expr)}`)).json();
-        if (body.status !== "success" || body.data.result.length === 0) missing.push(expr);
+        const body = await fetch(`${promUrl}/api/v1/query?query=${encodeURIComponent(expr)}`)
+          .then((r) => r.json())
+          .catch(() => null);
+        if (body?.status !== "success" || body.data.result.length === 0) missing.push(expr);
       }
       return missing;
-    });
+    };
+    let empty = exprs;
+    // On time-out the assertion below names the expressions still without data.
+    await waitFor(async () => (empty = await withoutData()).length === 0, 45_000, "data for every expression").catch(() => undefined);
     expect(empty).toEqual([]);
   }, 60_000);
 });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { HistoryEntry } from "../../src/domain/history.js";
 import { SharedState } from "../../src/scale/shared-state.js";
+import { waitFor } from "../helpers.js";
 import { startRedis, type TestRedis } from "../redis-server.js";
 
 let redis: TestRedis;
@@ -43,8 +44,11 @@ describe("the shared state of a target", () => {
     expect(await state.read("checkout")).toMatchObject({ revision: 3, kill: "incident 42" });
     await state.setKill("checkout", null);
     expect(await state.read("checkout")).toMatchObject({ revision: 4, kill: null });
-    await new Promise((r) => setTimeout(r, 100));
-    expect(messages).toEqual(["checkout", "checkout", "checkout", "checkout"]); // one per change, none for the refused commit
+    // A marker published after the last change arrives after every message published before it
+    // (Redis delivers a channel's messages in order): once it is in, nothing else is on the way.
+    await redis.client().publish(state.channel, "marker");
+    await waitFor(() => messages.includes("marker"), 5_000, "the marker message");
+    expect(messages).toEqual(["checkout", "checkout", "checkout", "checkout", "marker"]); // one per change, none for the refused commit
   });
 
   it("reports a corrupt history batch by position instead of skipping it", async () => {
