@@ -7,6 +7,7 @@
  *   npm run bench:decisions              # table
  *   npm run bench:decisions -- --json    # machine-readable
  *   npm run bench:decisions -- --runs 200   # quicker, less precise
+ *   npm run bench:decisions -- --clustered  # only the clustered rows (several outcomes per unit)
  */
 import { analyze, type Inference } from "../../src/decide/analysis.js";
 import { decide } from "../../src/decide/decision.js";
@@ -15,6 +16,8 @@ import type { Policy } from "../../src/domain/target.js";
 import { parsePolicy } from "../../src/config/policy.js";
 import { seededRng } from "../../src/random/seeded-rng.js";
 import { binomial } from "../../src/sim/binomial.js";
+import { perUnit } from "../../src/evidence/arm-stats.js";
+import { clusteredRun, type Analysed, type ClusteredWorld } from "./clustered.js";
 
 const args = process.argv.slice(2);
 const json = args.includes("--json");
@@ -49,7 +52,7 @@ function runOnce(lift: number, seed: number, inference: Inference): { outcome: O
   for (;;) {
     n += UNITS_PER_TICK;
     for (let arm = 0; arm < 2; arm++) successes[arm] = (successes[arm] as number) + binomial(UNITS_PER_TICK, rates[arm] as number, rng);
-    const kpis = successes.map((s) => ({ conversion: { n, sum: s, sumSquares: s } }));
+    const kpis = successes.map((s) => ({ conversion: perUnit({ n, sum: s, sumSquares: s }) }));
     const snapshot: ExperimentSnapshot = {
       experiment: "bench",
       target: "bench",
@@ -72,7 +75,7 @@ function runOnce(lift: number, seed: number, inference: Inference): { outcome: O
 
 interface Row {
   readonly scenario: string;
-  readonly inference: Inference;
+  readonly inference: Inference | Analysed;
   readonly runs: number;
   readonly seeds: string;
   readonly commitRate: number;
@@ -105,12 +108,56 @@ function scenario(name: string, lift: number, runs: number, firstSeed: number, i
   };
 }
 
+function summary(name: string, test: Row["inference"], runs: number, firstSeed: number, results: { outcome: Outcome; units: number }[]): Row {
+  const of = (o: Outcome) => results.filter((r) => r.outcome === o);
+  return {
+    scenario: name,
+    inference: test,
+    runs,
+    seeds: `${firstSeed}..${firstSeed + runs - 1}`,
+    commitRate: of("commit").length / runs,
+    rollbackRate: of("rollback").length / runs,
+    inconclusiveRate: of("inconclusive").length / runs,
+    medianUnitsToCommit: median(of("commit").map((r) => r.units)),
+    medianUnitsToRollback: median(of("rollback").map((r) => r.units)),
+  };
+}
+
+/** Clustered worlds (scripts/bench/clustered.ts): several correlated outcomes per unit. */
+const CLUSTERED_BUDGET = 30_000;
+const clusteredPolicy = (primary: object): Policy => {
+  const { policy: p, problems: why } = parsePolicy({ seed: "bench", alpha: 0.05, candidatesPerGeneration: 1, liveCandidates: 1, minUnitsPerArm: 1000, maxUnitsPerArm: CLUSTERED_BUDGET, sequentialTuning: 2 * CLUSTERED_BUDGET, primary, guardrails: [] });
+  if (!p) throw new Error(why.join("; "));
+  return p;
+};
+const conversionWorld = (lift: number): ClusteredWorld => ({ baseRate: BASE_RATE, unitsPerTick: 500, lift, metric: "per_outcome", policy: clusteredPolicy({ kpi: "conversion", kind: "proportion", direction: "increase", minLift: 0 }) });
+const ratioWorld = (lift: number): ClusteredWorld => ({
+  baseRate: BASE_RATE,
+  unitsPerTick: 500,
+  lift,
+  metric: "ratio",
+  policy: clusteredPolicy({ kpi: "revenue_per_order", kind: "mean", direction: "increase", minLift: 0, metric: "ratio", numerator: "revenue", denominator: "orders" }),
+});
+function clustered(name: string, world: ClusteredWorld, runs: number, firstSeed: number, analysed: Analysed): Row {
+  return summary(name, analysed, runs, firstSeed, Array.from({ length: runs }, (_, i) => clusteredRun(world, firstSeed + i, analysed)));
+}
+
+const only = args.includes("--clustered") ? "clustered" : args.includes("--independent") ? "independent" : "all";
 const started = performance.now();
 const rows: Row[] = [];
-for (const inference of ["sequential", "fixed"] as const) {
-  rows.push(scenario("A/A", 0, AA_RUNS, 1, inference));
-  rows.push(scenario("+5% lift", 0.05, EFFECT_RUNS, 100_001, inference));
-  rows.push(scenario("-5% lift", -0.05, EFFECT_RUNS, 200_001, inference));
+if (only !== "clustered")
+  for (const inference of ["sequential", "fixed"] as const) {
+    rows.push(scenario("A/A", 0, AA_RUNS, 1, inference));
+    rows.push(scenario("+5% lift", 0.05, EFFECT_RUNS, 100_001, inference));
+    rows.push(scenario("-5% lift", -0.05, EFFECT_RUNS, 200_001, inference));
+  }
+if (only !== "independent") {
+  rows.push(clustered("clustered A/A", conversionWorld(0), AA_RUNS, 300_001, "per unit"));
+  rows.push(clustered("clustered A/A", conversionWorld(0), Math.max(100, Math.round(AA_RUNS / 5)), 300_001, "per outcome (before)"));
+  rows.push(clustered("clustered +5% lift", conversionWorld(0.05), EFFECT_RUNS, 400_001, "per unit"));
+  rows.push(clustered("clustered -5% lift", conversionWorld(-0.05), EFFECT_RUNS, 500_001, "per unit"));
+  rows.push(clustered("ratio (revenue per order) A/A", ratioWorld(0), AA_RUNS, 600_001, "per unit"));
+  rows.push(clustered("ratio (revenue per order) +5% lift", ratioWorld(0.05), EFFECT_RUNS, 700_001, "per unit"));
 }
 const seconds = (performance.now() - started) / 1000;
 const setup = { baseRate: BASE_RATE, unitsPerArmPerTick: UNITS_PER_TICK, budgetPerArm: BUDGET, alpha: policy.alpha, sequentialTuning: policy.sequentialTuning, seconds };
@@ -124,5 +171,5 @@ if (json) {
   console.log("| scenario | test | runs (seeds) | commit | rollback | inconclusive | median units/arm to commit | to rollback |");
   console.log("|---|---|---|---|---|---|---|---|");
   for (const r of rows)
-    console.log(`| ${r.scenario} | ${r.inference === "sequential" ? "sequential (evolvd)" : "fixed-horizon, peeking"} | ${r.runs} (${r.seeds}) | ${pct(r.commitRate)} | ${pct(r.rollbackRate)} | ${pct(r.inconclusiveRate)} | ${units(r.medianUnitsToCommit)} | ${units(r.medianUnitsToRollback)} |`);
+    console.log(`| ${r.scenario} | ${r.inference === "sequential" ? "sequential (evolvd)" : r.inference === "fixed" ? "fixed-horizon, peeking" : `sequential, ${r.inference}`} | ${r.runs} (${r.seeds}) | ${pct(r.commitRate)} | ${pct(r.rollbackRate)} | ${pct(r.inconclusiveRate)} | ${units(r.medianUnitsToCommit)} | ${units(r.medianUnitsToRollback)} |`);
 }

@@ -14,6 +14,7 @@ import type { ExperimentSnapshot } from "../../src/domain/snapshot.js";
 import type { Policy } from "../../src/domain/target.js";
 import { seededRng } from "../../src/random/seeded-rng.js";
 import { binomial } from "../../src/sim/binomial.js";
+import { perUnit } from "../../src/evidence/arm-stats.js";
 
 const json = process.argv.includes("--json");
 const RATES = [0.1, 0.11, 0.12, 0.13];
@@ -61,7 +62,7 @@ function run(policy: Policy | null, seed: number): number {
       pulled: [],
       canaryStep: policy.canary.steps.length - 1,
       units: [...n],
-      periods: [{ revision: 1, from: 0, weights, newUnits: [...n], kpis: n.map((count, i) => ({ conversion: { n: count, sum: successes[i] as number, sumSquares: successes[i] as number } })) }],
+      periods: [{ revision: 1, from: 0, weights, newUnits: [...n], kpis: n.map((count, i) => ({ conversion: perUnit({ n: count, sum: successes[i] as number, sumSquares: successes[i] as number }) })) }],
       trips: [],
     };
     weights = allocate(snapshot, policy, engine, rng.int(2 ** 32), snapshot.canaryStep);

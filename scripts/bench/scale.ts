@@ -143,7 +143,7 @@ const client = new Redis(redis.url);
 const stats = new RedisStats(client, "evolvd-bench");
 const mergedOutcomes = async () => {
   let n = 0;
-  for (const byArm of (await stats.read("checkout/g1")).kpis.values()) for (const kpis of byArm.values()) n += kpis.conversion?.n ?? 0;
+  for (const byArm of (await stats.read("checkout/g1")).kpis.values()) for (const kpis of byArm.values()) n += kpis.conversion?.den ?? 0; // outcomes (n counts units)
   return n;
 };
 await client.flushdb().catch(() => undefined); // REDIS_URL: a database of its own is assumed

@@ -1,6 +1,6 @@
 import { Type } from "@sinclair/typebox";
 import { isKpiName } from "../domain/names.js";
-import type { GuardrailKpi, Policy, PrimaryKpi } from "../domain/target.js";
+import type { GuardrailKpi, MetricSpec, Policy, PrimaryKpi } from "../domain/target.js";
 import { compile, StringEnum } from "./validate.js";
 
 /**
@@ -16,8 +16,16 @@ const KpiName = Type.String({ pattern: "^[a-z][a-z0-9_]{0,63}$", description: "s
 const Kind = StringEnum(["proportion", "mean"] as const);
 const Direction = StringEnum(["increase", "decrease"] as const);
 
+/** How the KPI is aggregated per unit (domain/target.ts MetricType). */
+const metricFields = {
+  metric: StringEnum(["per_outcome", "binomial", "count", "sum", "unit_mean", "ratio"] as const, { default: "per_outcome", description: "Per-unit aggregation: per_outcome (rate per outcome, the default), binomial, count, sum, unit_mean or ratio." }),
+  numerator: Type.Optional(KpiName),
+  denominator: Type.Optional(KpiName),
+  cap: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1e12, description: "Per-unit cap of a sum metric." })),
+};
+
 const Primary = Type.Object(
-  { kpi: KpiName, kind: Kind, direction: Direction, minLift: Type.Number({ minimum: 0, exclusiveMaximum: 1, default: 0, description: "Smallest relative lift worth a commit." }) },
+  { kpi: KpiName, kind: Kind, direction: Direction, minLift: Type.Number({ minimum: 0, exclusiveMaximum: 1, default: 0, description: "Smallest relative lift worth a commit." }), ...metricFields },
   { additionalProperties: false, description: "The KPI a candidate must improve: {kpi, kind, direction, minLift}." },
 );
 const Guardrail = Type.Object(
@@ -27,6 +35,7 @@ const Guardrail = Type.Object(
     direction: Direction,
     tolerance: Type.Number({ minimum: 0, exclusiveMaximum: 10, description: "Largest relative degradation allowed." }),
     hardLimit: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1, description: "Circuit breaker: a proportion above this level pulls the arm at once." })),
+    ...metricFields,
   },
   { additionalProperties: false },
 );
@@ -102,7 +111,22 @@ function crossFieldProblems(p: RawPolicy): string[] {
   });
   guardrails.forEach((g, i) => {
     if (g.hardLimit !== undefined && g.kind !== "proportion") problems.push(`policy.guardrails[${i}].hardLimit: only proportion KPIs have a hard limit`);
+    if (g.hardLimit !== undefined && (g.metric ?? "per_outcome") === "ratio") problems.push(`policy.guardrails[${i}].hardLimit: a ratio metric is not reported itself; put the breaker on a reported KPI`);
   });
+  const entries: [string, RawPolicy][] = [["policy.primary", p.primary], ...guardrails.map((g, i) => [`policy.guardrails[${i}]`, g] as [string, RawPolicy])];
+  for (const [where, k] of entries) {
+    if (k === null || typeof k !== "object") continue;
+    const metric = k.metric ?? "per_outcome";
+    if (metric === "ratio") {
+      if (typeof k.numerator !== "string" || typeof k.denominator !== "string") problems.push(`${where}: a ratio metric needs numerator and denominator (the KPIs outcomes report)`);
+      else if (k.numerator === k.denominator) problems.push(`${where}.denominator: must differ from the numerator`);
+    } else {
+      if (k.numerator !== undefined) problems.push(`${where}.numerator: only a ratio metric has one`);
+      if (k.denominator !== undefined) problems.push(`${where}.denominator: only a ratio metric has one`);
+    }
+    if (k.cap !== undefined && metric !== "sum") problems.push(`${where}.cap: only a sum metric is capped`);
+    if (metric === "binomial" && k.kind !== "proportion") problems.push(`${where}.kind: a binomial metric reports 0/1 values (kind proportion)`);
+  }
   return problems;
 }
 
@@ -114,7 +138,12 @@ export function parsePolicy(raw: unknown): { policy?: Policy; problems: string[]
   const problems = [...(checked.ok ? [] : checked.problems), ...crossFieldProblems(checked.ok ? checked.value : (raw as RawPolicy))];
   if (!checked.ok || problems.length) return { problems };
   const p = checked.value;
-  const primary: PrimaryKpi = { kpi: p.primary.kpi, kind: p.primary.kind, direction: p.primary.direction, minLift: p.primary.minLift };
-  const guardrails: GuardrailKpi[] = p.guardrails.map((g) => ({ kpi: g.kpi, kind: g.kind, direction: g.direction, tolerance: g.tolerance, ...(g.hardLimit === undefined ? {} : { hardLimit: g.hardLimit }) }));
+  const primary: PrimaryKpi = { kpi: p.primary.kpi, kind: p.primary.kind, direction: p.primary.direction, minLift: p.primary.minLift, ...metricOf(p.primary) };
+  const guardrails: GuardrailKpi[] = p.guardrails.map((g) => ({ kpi: g.kpi, kind: g.kind, direction: g.direction, tolerance: g.tolerance, ...(g.hardLimit === undefined ? {} : { hardLimit: g.hardLimit }), ...metricOf(g) }));
   return { policy: { ...p, seed: String(p.seed), primary, guardrails, canary: { ...p.canary }, screening: { ...p.screening }, allocation: { ...p.allocation } }, problems };
+}
+
+/** The metric fields of a checked KPI entry, without undefined keys. */
+function metricOf(k: MetricSpec): MetricSpec {
+  return { metric: k.metric, ...(k.numerator === undefined ? {} : { numerator: k.numerator }), ...(k.denominator === undefined ? {} : { denominator: k.denominator }), ...(k.cap === undefined ? {} : { cap: k.cap }) };
 }

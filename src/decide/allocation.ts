@@ -1,7 +1,7 @@
 import type { BanditEngine, Posterior } from "../bandit/posterior.js";
 import type { ExperimentSnapshot } from "../domain/snapshot.js";
 import type { Policy } from "../domain/target.js";
-import { meanOf, varianceOf } from "../stats/moments.js";
+import { effectiveCounts, ratioEstimate } from "../stats/ratio.js";
 import { pooled } from "./analysis.js";
 
 /**
@@ -65,14 +65,15 @@ export function probabilityBest(snapshot: ExperimentSnapshot, policy: Policy, en
 /** Posterior of one arm's primary KPI, "higher is better" after mirroring. */
 function posteriorOf(snapshot: ExperimentSnapshot, policy: Policy, arm: number): Posterior {
   const { kpi, kind, direction } = policy.primary;
-  const m = pooled(snapshot, arm, kpi);
+  const e = ratioEstimate(pooled(snapshot, arm, kpi));
   if (kind === "proportion") {
-    const successes = Math.round(m.sum);
-    // Beta(1, 1) prior; for a lower-is-better rate the "success" is its complement.
-    return direction === "increase" ? { kind: "beta", alpha: successes + 1, beta: m.n - successes + 1 } : { kind: "beta", alpha: m.n - successes + 1, beta: successes + 1 };
+    // Beta(1, 1) prior on counts as wide as the unit-level variance says (outcomes of one unit
+    // are not independent draws); for a lower-is-better rate the "success" is its complement.
+    const { successes, trials } = e ? effectiveCounts(e) : { successes: 0, trials: 0 };
+    return direction === "increase" ? { kind: "beta", alpha: successes + 1, beta: trials - successes + 1 } : { kind: "beta", alpha: trials - successes + 1, beta: successes + 1 };
   }
-  const mean = meanOf(m);
-  const sd = m.n > 1 ? Math.sqrt(varianceOf(m, "mean") / m.n) : Number.MAX_VALUE / 1e10;
+  const mean = e?.mean ?? 0;
+  const sd = e ? Math.sqrt(e.variance) : Number.MAX_VALUE / 1e10;
   return { kind: "normal", mean: direction === "increase" ? mean : -mean, sd };
 }
 

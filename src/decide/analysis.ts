@@ -1,12 +1,12 @@
-import type { BreakerTrip, ExperimentSnapshot, Moments } from "../domain/snapshot.js";
+import type { BreakerTrip, ExperimentSnapshot, UnitMoments } from "../domain/snapshot.js";
 import type { Direction, GuardrailKpi, Policy } from "../domain/target.js";
 import type { VersionId } from "../domain/version.js";
 import { compareEffect, oneSidedBound, type CompareOptions, type Comparison } from "../stats/compare.js";
-import { stratifiedEffect } from "../stats/stratified.js";
-import { addMoments, EMPTY_MOMENTS } from "../stats/moments.js";
+import { addUnitMoments, EMPTY_UNIT_MOMENTS } from "../stats/ratio.js";
+import { stratifiedUnitEffect } from "../stats/stratified.js";
 import { expectedFromHistory, srmAlarm, type SrmCheck } from "../stats/srm.js";
 
-/** Below this many observations per arm the normal approximation is not trusted for any verdict. */
+/** Below this many units per arm the normal approximation is not trusted for any verdict. */
 export const MIN_OBSERVATIONS = 100;
 
 export interface PrimaryReading {
@@ -60,23 +60,30 @@ export interface Analysis {
   readonly primaryAlpha: number;
 }
 
-/** KPI statistics of one arm, pooled over allocation periods. */
-export function pooled(snapshot: ExperimentSnapshot, arm: number, kpi: string): Moments {
-  let m = EMPTY_MOMENTS;
+/** A metric's unit statistics in one arm, pooled over allocation periods. */
+export function pooled(snapshot: ExperimentSnapshot, arm: number, kpi: string): UnitMoments {
+  let m = EMPTY_UNIT_MOMENTS;
   for (const period of snapshot.periods) {
     const k = period.kpis[arm]?.[kpi];
-    if (k) m = addMoments(m, k);
+    if (k) m = addUnitMoments(m, k);
   }
   return m;
 }
 
+/** A metric's pooled estimate in one arm (Σy / Σd over units), for status views; 0 without data. */
+export function pooledMean(snapshot: ExperimentSnapshot, arm: number, kpi: string): number {
+  const m = pooled(snapshot, arm, kpi);
+  return m.den > 0 ? m.sum / m.den : 0;
+}
+
 /**
- * Compares arm `index` with the baseline on one KPI within allocation periods (see
- * stats/stratified.ts): unbiased when weights moved while the KPI drifted over time.
+ * Compares arm `index` with the baseline on one metric within allocation periods (see
+ * stats/stratified.ts), on units: unbiased when weights moved while the KPI drifted over time,
+ * and valid however many correlated outcomes each unit reports.
  */
 export function compareArms(snapshot: ExperimentSnapshot, index: number, kpi: string, options: CompareOptions): Comparison | null {
-  const strata = snapshot.periods.map((p) => ({ control: p.kpis[0]?.[kpi] ?? EMPTY_MOMENTS, treatment: p.kpis[index]?.[kpi] ?? EMPTY_MOMENTS }));
-  const e = stratifiedEffect(strata, options.kind, options.relative);
+  const strata = snapshot.periods.map((p) => ({ control: p.kpis[0]?.[kpi] ?? EMPTY_UNIT_MOMENTS, treatment: p.kpis[index]?.[kpi] ?? EMPTY_UNIT_MOMENTS }));
+  const e = stratifiedUnitEffect(strata, options.relative);
   return e ? compareEffect(e, options) : null;
 }
 

@@ -8,6 +8,23 @@ export interface Moments {
   readonly sumSquares: number;
 }
 
+/**
+ * Sufficient statistics of one metric in one arm and period, over units: each unit contributes
+ * a pair (y, d) (evidence/unit-metrics.ts), and the arm's estimate is Σy / Σd with the
+ * delta-method variance (stats/ratio.ts). For a per-unit metric d = 1, so den = denSquares = n
+ * and cross = sum.
+ */
+export interface UnitMoments {
+  /** Units that count in the metric. */
+  readonly n: number;
+  readonly sum: number;
+  readonly sumSquares: number;
+  readonly den: number;
+  readonly denSquares: number;
+  /** Σ y·d. */
+  readonly cross: number;
+}
+
 /** One allocation period: weights were constant from `from` until the next period began. */
 export interface AllocationPeriod {
   readonly revision: number;
@@ -16,8 +33,8 @@ export interface AllocationPeriod {
   readonly weights: readonly number[];
   /** Units first exposed in this period, per arm (the SRM check compares them to the weights). */
   readonly newUnits: readonly number[];
-  /** KPI statistics of outcomes in this period, per arm, per KPI name. */
-  readonly kpis: readonly Readonly<Record<string, Moments>>[];
+  /** Metric statistics of the units whose row began in this period, per arm, per metric name. */
+  readonly kpis: readonly Readonly<Record<string, UnitMoments>>[];
 }
 
 /** An arm pulled by its circuit breaker: a KPI's sliding-window mean crossed its hard limit. */
@@ -50,11 +67,21 @@ export interface ExperimentSnapshot {
   readonly trips: readonly BreakerTrip[];
 }
 
+/** What one unit's row gained since the last drain: per raw KPI (its index), outcomes and their sum. */
+export interface UnitDelta {
+  readonly unit: string;
+  readonly arm: number;
+  /** The allocation period the row began in (when this drain created it). */
+  readonly revision: number;
+  readonly values: readonly { readonly raw: number; readonly count: number; readonly sum: number }[];
+}
+
 /**
- * What an instance added since its last drain, for merging across instances: KPI sums per
- * (period revision, arm, KPI) and every exposure (distinct units are counted where they merge).
+ * What an instance added since its last drain, for merging across instances: every unit's raw
+ * increments (the metric cells are computed where a unit's whole row is, in Redis) and every
+ * exposure (distinct units are counted where they merge).
  */
 export interface StatsDelta {
-  readonly kpis: readonly { readonly revision: number; readonly arm: number; readonly kpi: string; readonly n: number; readonly sum: number; readonly sumSquares: number }[];
+  readonly units: readonly UnitDelta[];
   readonly exposures: readonly { readonly revision: number; readonly arm: number; readonly unit: string }[];
 }

@@ -3,8 +3,30 @@ import type { ConfigValues } from "./values.js";
 export type KpiKind = "proportion" | "mean";
 export type Direction = "increase" | "decrease";
 
+/**
+ * How a KPI is aggregated per unit before the units are compared (docs/decisions.md):
+ * - `per_outcome` (the default): the KPI's per-unit sum over the unit's count of outcomes that
+ *   report it — a rate per outcome (conversions per visit, mean latency per request) analysed
+ *   as a ratio of per-unit sums with the delta method;
+ * - `binomial`: 1 when the unit reported a non-zero value at least once, else 0;
+ * - `count`: the unit's total of a KPI reported as non-negative integers (orders, sessions);
+ * - `sum`: the unit's total (capped at `cap` when given);
+ * - `unit_mean`: the mean of the unit's values (units with none do not count);
+ * - `ratio`: the unit's sum of `numerator` over its sum of `denominator` (both reported KPIs).
+ */
+export type MetricType = "per_outcome" | "binomial" | "count" | "sum" | "unit_mean" | "ratio";
+
+/** A KPI's per-unit aggregation; `kpi` names the metric (for a ratio it is not reported itself). */
+export interface MetricSpec {
+  readonly metric: MetricType;
+  readonly numerator?: string;
+  readonly denominator?: string;
+  /** Per-unit cap of a `sum` (winsorisation at a fixed value). */
+  readonly cap?: number;
+}
+
 /** The KPI a candidate must improve. `minLift` is relative (0.01 = 1 %). */
-export interface PrimaryKpi {
+export interface PrimaryKpi extends MetricSpec {
   readonly kpi: string;
   readonly kind: KpiKind;
   readonly direction: Direction;
@@ -12,7 +34,7 @@ export interface PrimaryKpi {
 }
 
 /** A KPI a candidate must not degrade by more than `tolerance` (relative, 0.05 = 5 %). */
-export interface GuardrailKpi {
+export interface GuardrailKpi extends MetricSpec {
   readonly kpi: string;
   readonly kind: KpiKind;
   readonly direction: Direction;

@@ -1,29 +1,62 @@
-import type { AllocationPeriod, Moments } from "../domain/snapshot.js";
+import type { AllocationPeriod, Moments, UnitMoments } from "../domain/snapshot.js";
 
-/** Running sums of one KPI: what `accumulate` adds to. */
+/** Running sums of one metric over units: what `change` adds to. */
 export interface Sums {
   n: number;
   sum: number;
   sumSquares: number;
+  den: number;
+  denSquares: number;
+  cross: number;
 }
 
-/** The one way an observation enters sufficient statistics (hot path, journal and merges). */
-export function accumulate(s: Sums, x: number): void {
-  s.n += 1;
-  s.sum += x;
-  s.sumSquares += x * x;
+export const emptySums = (): Sums => ({ n: 0, sum: 0, sumSquares: 0, den: 0, denSquares: 0, cross: 0 });
+
+/**
+ * The one way a unit's contribution enters a metric's sums (stream, journal replays and merges):
+ * it was `before` ([y, d], or null when the unit did not count) and is `after` now. Sums move by
+ * the difference — for y going to y + v, Σy grows by v and Σy² by 2yv + v² — so analysis stays
+ * O(arms), never O(units).
+ */
+export function change(s: Sums, before: readonly [number, number] | null, after: readonly [number, number] | null): void {
+  if (before) {
+    const [y, d] = before;
+    s.n -= 1;
+    s.sum -= y;
+    s.sumSquares -= y * y;
+    s.den -= d;
+    s.denSquares -= d * d;
+    s.cross -= y * d;
+  }
+  if (after) {
+    const [y, d] = after;
+    s.n += 1;
+    s.sum += y;
+    s.sumSquares += y * y;
+    s.den += d;
+    s.denSquares += d * d;
+    s.cross += y * d;
+  }
 }
 
 /** Adds sums that were accumulated elsewhere (another instance, an earlier batch). */
-export function addSums(s: Sums, m: Moments): void {
+export function addSums(s: Sums, m: UnitMoments): void {
   s.n += m.n;
   s.sum += m.sum;
   s.sumSquares += m.sumSquares;
+  s.den += m.den;
+  s.denSquares += m.denSquares;
+  s.cross += m.cross;
 }
 
-/** The key of one (allocation period, arm, KPI) cell, wherever cells are kept in a map. */
-export function statKey(revision: number, arm: number, kpi: string): string {
-  return `${revision}\u0000${arm}\u0000${kpi}`;
+/** Plain per-observation moments as unit moments of units with one observation each (d = 1). */
+export function perUnit(m: Moments): UnitMoments {
+  return { n: m.n, sum: m.sum, sumSquares: m.sumSquares, den: m.n, denSquares: m.n, cross: m.sum };
+}
+
+/** The key of one (allocation period, arm, name) cell, wherever cells are kept in a map. */
+export function statKey(revision: number, arm: number, name: string): string {
+  return `${revision}\u0000${arm}\u0000${name}`;
 }
 
 interface Period {
@@ -35,12 +68,14 @@ interface Period {
 }
 
 /**
- * Per-arm statistics of one experiment, by allocation period: units first exposed and KPI sums
- * per period and arm, distinct units per arm. A period opens at every reallocation, so the
- * analysis can compare arms within periods (see stats/stratified.ts).
+ * Per-arm statistics of one experiment, by allocation period: units first exposed and metric
+ * sums per period and arm, distinct units per arm. A period opens at every reallocation, so the
+ * analysis can compare arms within periods (see stats/stratified.ts); a unit's row stays in
+ * the period it began in, whenever its outcomes arrive.
  */
 export class ArmStats {
   private readonly periods: Period[] = [];
+  private readonly byRevision = new Map<number, Period>();
   private readonly units: number[];
 
   constructor(private readonly arms: number) {
@@ -49,7 +84,9 @@ export class ArmStats {
 
   /** Opens the period that starts now with these (bucket-table) weights. */
   openPeriod(revision: number, from: number, weights: readonly number[]): void {
-    this.periods.push({ revision, from, weights: [...weights], newUnits: new Array<number>(this.arms).fill(0), kpis: Array.from({ length: this.arms }, () => new Map()) });
+    const period = { revision, from, weights: [...weights], newUnits: new Array<number>(this.arms).fill(0), kpis: Array.from({ length: this.arms }, () => new Map<string, Sums>()) };
+    this.periods.push(period);
+    this.byRevision.set(revision, period);
   }
 
   private get current(): Period {
@@ -72,12 +109,13 @@ export class ArmStats {
     this.units[arm] = (this.units[arm] as number) + 1;
   }
 
-  /** One observation of `kpi` in `arm`, in the period under way. */
-  add(arm: number, kpi: string, x: number): void {
-    const kpis = this.current.kpis[arm] as Map<string, Sums>;
-    let s = kpis.get(kpi);
-    if (s === undefined) kpis.set(kpi, (s = { n: 0, sum: 0, sumSquares: 0 }));
-    accumulate(s, x);
+  /** The sums of `metric` for units of `arm` whose row began in period `revision` (the first period if unknown). */
+  cell(revision: number, arm: number, metric: string): Sums {
+    const period = this.byRevision.get(revision) ?? (this.periods[0] as Period);
+    const kpis = period.kpis[arm] as Map<string, Sums>;
+    let s = kpis.get(metric);
+    if (s === undefined) kpis.set(metric, (s = emptySums()));
+    return s;
   }
 
   /** Distinct units served each arm. */
@@ -85,7 +123,7 @@ export class ArmStats {
     return [...this.units];
   }
 
-  /** Plain-data copies of every period (KPI names in sorted order, so output is stable). */
+  /** Plain-data copies of every period (metric names in sorted order, so output is stable). */
   snapshot(): AllocationPeriod[] {
     return this.periods.map((p) => ({ revision: p.revision, from: p.from, weights: [...p.weights], newUnits: [...p.newUnits], kpis: p.kpis.map(frozen) }));
   }
@@ -93,23 +131,27 @@ export class ArmStats {
   /** Replaces everything with what a checkpoint recorded. */
   restore(periods: readonly AllocationPeriod[], unitsPerArm: readonly number[]): void {
     this.periods.length = 0;
-    for (const p of periods)
-      this.periods.push({
+    this.byRevision.clear();
+    for (const p of periods) {
+      const period = {
         revision: p.revision,
         from: p.from,
         weights: [...p.weights],
         newUnits: [...p.newUnits],
-        kpis: p.kpis.map((k) => new Map(Object.entries(k).map(([name, m]) => [name, { n: m.n, sum: m.sum, sumSquares: m.sumSquares }]))),
-      });
+        kpis: p.kpis.map((k) => new Map(Object.entries(k).map(([name, m]) => [name, { ...emptySums(), ...m }]))),
+      };
+      this.periods.push(period);
+      this.byRevision.set(p.revision, period);
+    }
     unitsPerArm.forEach((n, i) => (this.units[i] = n));
   }
 }
 
-function frozen(kpis: Map<string, Sums>): Readonly<Record<string, Moments>> {
-  const out: Record<string, Moments> = {};
+function frozen(kpis: Map<string, Sums>): Readonly<Record<string, UnitMoments>> {
+  const out: Record<string, UnitMoments> = {};
   for (const name of [...kpis.keys()].sort()) {
     const m = kpis.get(name) as Sums;
-    out[name] = { n: m.n, sum: m.sum, sumSquares: m.sumSquares };
+    out[name] = { n: m.n, sum: m.sum, sumSquares: m.sumSquares, den: m.den, denSquares: m.denSquares, cross: m.cross };
   }
   return out;
 }

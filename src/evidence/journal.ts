@@ -1,20 +1,33 @@
-import type { StatsDelta } from "../domain/snapshot.js";
-import { accumulate, addSums, statKey, type Sums } from "./arm-stats.js";
+import type { StatsDelta, UnitDelta } from "../domain/snapshot.js";
+import { statKey } from "./arm-stats.js";
 
-type KpiCell = Sums & { readonly revision: number; readonly arm: number; readonly kpi: string };
 type Exposure = { readonly revision: number; readonly arm: number; readonly unit: string };
+interface Row {
+  readonly unit: string;
+  readonly arm: number;
+  readonly revision: number;
+  readonly counts: Map<number, { count: number; sum: number }>;
+}
 
 /**
  * What one instance added to an experiment since it last drained, for merging across instances
- * in scale-out: KPI sums per (period, arm, KPI) and every exposure (distinct units are counted
- * where they merge). Sums merge by addition, so deltas from many drains fold into one.
+ * in scale-out: each unit's raw increments per (unit, arm) row — the metric sums are computed
+ * in Redis, where the unit's whole row is, so a unit whose outcomes reach several instances is
+ * counted as one unit — and every exposure (distinct units are counted where they merge).
+ * Increments merge by addition, so deltas from many drains fold into one.
  */
 export class StatsJournal {
-  private kpis = new Map<string, KpiCell>();
+  private rows = new Map<string, Row>();
   private exposures: Exposure[] = [];
 
-  addKpi(revision: number, arm: number, kpi: string, x: number): void {
-    accumulate(cellOf(this.kpis, revision, arm, kpi), x);
+  addValue(unit: string, arm: number, revision: number, raw: number, x: number): void {
+    const cell = rowOf(this.rows, unit, arm, revision).counts;
+    const c = cell.get(raw);
+    if (c === undefined) cell.set(raw, { count: 1, sum: x });
+    else {
+      c.count += 1;
+      c.sum += x;
+    }
   }
 
   addExposure(revision: number, arm: number, unit: string): void {
@@ -23,38 +36,52 @@ export class StatsJournal {
 
   /** Everything since the last drain; the journal starts empty again. */
   drain(): StatsDelta {
-    const delta: StatsDelta = { kpis: [...this.kpis.values()].map(({ revision, arm, kpi, n, sum, sumSquares }) => ({ revision, arm, kpi, n, sum, sumSquares })), exposures: this.exposures };
-    this.kpis = new Map();
+    const delta: StatsDelta = { units: [...this.rows.values()].map(toDelta), exposures: this.exposures };
+    this.rows = new Map();
     this.exposures = [];
     return delta;
   }
 }
 
 /**
- * Deltas held back until they reach Redis: drained deltas folded together, KPI sums added and
- * exposures deduplicated per (period, arm, unit).
+ * Deltas held back until they reach Redis: drained deltas folded together, unit increments added
+ * and exposures deduplicated per (period, arm, unit).
  */
 export class PendingDeltas {
-  readonly kpis = new Map<string, KpiCell>();
+  readonly rows = new Map<string, Row>();
   readonly exposures = new Map<string, Exposure>();
 
   fold(delta: StatsDelta): void {
-    for (const k of delta.kpis) addSums(cellOf(this.kpis, k.revision, k.arm, k.kpi), k);
+    for (const u of delta.units) {
+      const row = rowOf(this.rows, u.unit, u.arm, u.revision).counts;
+      for (const v of u.values) {
+        const c = row.get(v.raw);
+        if (c === undefined) row.set(v.raw, { count: v.count, sum: v.sum });
+        else {
+          c.count += v.count;
+          c.sum += v.sum;
+        }
+      }
+    }
     for (const e of delta.exposures) this.exposures.set(statKey(e.revision, e.arm, e.unit), e);
   }
 
   get size(): number {
-    return this.kpis.size + this.exposures.size;
+    return this.rows.size + this.exposures.size;
   }
 
   toDelta(): StatsDelta {
-    return { kpis: [...this.kpis.values()], exposures: [...this.exposures.values()] };
+    return { units: [...this.rows.values()].map(toDelta), exposures: [...this.exposures.values()] };
   }
 }
 
-function cellOf(cells: Map<string, KpiCell>, revision: number, arm: number, kpi: string): KpiCell {
-  const key = statKey(revision, arm, kpi);
-  let cell = cells.get(key);
-  if (cell === undefined) cells.set(key, (cell = { revision, arm, kpi, n: 0, sum: 0, sumSquares: 0 }));
-  return cell;
+function rowOf(rows: Map<string, Row>, unit: string, arm: number, revision: number): Row {
+  const key = `${arm}\u0000${unit}`;
+  let row = rows.get(key);
+  if (row === undefined) rows.set(key, (row = { unit, arm, revision, counts: new Map() }));
+  return row;
+}
+
+function toDelta(row: Row): UnitDelta {
+  return { unit: row.unit, arm: row.arm, revision: row.revision, values: [...row.counts].sort(([a], [b]) => a - b).map(([raw, c]) => ({ raw, count: c.count, sum: c.sum })) };
 }

@@ -1,25 +1,41 @@
 import { err, ok, problem, type Problem, type Result } from "../domain/result.js";
-import type { KpiKind, Policy } from "../domain/target.js";
+import type { Policy } from "../domain/target.js";
+
+/** What a reported KPI accepts per outcome. */
+export type ValueRule = "proportion" | "count" | "nonnegative" | "any";
 
 /**
- * The KPIs a live experiment accumulates, and what each accepts. Only the policy's KPIs (the
- * primary, the guardrails and the few `trackedKpis`) are kept: a stream naming a million
- * distinct KPIs must not grow a million accumulators. Other names are counted as ignored.
+ * The KPIs a live experiment accumulates, and what each accepts. Only the KPIs the policy's
+ * metrics read (primary, guardrails, a ratio's numerator and denominator, the few
+ * `trackedKpis`) are kept: a stream naming a million distinct KPIs must not grow a million
+ * accumulators. Other names are counted as ignored.
  */
-export type KpiRules = ReadonlyMap<string, KpiKind | "tracked">;
+export type KpiRules = ReadonlyMap<string, ValueRule>;
+
+const STRICTNESS: Record<ValueRule, number> = { proportion: 3, count: 2, nonnegative: 1, any: 0 };
 
 export function kpiRules(policy: Policy): KpiRules {
-  const rules = new Map<string, KpiKind | "tracked">();
-  for (const kpi of policy.trackedKpis) rules.set(kpi, "tracked");
-  rules.set(policy.primary.kpi, policy.primary.kind);
-  for (const g of policy.guardrails) rules.set(g.kpi, g.kind);
+  const rules = new Map<string, ValueRule>();
+  const set = (kpi: string, rule: ValueRule) => {
+    const known = rules.get(kpi);
+    if (known === undefined || STRICTNESS[rule] > STRICTNESS[known]) rules.set(kpi, rule);
+  };
+  for (const kpi of policy.trackedKpis) set(kpi, "any");
+  for (const k of [policy.primary, ...policy.guardrails]) {
+    const metric = k.metric ?? "per_outcome";
+    if (metric === "ratio") {
+      set(k.numerator as string, "any");
+      set(k.denominator as string, "nonnegative");
+    } else set(k.kpi, k.kind === "proportion" ? "proportion" : metric === "count" ? "count" : "any");
+  }
   return rules;
 }
 
 /**
  * Checks an outcome's values against the rules before anything is counted: a proportion KPI
- * takes 0 or 1 per outcome. Returns how many of its KPIs are not the policy's (ignored), or
- * the problem that rejects the whole line.
+ * takes 0 or 1 per outcome, a count a non-negative integer, a ratio's denominator a
+ * non-negative number. Returns how many of its KPIs are not the policy's (ignored), or the
+ * problem that rejects the whole line.
  */
 export function screenOutcome(metrics: Readonly<Record<string, number>>, rules: KpiRules): Result<{ readonly kept: number; readonly ignored: number }, Problem> {
   let kept = 0;
@@ -32,6 +48,8 @@ export function screenOutcome(metrics: Readonly<Record<string, number>>, rules: 
     }
     const x = metrics[name] as number;
     if (rule === "proportion" && x !== 0 && x !== 1) return err(problem("invalid_kpi_value", `metrics.${name}: a proportion KPI takes 0 or 1 per outcome, got ${x}`));
+    if (rule === "count" && !(Number.isInteger(x) && x >= 0)) return err(problem("invalid_kpi_value", `metrics.${name}: a count KPI takes a non-negative integer per outcome, got ${x}`));
+    if (rule === "nonnegative" && x < 0) return err(problem("invalid_kpi_value", `metrics.${name}: a ratio's denominator takes a non-negative number per outcome, got ${x}`));
     kept++;
   }
   return ok({ kept, ignored });

@@ -71,7 +71,9 @@ export function restore(input: { readonly target: Target; readonly history: read
   } catch {
     return abandoned("the experiment's checkpoint is not valid JSON");
   }
-  if ((checkpoint.format !== 1 && checkpoint.format !== 2) || checkpoint.id !== last.experiment) return abandoned("the checkpoint belongs to another experiment");
+  // Formats 1 and 2 counted outcomes, not units: their statistics cannot be carried on per unit.
+  if (checkpoint.format === 1 || checkpoint.format === 2) return abandoned("its checkpoint holds per-outcome statistics from an earlier evolvd (statistics are per unit since format 3)");
+  if (checkpoint.format !== 3 || checkpoint.id !== last.experiment) return abandoned("the checkpoint belongs to another experiment");
   const arms = checkpoint.arms.map((id) => versions.get(id));
   if (arms.some((v) => v === undefined)) return abandoned("the checkpoint names a version the history does not have");
   if (checkpoint.arms[0] !== baseline.id) return abandoned("the baseline changed since the checkpoint");

@@ -2,8 +2,7 @@ import { interval, type SchedulerLike, type Subscription } from "rxjs";
 import type { ExperimentSnapshot } from "../domain/snapshot.js";
 import type { Target } from "../domain/target.js";
 import type { Version } from "../domain/version.js";
-import { breakerRules } from "../evidence/breakers.js";
-import { kpiRules } from "../evidence/kpi-rules.js";
+import { evidenceRules } from "../evidence/rules.js";
 import type { Effect } from "../lifecycle/effects.js";
 import type { RuntimeCheckpoint } from "../lifecycle/restore.js";
 import type { LiveState, TargetState } from "../lifecycle/state.js";
@@ -41,7 +40,7 @@ export class Evidence {
   /** Picks up the experiment a checkpoint describes (its history is durable: served at once). */
   async resume(checkpoint: RuntimeCheckpoint, arms: readonly Version[], journal: string): Promise<void> {
     const { target } = this.deps;
-    const experiment = LiveExperiment.restore(checkpoint, { target: target.name, arms, kpis: kpiRules(target.policy), breakers: breakerRules(target.policy) });
+    const experiment = LiveExperiment.restore(checkpoint, { target: target.name, arms, ...evidenceRules(target.policy) });
     experiment.served.replay(journal);
     this.install(experiment);
     this.deps.router.setExperiment(target.name, experiment);
@@ -57,7 +56,7 @@ export class Evidence {
       }
       case "start_experiment": {
         const { plan } = effect;
-        const experiment = new LiveExperiment({ id: plan.id, target: target.name, generation: plan.generation, arms: plan.arms, weights: plan.weights, now: plan.now, kpis: kpiRules(target.policy), breakers: breakerRules(target.policy) });
+        const experiment = new LiveExperiment({ id: plan.id, target: target.name, generation: plan.generation, arms: plan.arms, weights: plan.weights, now: plan.now, ...evidenceRules(target.policy) });
         this.install(experiment);
         // The candidates are served once the batch that records them is durable.
         writes.append([], () => {

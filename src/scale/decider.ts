@@ -7,8 +7,7 @@ import type { Screener } from "../domain/ports.js";
 import type { Problem } from "../domain/result.js";
 import type { ExperimentSnapshot } from "../domain/snapshot.js";
 import type { Target } from "../domain/target.js";
-import { breakerRules } from "../evidence/breakers.js";
-import { kpiRules } from "../evidence/kpi-rules.js";
+import { evidenceRules } from "../evidence/rules.js";
 import type { Effect } from "../lifecycle/effects.js";
 import type { Input, StepContext } from "../lifecycle/inputs.js";
 import { restore } from "../lifecycle/restore.js";
@@ -79,7 +78,7 @@ export class Decider {
       // Every decision restores: its lines are routine here, worth debug only.
       const effects: Effect[] = restored.effects.map((e) => (e.kind === "log" ? { ...e, level: "debug" as const } : e));
       let current = restored.state;
-      let evidence = restored.resume ? LiveExperiment.restore(restored.resume.checkpoint, { target: target.name, arms: restored.resume.arms, kpis: kpiRules(target.policy), breakers: breakerRules(target.policy) }) : null;
+      let evidence = restored.resume ? LiveExperiment.restore(restored.resume.checkpoint, { target: target.name, arms: restored.resume.arms, ...evidenceRules(target.policy) }) : null;
       let refused: Problem | undefined;
       const take = (input: Input) => {
         const next = step(current, input, this.ctx);
@@ -145,7 +144,7 @@ function follow(evidence: LiveExperiment | null, effect: Effect, target: Target)
   switch (effect.kind) {
     case "start_experiment": {
       const { plan } = effect;
-      return new LiveExperiment({ id: plan.id, target: target.name, generation: plan.generation, arms: plan.arms, weights: plan.weights, now: plan.now, kpis: kpiRules(target.policy), breakers: breakerRules(target.policy) });
+      return new LiveExperiment({ id: plan.id, target: target.name, generation: plan.generation, arms: plan.arms, weights: plan.weights, now: plan.now, ...evidenceRules(target.policy) });
     }
     case "end_experiment":
       return null;

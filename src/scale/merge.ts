@@ -1,4 +1,4 @@
-import type { AllocationPeriod, Moments } from "../domain/snapshot.js";
+import type { AllocationPeriod, UnitMoments } from "../domain/snapshot.js";
 import type { MergedStats } from "../store/redis-stats.js";
 import type { ExperimentCheckpoint } from "../stream/live-experiment.js";
 
@@ -32,12 +32,12 @@ export function withMergedStats(checkpoint: SharedCheckpoint, merged: MergedStat
     return {
       ...p,
       newUnits: Array.from({ length: arms }, (_, i) => fresh?.get(i) ?? 0),
-      kpis: Array.from({ length: arms }, (_, i): Readonly<Record<string, Moments>> => sortedKeys(kpis?.get(i) ?? {})),
+      kpis: Array.from({ length: arms }, (_, i): Readonly<Record<string, UnitMoments>> => sortedKeys(kpis?.get(i) ?? {})),
     };
   });
   return { ...checkpoint, periods, unitsPerArm: Array.from({ length: arms }, (_, i) => merged.units.get(i) ?? 0), served: [] };
 }
 
-function sortedKeys(kpis: Readonly<Record<string, Moments>>): Readonly<Record<string, Moments>> {
-  return Object.fromEntries(Object.keys(kpis).sort().map((k) => [k, kpis[k] as Moments]));
+function sortedKeys(kpis: Readonly<Record<string, UnitMoments>>): Readonly<Record<string, UnitMoments>> {
+  return Object.fromEntries(Object.keys(kpis).sort().map((k) => [k, kpis[k] as UnitMoments]));
 }

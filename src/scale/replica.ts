@@ -6,8 +6,8 @@ import type { Version, VersionId } from "../domain/version.js";
 import type { GenerationRecord } from "../lifecycle/records.js";
 import type { ExperimentView } from "../runtime/ports.js";
 import type { RedisStats } from "../store/redis-stats.js";
-import { breakerRules } from "../evidence/breakers.js";
-import { kpiRules } from "../evidence/kpi-rules.js";
+import { evidenceRules } from "../evidence/rules.js";
+import { metricPlan } from "../evidence/unit-metrics.js";
 import type { StatsDelta } from "../domain/snapshot.js";
 import { PendingDeltas } from "../evidence/journal.js";
 import { LiveExperiment, type LifecycleView } from "../stream/live-experiment.js";
@@ -173,7 +173,7 @@ export class Replica {
       const checkpoint = JSON.parse(text) as SharedCheckpoint;
       const arms = checkpoint.arms.map((id) => this.versions.get(id));
       if (arms.some((v) => v === undefined)) throw new Error("it names a version the history does not have");
-      const experiment = LiveExperiment.restore(checkpoint, { target: this.deps.target.name, arms: arms as Version[], kpis: kpiRules(this.deps.target.policy), breakers: breakerRules(this.deps.target.policy) });
+      const experiment = LiveExperiment.restore(checkpoint, { target: this.deps.target.name, arms: arms as Version[], ...evidenceRules(this.deps.target.policy) });
       experiment.startJournal();
       return experiment;
     } catch (error) {
@@ -202,7 +202,7 @@ export class Replica {
     for (const batch of this.pending) batch.token ??= `${this.deps.instance}:${++this.flushes}`;
     while (this.pending.length > 0) {
       const batch = this.pending[0] as Pending;
-      await this.deps.stats.flush(batch.experiment, batch.deltas.toDelta(), batch.token ?? "");
+      await this.deps.stats.flush(batch.experiment, batch.deltas.toDelta(), metricPlan(this.deps.target.policy), batch.token ?? "");
       this.pending.shift();
     }
     if (this.trips.length > 0) {
@@ -214,7 +214,7 @@ export class Replica {
   /** Moves an experiment's journal into the pending deltas, dropping the oldest beyond the bound. */
   private keep(experiment: LiveExperiment): void {
     const delta: StatsDelta = experiment.drainDeltas();
-    if (delta.kpis.length === 0 && delta.exposures.length === 0) return;
+    if (delta.units.length === 0 && delta.exposures.length === 0) return;
     let pending = this.pending.find((p) => p.experiment === experiment.id && p.token === null);
     if (!pending) this.pending.push((pending = { experiment: experiment.id, token: null, deltas: new PendingDeltas() }));
     pending.deltas.fold(delta);

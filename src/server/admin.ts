@@ -1,8 +1,7 @@
 import type { FastifyInstance, FastifyReply } from "fastify";
-import { pooled } from "../decide/analysis.js";
+import { pooled, pooledMean } from "../decide/analysis.js";
 import { versionsOf, currentBaseline } from "../domain/history.js";
 import { diffValues, type ConfigValues } from "../domain/values.js";
-import { meanOf } from "../stats/moments.js";
 import type { HistoryStore } from "../domain/ports.js";
 import type { TargetDirectory } from "../runtime/ports.js";
 import { protocolError } from "./errors.js";
@@ -74,7 +73,7 @@ export function registerAdmin(app: FastifyInstance, deps: AdminDeps): void {
           pulled: experiment.isPulled(v.id),
           units: snapshot?.units[i] ?? 0,
           mutations: v.mutations,
-          kpis: snapshot ? Object.fromEntries(kpis.map((k) => [k, { n: pooled(snapshot, i, k).n, mean: meanOf(pooled(snapshot, i, k)) }])) : {},
+          kpis: snapshot ? Object.fromEntries(kpis.map((k) => [k, { n: pooled(snapshot, i, k).n, mean: pooledMean(snapshot, i, k) }])) : {},
         })),
       },
       lastGeneration: record && { generation: record.generation, status: record.status, reason: record.reason, rejected: record.rejected, pulled: record.pulled },

@@ -1,4 +1,5 @@
 import type { Rng } from "../domain/rng.js";
+import { murmur3 } from "../assign/hash.js";
 import { getPath, type ConfigValues } from "../domain/values.js";
 
 /**
@@ -23,6 +24,11 @@ export interface KpiModel {
   readonly terms?: readonly Term[];
   /** Additive offset of η per segment name. */
   readonly segments?: Readonly<Record<string, number>>;
+  /**
+   * Standard deviation of a per-unit random effect on η, fixed for the unit (a hash of its id
+   * and the KPI): units differ persistently, so outcomes of one unit are correlated.
+   */
+  readonly unitSd?: number;
 }
 
 export type ResponseModel = Readonly<Record<string, KpiModel>>;
@@ -93,7 +99,7 @@ export class Responder {
     this.names = Object.keys(model).sort();
   }
 
-  respond(versionId: string, values: ConfigValues, segment: string, rng: Rng): Record<string, number> {
+  respond(versionId: string, values: ConfigValues, segment: string, rng: Rng, unit?: string): Record<string, number> {
     const key = `${versionId}\u0000${segment}`;
     let etas = this.cache.get(key);
     if (!etas) {
@@ -101,7 +107,18 @@ export class Responder {
       this.cache.set(key, etas);
     }
     const metrics: Record<string, number> = {};
-    this.names.forEach((name, i) => (metrics[name] = draw(this.model[name] as KpiModel, etas[i] as number, rng)));
+    this.names.forEach((name, i) => {
+      const model = this.model[name] as KpiModel;
+      const own = model.unitSd && unit !== undefined ? model.unitSd * unitNormal(unit, name) : 0;
+      metrics[name] = draw(model, (etas[i] as number) + own, rng);
+    });
     return metrics;
   }
+}
+
+/** A standard normal fixed by (unit, KPI): Box–Muller on two independent hashes. */
+export function unitNormal(unit: string, kpi: string): number {
+  const u1 = (murmur3(`unit-effect\u0000${kpi}\u0000${unit}`) + 0.5) / 2 ** 32;
+  const u2 = (murmur3(`unit-effect-2\u0000${kpi}\u0000${unit}`) + 0.5) / 2 ** 32;
+  return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
 }

@@ -14,8 +14,7 @@ import { seededRng } from "../random/seeded-rng.js";
 import type { HistoryStore } from "../domain/ports.js";
 import { transactionPipeline } from "../stream/pipeline.js";
 import { ExperimentRouter } from "../stream/router.js";
-import { pooled } from "../decide/analysis.js";
-import { meanOf } from "../stats/moments.js";
+import { pooled, pooledMean } from "../decide/analysis.js";
 import { Responder, trueKpi, type ResponseModel } from "./response-model.js";
 import type { Scenario } from "./scenario.js";
 import { noScreening, simulationScreener } from "./screening.js";
@@ -157,7 +156,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       if (!served.ok) break;
       const version = served.value.version;
       send({ type: "exposure", target: target.name, unit: visit.unit, ts: visit.ts, arm: version.id, attributes: visit.segment.attributes });
-      const metrics = responder.respond(version.id, version.values, visit.segment.name, outcomeRng);
+      const metrics = responder.respond(version.id, version.values, visit.segment.name, outcomeRng, visit.unit);
       send({ type: "outcome", target: target.name, unit: visit.unit, ts: visit.ts, arm: version.id, metrics });
       visits++;
       if (options.onProgress && visits % 5000 === 0) options.onProgress(progress(visit.ts));
@@ -270,8 +269,7 @@ function armKpis(g: GenerationRecord, index: number, kpis: readonly string[]): R
   if (!snapshot) return {};
   return Object.fromEntries(
     kpis.map((k) => {
-      const m = pooled(snapshot, index, k);
-      return [k, { n: m.n, mean: meanOf(m) }];
+      return [k, { n: pooled(snapshot, index, k).n, mean: pooledMean(snapshot, index, k) }];
     }),
   );
 }

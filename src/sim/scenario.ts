@@ -57,6 +57,7 @@ const KpiModelSchema = Type.Object(
     sd: Type.Optional(Type.Number({ exclusiveMinimum: 0, rule: "must be a positive number", description: "Of the value (normal) or of its logarithm (lognormal)." })),
     terms: Type.Optional(Type.Array(TermSchema)),
     segments: Type.Optional(Type.Record(Type.String(), Type.Number(), { description: "Offset of η per segment name." })),
+    unitSd: Type.Optional(Type.Number({ minimum: 0, maximum: 10, rule: "must be a number in [0, 10]", description: "Standard deviation of a persistent per-unit random effect on η: units that differ from each other, so a unit's outcomes are correlated." })),
   },
   object,
 );

@@ -2,8 +2,7 @@ import { Subject } from "rxjs";
 import { analyze, type ArmReading } from "../decide/analysis.js";
 import type { ScreenedArm, Screener } from "../domain/ports.js";
 import type { Version } from "../domain/version.js";
-import { breakerRules } from "../evidence/breakers.js";
-import { kpiRules } from "../evidence/kpi-rules.js";
+import { evidenceRules } from "../evidence/rules.js";
 import { LiveExperiment } from "../stream/live-experiment.js";
 import { transactionPipeline } from "../stream/pipeline.js";
 import { ExperimentRouter } from "../stream/router.js";
@@ -35,8 +34,7 @@ export function simulationScreener(model: ResponseModel, segments: readonly Segm
       arms,
       weights: arms.map(() => 1),
       now,
-      kpis: kpiRules(target.policy),
-      breakers: breakerRules(target.policy),
+      ...evidenceRules(target.policy),
     });
     const router = new ExperimentRouter();
     router.setBaseline(target.name, baseline);

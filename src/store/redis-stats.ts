@@ -1,17 +1,27 @@
 import type { Redis } from "ioredis";
-import type { Moments } from "../domain/snapshot.js";
-import type { StatsDelta } from "../domain/snapshot.js";
+import type { StatsDelta, UnitMoments } from "../domain/snapshot.js";
+import type { MetricPlan } from "../evidence/unit-metrics.js";
 
 /**
- * recordExposures-2 (Lua): counts distinct units across instances.
+ * A (unit, arm) row in Redis, as evidence/served-units.ts keeps it in memory: the period it
+ * began in, then per raw KPI its count and sum — `rev|c₀|y₀|c₁|y₁…`. A metric cell is
+ * `p<rev>:a<arm>:m:<metric>:<n|s|q|d|dq|x>` (units, Σy, Σy², Σd, Σd², Σyd; stats/ratio.ts).
+ */
+
+/**
+ * recordExposures-3 (Lua): counts distinct units across instances and begins their rows.
  *   KEYS[1] served hash  unit → bit mask of arms served (bit i = arm i)
- *   KEYS[2] stats hash   p<rev>:a<arm>:new (units first exposed in that period), a<arm>:units
- *   ARGV    revision, arm, unit, revision, arm, unit, …
+ *   KEYS[2] stats hash   p<rev>:a<arm>:new (units first exposed in that period), a<arm>:units, metric cells
+ *   KEYS[3] rows hash    <arm>|<unit> → row
+ *   ARGV    K (raw KPIs), E, E names of metrics every unit counts in (binomial, count, sum),
+ *           then revision, arm, unit, revision, arm, unit, …
  * Returns the number of units seen for the first time.
  */
 const RECORD_EXPOSURES = `
+local K, E = tonumber(ARGV[1]), tonumber(ARGV[2])
+local zeros = string.rep('|0|0', K)
 local fresh = 0
-for i = 1, #ARGV, 3 do
+for i = 3 + E, #ARGV, 3 do
   local revision, arm, unit = ARGV[i], tonumber(ARGV[i + 1]), ARGV[i + 2]
   local bit = 2 ^ arm
   local mask = tonumber(redis.call('HGET', KEYS[1], unit) or '-1')
@@ -24,44 +34,115 @@ for i = 1, #ARGV, 3 do
     redis.call('HSET', KEYS[1], unit, mask + bit)
     redis.call('HINCRBY', KEYS[2], 'a' .. arm .. ':units', 1)
   end
+  if redis.call('HSETNX', KEYS[3], arm .. '|' .. unit, revision .. zeros) == 1 then
+    for e = 1, E do
+      local cell = 'p' .. revision .. ':a' .. arm .. ':m:' .. ARGV[2 + e] .. ':'
+      redis.call('HINCRBY', KEYS[2], cell .. 'n', 1)
+      redis.call('HINCRBYFLOAT', KEYS[2], cell .. 'd', 1)
+      redis.call('HINCRBYFLOAT', KEYS[2], cell .. 'dq', 1)
+    end
+  end
 end
 return fresh
 `;
 
 /**
- * addMoments-1 (Lua): adds KPI sums once per flush token, so a flush retried after a lost reply
- * (the connection dropped after Redis applied it) is not counted twice.
- *   KEYS[1] stats hash, KEYS[2] the token's key (kept a day)
- *   ARGV    token ('' for none), then field, n, sum, sum of squares, field, …
+ * addUnits-1 (Lua): applies units' raw increments to their rows and moves every metric cell by
+ * the change of the unit's contribution (evidence/unit-metrics.ts contribution(), the same
+ * rules), once per flush token, so a flush retried after a lost reply is not counted twice.
+ *   KEYS[1] rows hash, KEYS[2] stats hash, KEYS[3] the token's key (kept a day)
+ *   ARGV    token ('' for none), K, M, M × (name, type, raw, denominator, cap),
+ *           then per row: unit, arm, revision, V, V × (raw, count, sum)
  */
-const ADD_MOMENTS = `
-if ARGV[1] ~= '' and not redis.call('SET', KEYS[2], '1', 'NX', 'EX', 86400) then return 0 end
-for i = 2, #ARGV, 4 do
-  redis.call('HINCRBY', KEYS[1], ARGV[i] .. ':n', ARGV[i + 1])
-  redis.call('HINCRBYFLOAT', KEYS[1], ARGV[i] .. ':sum', ARGV[i + 2])
-  redis.call('HINCRBYFLOAT', KEYS[1], ARGV[i] .. ':sq', ARGV[i + 3])
+const ADD_UNITS = `
+if ARGV[1] ~= '' and not redis.call('SET', KEYS[3], '1', 'NX', 'EX', 86400) then return 0 end
+local K, M = tonumber(ARGV[2]), tonumber(ARGV[3])
+local metrics = {}
+local i = 4
+for m = 1, M do
+  metrics[m] = { name = ARGV[i], type = ARGV[i + 1], raw = tonumber(ARGV[i + 2]) + 1, den = tonumber(ARGV[i + 3]) + 1, cap = tonumber(ARGV[i + 4]) }
+  i = i + 5
+end
+local function contribution(m, c, y)
+  local t, ci, yi = m.type, c[m.raw], y[m.raw]
+  if t == 'per_outcome' then if ci > 0 then return yi, ci end return nil end
+  if t == 'binomial' then if yi ~= 0 then return 1, 1 end return 0, 1 end
+  if t == 'count' then return yi, 1 end
+  if t == 'sum' then return math.min(yi, m.cap), 1 end
+  if t == 'unit_mean' then if ci > 0 then return yi / ci, 1 end return nil end
+  if ci > 0 or c[m.den] > 0 then return yi, y[m.den] end
+  return nil
+end
+local function add(field, v)
+  if v ~= 0 then redis.call('HINCRBYFLOAT', KEYS[2], field, string.format('%.17g', v)) end
+end
+while i <= #ARGV do
+  local unit, arm, revision, V = ARGV[i], ARGV[i + 1], ARGV[i + 2], tonumber(ARGV[i + 3])
+  i = i + 4
+  local field = arm .. '|' .. unit
+  local stored = redis.call('HGET', KEYS[1], field)
+  local c, y = {}, {}
+  local period = revision
+  local began = stored == false
+  if began then
+    for r = 1, K do c[r] = 0; y[r] = 0 end
+  else
+    local parts = {}
+    for part in string.gmatch(stored, '[^|]+') do parts[#parts + 1] = part end
+    period = parts[1]
+    for r = 1, K do c[r] = tonumber(parts[2 * r]); y[r] = tonumber(parts[2 * r + 1]) end
+  end
+  local before = {}
+  for m = 1, M do
+    local y0, d0 = nil, nil
+    if not began then y0, d0 = contribution(metrics[m], c, y) end
+    before[m] = { y0, d0 }
+  end
+  for v = 1, V do
+    local r = tonumber(ARGV[i]) + 1
+    c[r] = c[r] + tonumber(ARGV[i + 1])
+    y[r] = y[r] + tonumber(ARGV[i + 2])
+    i = i + 3
+  end
+  local row = period
+  for r = 1, K do row = row .. '|' .. string.format('%.17g', c[r]) .. '|' .. string.format('%.17g', y[r]) end
+  redis.call('HSET', KEYS[1], field, row)
+  for m = 1, M do
+    local y0, d0 = before[m][1], before[m][2]
+    local y1, d1 = contribution(metrics[m], c, y)
+    local n, s, q, d, dq, x = 0, 0, 0, 0, 0, 0
+    if y0 ~= nil then n = n - 1; s = s - y0; q = q - y0 * y0; d = d - d0; dq = dq - d0 * d0; x = x - y0 * d0 end
+    if y1 ~= nil then n = n + 1; s = s + y1; q = q + y1 * y1; d = d + d1; dq = dq + d1 * d1; x = x + y1 * d1 end
+    local cell = 'p' .. period .. ':a' .. arm .. ':m:' .. metrics[m].name .. ':'
+    if n ~= 0 then redis.call('HINCRBY', KEYS[2], cell .. 'n', n) end
+    add(cell .. 's', s); add(cell .. 'q', q); add(cell .. 'd', d); add(cell .. 'dq', dq); add(cell .. 'x', x)
+  end
 end
 return 1
 `;
 
 /** Statistics of one experiment as merged from every instance. */
 export interface MergedStats {
-  /** Per period revision, per arm, per KPI. */
-  readonly kpis: ReadonlyMap<number, ReadonlyMap<number, Readonly<Record<string, Moments>>>>;
+  /** Per period revision, per arm, per metric. */
+  readonly kpis: ReadonlyMap<number, ReadonlyMap<number, Readonly<Record<string, UnitMoments>>>>;
   /** Per period revision, per arm: units first exposed in that period. */
   readonly newUnits: ReadonlyMap<number, ReadonlyMap<number, number>>;
   /** Per arm: distinct units served. */
   readonly units: ReadonlyMap<number, number>;
 }
 
-/** Exposures per Lua call: bounds how long one script holds Redis. */
+/** Exposures, and unit rows, per Lua call: bounds how long one script holds Redis. */
 const EXPOSURE_BATCH = 1000;
+const UNIT_BATCH = 500;
+const FIELDS = { n: "n", s: "sum", q: "sumSquares", d: "den", dq: "denSquares", x: "cross" } as const;
 
 /**
  * Per-arm, per-period sufficient statistics merged in Redis. Each instance drains its
- * experiment's deltas and flushes them here: KPI sums through a Lua script, once per flush token (sums
- * merge by addition, in any order), exposures through a Lua script that counts a unit once
- * however many instances saw it. Keys: <prefix>:x:{<experiment>}:stats and …:served.
+ * experiment's deltas and flushes them here: units' raw increments through a Lua script that
+ * keeps every (unit, arm) row and moves the metric cells, once per flush token, so a unit whose
+ * outcomes reach several instances counts as one unit with its whole total; exposures through a
+ * Lua script that counts a unit once however many instances saw it. Keys:
+ * <prefix>:x:{<experiment>}:stats, …:served and …:rows.
  */
 export class RedisStats {
   constructor(
@@ -74,16 +155,22 @@ export class RedisStats {
    * retrying the same batch after an error never counts its sums twice. Exposures are idempotent
    * by themselves (a unit counts once).
    */
-  async flush(experiment: string, delta: StatsDelta, token = ""): Promise<void> {
+  async flush(experiment: string, delta: StatsDelta, plan: MetricPlan, token = ""): Promise<void> {
     const stats = this.key(experiment, "stats");
+    const rows = this.key(experiment, "rows");
     const pipeline = this.redis.pipeline();
-    if (delta.kpis.length > 0) {
-      const args = delta.kpis.flatMap((k) => [`p${k.revision}:a${k.arm}:k:${k.kpi}`, String(k.n), String(k.sum), String(k.sumSquares)]);
-      pipeline.eval(ADD_MOMENTS, 2, stats, `${this.prefix}:x:{${experiment}}:flush:${token || "-"}`, token, ...args);
+    if (delta.units.length > 0) {
+      const header = [token, String(plan.raw.length), String(plan.metrics.length), ...plan.metrics.flatMap((m) => [m.name, m.type, String(m.raw), String(m.denominator), String(Number.isFinite(m.cap) ? m.cap : 1e308)])];
+      for (let i = 0; i < delta.units.length; i += UNIT_BATCH) {
+        const args = delta.units.slice(i, i + UNIT_BATCH).flatMap((u) => [u.unit, String(u.arm), String(u.revision), String(u.values.length), ...u.values.flatMap((v) => [String(v.raw), String(v.count), String(v.sum)])]);
+        // Each batch is its own token: a retried flush skips exactly the batches that landed.
+        pipeline.eval(ADD_UNITS, 3, rows, stats, `${this.prefix}:x:{${experiment}}:flush:${token ? `${token}:${i}` : "-"}`, token ? `${token}:${i}` : "", ...header.slice(1), ...args);
+      }
     }
+    const every = plan.everyUnit.map((m) => (plan.metrics[m] as { name: string }).name);
     for (let i = 0; i < delta.exposures.length; i += EXPOSURE_BATCH) {
       const args = delta.exposures.slice(i, i + EXPOSURE_BATCH).flatMap((e) => [String(e.revision), String(e.arm), e.unit]);
-      pipeline.eval(RECORD_EXPOSURES, 2, this.key(experiment, "served"), stats, ...args);
+      pipeline.eval(RECORD_EXPOSURES, 3, this.key(experiment, "served"), stats, rows, String(plan.raw.length), String(every.length), ...every, ...args);
     }
     const results = await pipeline.exec();
     const failed = results?.find(([error]) => error);
@@ -92,20 +179,18 @@ export class RedisStats {
 
   async read(experiment: string): Promise<MergedStats> {
     const hash = await this.redis.hgetall(this.key(experiment, "stats"));
-    const kpis = new Map<number, Map<number, Record<string, { n: number; sum: number; sumSquares: number }>>>();
+    const kpis = new Map<number, Map<number, Record<string, Record<keyof UnitMoments, number>>>>();
     const newUnits = new Map<number, Map<number, number>>();
     const units = new Map<number, number>();
     for (const [field, raw] of Object.entries(hash)) {
       const value = Number(raw);
-      let m = /^p(\d+):a(\d+):k:([a-z][a-z0-9_]*):(n|sum|sq)$/.exec(field);
+      let m = /^p(\d+):a(\d+):m:([a-z][a-z0-9_]*):(n|s|q|d|dq|x)$/.exec(field);
       if (m) {
         const [revision, arm] = [Number(m[1]), Number(m[2])];
         const byArm = kpis.get(revision) ?? kpis.set(revision, new Map()).get(revision)!;
         const byKpi = byArm.get(arm) ?? byArm.set(arm, {}).get(arm)!;
-        const moments = (byKpi[m[3] as string] ??= { n: 0, sum: 0, sumSquares: 0 });
-        if (m[4] === "n") moments.n = value;
-        else if (m[4] === "sum") moments.sum = value;
-        else moments.sumSquares = value;
+        const moments = (byKpi[m[3] as string] ??= { n: 0, sum: 0, sumSquares: 0, den: 0, denSquares: 0, cross: 0 });
+        moments[FIELDS[m[4] as keyof typeof FIELDS]] = value;
         continue;
       }
       m = /^p(\d+):a(\d+):new$/.exec(field);
@@ -125,10 +210,10 @@ export class RedisStats {
    * late flushes from instances that had not heard of the end yet land before they go.
    */
   async retire(experiment: string, seconds = 3600): Promise<void> {
-    await this.redis.multi().expire(this.key(experiment, "stats"), seconds).expire(this.key(experiment, "served"), seconds).exec();
+    await this.redis.multi().expire(this.key(experiment, "stats"), seconds).expire(this.key(experiment, "served"), seconds).expire(this.key(experiment, "rows"), seconds).exec();
   }
 
-  private key(experiment: string, part: "stats" | "served"): string {
+  private key(experiment: string, part: "stats" | "served" | "rows"): string {
     // Braces keep an experiment's keys in one cluster slot (the Lua script touches both).
     return `${this.prefix}:x:{${experiment}}:${part}`;
   }

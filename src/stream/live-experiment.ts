@@ -3,11 +3,13 @@ import type { LiveStatus } from "../domain/experiment.js";
 import { err, ok, problem, type Problem, type Result } from "../domain/result.js";
 import type { AllocationPeriod, BreakerTrip, ExperimentSnapshot, StatsDelta } from "../domain/snapshot.js";
 import type { Version, VersionId } from "../domain/version.js";
-import { ArmStats } from "../evidence/arm-stats.js";
+import { ArmStats, change } from "../evidence/arm-stats.js";
 import { ArmBreakers, type BreakerRule } from "../evidence/breakers.js";
 import { StatsJournal } from "../evidence/journal.js";
 import type { KpiRules } from "../evidence/kpi-rules.js";
 import { ServedUnits } from "../evidence/served-units.js";
+import { contribution, type MetricPlan, type UnitMetric } from "../evidence/unit-metrics.js";
+
 
 export { MAX_ARMS } from "../assign/allocation.js";
 
@@ -19,8 +21,12 @@ export interface LifecycleView {
 
 /** A live experiment's state as JSON (the runtime's checkpoint; scale-out's shared allocation). */
 export interface ExperimentCheckpoint extends AllocationRecord {
-  /** 2: who was served what is in the served journal; 1 (still read) carried it inline. */
-  readonly format: 1 | 2;
+  /**
+   * 3: per-unit metric statistics, who was served what (and each unit's aggregates) in the
+   * served journal. 2 and 1 counted outcomes (1 carried the units inline): such an experiment is
+   * closed as killed at restore, not resumed.
+   */
+  readonly format: 1 | 2 | 3;
   readonly id: string;
   readonly generation: number;
   readonly arms: readonly VersionId[];
@@ -40,6 +46,8 @@ export interface ExperimentSpec {
   readonly weights: readonly number[];
   readonly now: number;
   readonly kpis: KpiRules;
+  /** The metrics computed per unit (evidence/unit-metrics.ts metricPlan). */
+  readonly metrics: MetricPlan;
   readonly breakers?: readonly BreakerRule[];
 }
 
@@ -57,8 +65,14 @@ export class LiveExperiment {
   readonly arms: readonly Version[];
   /** The KPIs this experiment accumulates (the policy's); outcomes' other KPIs are ignored. */
   readonly kpis: KpiRules;
-  readonly served = new ServedUnits();
+  readonly metrics: MetricPlan;
+  readonly served: ServedUnits;
   private readonly allocation: Allocation;
+  /** Scratch of recordOutcome: the metrics an outcome touches and their contributions before it. */
+  private readonly touched: number[] = [];
+  private readonly before: (readonly [number, number] | null)[] = [];
+  private readonly stamp: Int32Array;
+  private outcomes = 0;
   private readonly stats: ArmStats;
   private breakers: ArmBreakers;
   private journal: StatsJournal | null = null;
@@ -69,6 +83,9 @@ export class LiveExperiment {
     this.generation = spec.generation;
     this.arms = spec.arms;
     this.kpis = spec.kpis;
+    this.metrics = spec.metrics;
+    this.served = new ServedUnits(spec.metrics.raw.length);
+    this.stamp = new Int32Array(spec.metrics.metrics.length).fill(-1);
     this.allocation = new Allocation(spec.id, spec.arms.map((v) => v.id), spec.weights);
     this.stats = new ArmStats(spec.arms.length);
     this.breakers = new ArmBreakers(spec.arms.length, spec.breakers ?? []);
@@ -99,29 +116,65 @@ export class LiveExperiment {
   recordExposure(unit: string, arm: VersionId | undefined): Result<number, Problem> {
     const index = arm === undefined ? this.allocation.assign(unit) : this.allocation.indexOf(arm);
     if (index === undefined) return err(problem("arm_not_in_experiment", `arm ${arm} is not an arm of ${this.id}`));
-    const served = this.served.record(unit, index);
+    const revision = this.allocation.revision;
+    const { served, created } = this.served.record(unit, index, revision);
     if (served !== "again") this.stats.countUnit(index, served === "new_unit");
-    this.journal?.addExposure(this.allocation.revision, index, unit);
+    if (created >= 0) this.rowBegan(created);
+    this.journal?.addExposure(revision, index, unit);
     return ok(index);
   }
 
   /**
-   * Adds an outcome to the statistics of the arm the unit was served: the event's own `arm`
-   * when it names one, else the arm of the unit's latest exposure.
+   * Adds an outcome to the row of its unit in the arm it was served: the event's own `arm` when
+   * it names one, else the arm of the unit's latest exposure. The unit's aggregates move, and
+   * each metric they feed moves by the change of the unit's contribution (evidence/arm-stats.ts).
    */
   recordOutcome(unit: string, arm: VersionId | undefined, metrics: Readonly<Record<string, number>>, ts = 0): Result<number, Problem> {
     const index = arm !== undefined ? this.allocation.indexOf(arm) : this.served.latestArm(unit);
     if (index === undefined) return err(arm !== undefined ? problem("arm_not_in_experiment", `arm ${arm} is not an arm of ${this.id}`) : problem("unit_not_exposed", `unit was never served in ${this.id}`));
-    const revision = this.allocation.revision;
+    const rows = this.served.size;
+    const row = this.served.armRow(unit, index, this.allocation.revision);
+    if (this.served.size > rows) this.rowBegan(row);
+    const plan = this.metrics;
+    const at = this.served.slot(row);
+    const counts = this.served.countsOf;
+    const sums = this.served.sumsOf;
+    const outcome = ++this.outcomes;
+    const touched = this.touched;
+    const before = this.before;
+    touched.length = 0;
+    before.length = 0;
     for (const name in metrics) {
-      if (!this.kpis.has(name)) continue;
+      const r = plan.rawIndex.get(name);
+      if (r === undefined) continue;
+      for (const m of plan.readers[r] as number[]) {
+        if (this.stamp[m] === outcome) continue;
+        this.stamp[m] = outcome;
+        touched.push(m);
+        before.push(contribution(plan.metrics[m] as UnitMetric, counts, sums, at));
+      }
       const x = metrics[name] as number;
-      this.stats.add(index, name, x);
-      this.journal?.addKpi(revision, index, name, x);
+      this.served.add(row, r, x);
+      this.journal?.addValue(unit, index, this.served.rowPeriod(row), r, x);
+    }
+    const period = this.served.rowPeriod(row);
+    for (let i = 0; i < touched.length; i++) {
+      const metric = plan.metrics[touched[i] as number] as UnitMetric;
+      change(this.stats.cell(period, index, metric.name), before[i] as readonly [number, number] | null, contribution(metric, this.served.countsOf, this.served.sumsOf, at));
     }
     // A tripped breaker pulls the arm in this very call: its units get the baseline from now on.
     if (!this.allocation.isPulled(index) && this.breakers.observe(index, (this.arms[index] as Version).id, metrics, ts)) this.pullIndex(index, ts);
     return ok(index);
+  }
+
+  /** A (unit, arm) row began: metrics every unit counts in (binomial, count, sum) count it now, at zero. */
+  private rowBegan(row: number): void {
+    const plan = this.metrics;
+    const at = this.served.slot(row);
+    for (const m of plan.everyUnit) {
+      const metric = plan.metrics[m] as UnitMetric;
+      change(this.stats.cell(this.served.rowPeriod(row), this.served.rowArm(row), metric.name), null, contribution(metric, this.served.countsOf, this.served.sumsOf, at));
+    }
   }
 
   /** Moves to new weights with the fewest units changing arm; opens a new allocation period. */
@@ -147,7 +200,7 @@ export class LiveExperiment {
 
   /** Everything added since the last drain. */
   drainDeltas(): StatsDelta {
-    return this.journal ? this.journal.drain() : { kpis: [], exposures: [] };
+    return this.journal ? this.journal.drain() : { units: [], exposures: [] };
   }
 
   /** Breaker trips since the last drain (a replica ships them to the instance that decides). */
@@ -199,7 +252,7 @@ export class LiveExperiment {
   /** Everything needed to resume after a restart but who was served what (the served journal). */
   checkpoint(lifecycle: LifecycleView): ExperimentCheckpoint {
     return {
-      format: 2,
+      format: 3,
       id: this.id,
       generation: this.generation,
       arms: this.arms.map((v) => v.id),
@@ -212,7 +265,7 @@ export class LiveExperiment {
   }
 
   /** Rebuilds an experiment from its checkpoint; `arms` are the versions named in it, in order. */
-  static restore(checkpoint: ExperimentCheckpoint, input: { target: string; arms: readonly Version[]; kpis: KpiRules; breakers?: readonly BreakerRule[] }): LiveExperiment {
+  static restore(checkpoint: ExperimentCheckpoint, input: { target: string; arms: readonly Version[]; kpis: KpiRules; metrics: MetricPlan; breakers?: readonly BreakerRule[] }): LiveExperiment {
     const first = checkpoint.periods[0];
     const experiment = new LiveExperiment({
       id: checkpoint.id,
@@ -222,11 +275,12 @@ export class LiveExperiment {
       weights: first?.weights ?? input.arms.map(() => 1),
       now: first?.from ?? 0,
       kpis: input.kpis,
+      metrics: input.metrics,
       ...(input.breakers ? { breakers: input.breakers } : {}),
     });
     experiment.allocation.restore(checkpoint);
     experiment.stats.restore(checkpoint.periods, checkpoint.unitsPerArm);
-    // Format 1 carried every unit inline; format 2 leaves them to the served journal.
+    // Format 1 carried every unit inline; later formats leave them to the served journal.
     if (checkpoint.served) experiment.served.load(checkpoint.served);
     return experiment;
   }

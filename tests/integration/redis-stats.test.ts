@@ -6,6 +6,7 @@ import { LiveExperiment } from "../../src/stream/live-experiment.js";
 
 const RUNNING = { status: "running", canaryStep: 0 } as const;
 import { startRedis, type TestRedis } from "../redis-server.js";
+import { rulesFor } from "../evidence.js";
 
 let redis: TestRedis;
 beforeAll(async () => {
@@ -17,7 +18,7 @@ afterAll(async () => {
 
 const version = (n: number): Version => ({ id: String(n).repeat(64).slice(0, 64), target: "checkout", values: { n }, parent: null, mutations: [], seed: null, generation: 1, createdAt: 0 });
 const arms = [version(1), version(2), version(3)];
-const experiment = () => new LiveExperiment({ id: "checkout/g1", target: "checkout", generation: 1, arms, weights: [0.5, 0.25, 0.25], now: 0, kpis: new Map([["conversion", "proportion"], ["latency_ms", "mean"]]) });
+const experiment = () => new LiveExperiment({ id: "checkout/g1", target: "checkout", generation: 1, arms, weights: [0.5, 0.25, 0.25], now: 0, ...rulesFor([["conversion", "proportion"], ["latency_ms", "mean"]]) });
 
 describe("statistics merged in Redis", () => {
   it("two instances with the events split between them merge to the single-process statistics", async () => {
@@ -41,11 +42,11 @@ describe("statistics merged in Redis", () => {
       }
     };
     feed(5000, 0);
-    for (const e of [a, b]) await stats.flush("checkout/g1", e.drainDeltas());
+    for (const e of [a, b]) await stats.flush("checkout/g1", e.drainDeltas(), e.metrics);
     for (const e of [single, a, b]) e.setWeights([0.4, 0.4, 0.2], 1);
     feed(5000, 10_000);
-    await Promise.all([a, b].map((e) => stats.flush("checkout/g1", e.drainDeltas())));
-    expect(a.drainDeltas()).toEqual({ kpis: [], exposures: [] });
+    await Promise.all([a, b].map((e) => stats.flush("checkout/g1", e.drainDeltas(), e.metrics)));
+    expect(a.drainDeltas()).toEqual({ units: [], exposures: [] });
 
     const merged = await stats.read("checkout/g1");
     const expected = single.snapshot(2, RUNNING);
@@ -54,9 +55,13 @@ describe("statistics merged in Redis", () => {
       period.kpis.forEach((kpis, arm) => {
         for (const [kpi, m] of Object.entries(kpis)) {
           const got = merged.kpis.get(period.revision)?.get(arm)?.[kpi];
+          // Units, not outcomes: a unit whose outcomes reached both instances counts once, whole.
           expect(got?.n, `${kpi} n, period ${period.revision}, arm ${arm}`).toBe(m.n);
           expect(got?.sum).toBeCloseTo(m.sum, 6);
           expect(got?.sumSquares).toBeCloseTo(m.sumSquares, 4);
+          expect(got?.den).toBeCloseTo(m.den, 6);
+          expect(got?.denSquares).toBeCloseTo(m.denSquares, 4);
+          expect(got?.cross).toBeCloseTo(m.cross, 4);
         }
       });
       period.newUnits.forEach((n, arm) => expect(merged.newUnits.get(period.revision)?.get(arm) ?? 0).toBe(n));
@@ -72,7 +77,7 @@ describe("statistics merged in Redis", () => {
     e.startJournal();
     e.recordExposure("u1", arms[0]!.id);
     e.recordOutcome("u1", arms[0]!.id, { conversion: 1 });
-    await stats.flush("checkout/g1", e.drainDeltas());
+    await stats.flush("checkout/g1", e.drainDeltas(), e.metrics);
     expect(await client.ttl(`${prefix}:x:{checkout/g1}:stats`)).toBe(-1);
     await stats.retire("checkout/g1", 60);
     const ttl = await client.ttl(`${prefix}:x:{checkout/g1}:stats`);
@@ -89,14 +94,15 @@ describe("statistics merged in Redis", () => {
     e.recordExposure("u1", arms[1]!.id);
     e.recordOutcome("u1", arms[1]!.id, { conversion: 1, latency_ms: 100 });
     const delta = e.drainDeltas();
-    await stats.flush("checkout/g1", delta, "instance-a:1");
-    await stats.flush("checkout/g1", delta, "instance-a:1"); // the reply was lost; the instance retries
+    await stats.flush("checkout/g1", delta, e.metrics, "instance-a:1");
+    await stats.flush("checkout/g1", delta, e.metrics, "instance-a:1"); // the reply was lost; the instance retries
     const revision = e.snapshot(0, RUNNING).periods[0]!.revision;
     const once = (await stats.read("checkout/g1")).kpis.get(revision)?.get(1);
-    expect(once?.conversion).toEqual({ n: 1, sum: 1, sumSquares: 1 });
-    expect(once?.latency_ms).toEqual({ n: 1, sum: 100, sumSquares: 10_000 });
-    await stats.flush("checkout/g1", delta, "instance-a:2");
-    expect((await stats.read("checkout/g1")).kpis.get(revision)?.get(1)?.conversion).toEqual({ n: 2, sum: 2, sumSquares: 2 });
+    expect(once?.conversion).toEqual({ n: 1, sum: 1, sumSquares: 1, den: 1, denSquares: 1, cross: 1 });
+    expect(once?.latency_ms).toEqual({ n: 1, sum: 100, sumSquares: 10_000, den: 1, denSquares: 1, cross: 100 });
+    await stats.flush("checkout/g1", delta, e.metrics, "instance-a:2");
+    // A new token is new data of the same unit: its row doubles (2 of 2 outcomes), still one unit.
+    expect((await stats.read("checkout/g1")).kpis.get(revision)?.get(1)?.conversion).toEqual({ n: 1, sum: 2, sumSquares: 4, den: 2, denSquares: 4, cross: 4 });
     expect((await stats.read("checkout/g1")).units.get(1)).toBe(1); // exposures are idempotent anyway
   });
 });

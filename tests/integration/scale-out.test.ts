@@ -82,7 +82,8 @@ describe("two daemons on one Redis act as one", () => {
       const read = await state.read("checkout");
       return withMergedStats(JSON.parse(read.checkpoint as string) as SharedCheckpoint, await stats.read("checkout/g1"));
     };
-    const outcomesIn = (c: SharedCheckpoint) => c.periods.flatMap((p) => p.kpis.map((k) => k.conversion?.n ?? 0)).reduce((x, y) => x + y, 0);
+    // Σd of a per-outcome rate counts the outcomes that reported it (n counts units).
+    const outcomesIn = (c: SharedCheckpoint) => c.periods.flatMap((p) => p.kpis.map((k) => k.conversion?.den ?? 0)).reduce((x, y) => x + y, 0);
     await waitFor(async () => outcomesIn(await mergedView()) === outcomes.length, 5_000, "every outcome merged");
     const merged = await mergedView();
     const reference = single.targets.runtime("checkout")?.experiment?.statistics();
@@ -97,6 +98,10 @@ describe("two daemons on one Redis act as one", () => {
           expect(m.n).toBe(expected[kpi]?.n);
           expect(m.sum).toBeCloseTo(expected[kpi]?.sum ?? NaN, 6);
           expect(m.sumSquares).toBeCloseTo(expected[kpi]?.sumSquares ?? NaN, 4);
+          // A unit's outcomes went to both instances: merged in Redis, it is still one unit.
+          expect(m.den).toBeCloseTo(expected[kpi]?.den ?? NaN, 6);
+          expect(m.denSquares).toBeCloseTo(expected[kpi]?.denSquares ?? NaN, 6);
+          expect(m.cross).toBeCloseTo(expected[kpi]?.cross ?? NaN, 4);
         }
       }
     }

@@ -47,6 +47,17 @@ describe("the closed loop on the shipped scenarios (default seeds)", () => {
     expect(report.generations.every((g) => ["inconclusive", "rolled_back", "rejected"].includes(g.status))).toBe(true);
   });
 
+  it("clustered A/A (units that differ, a dozen outcomes each): analysed per unit, commits nothing", async () => {
+    const report = await simulate("checkout-clustered-aa");
+    expect(report.generations.length).toBe(4);
+    expect(report.commits).toBe(0);
+    // Units returned: far more outcomes than units in every experiment.
+    const g1 = report.generations[0]!;
+    const units = g1.arms.reduce((sum, a) => sum + a.units, 0);
+    expect(report.events.accepted / 2).toBeGreaterThan(3 * units);
+    expect(report.generations.every((g) => ["inconclusive", "rolled_back", "rejected"].includes(g.status))).toBe(true);
+  });
+
   it("guardrail trap: the surge-pricing candidate is pulled on live traffic and never committed", async () => {
     const report = await simulate("checkout-guardrail");
     const surge = report.generations.flatMap((g) =>

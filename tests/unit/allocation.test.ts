@@ -4,6 +4,7 @@ import { allocate, totalVariation } from "../../src/decide/allocation.js";
 import type { ExperimentSnapshot } from "../../src/domain/snapshot.js";
 import type { Policy } from "../../src/domain/target.js";
 import { checkoutTarget } from "../helpers.js";
+import { perUnit } from "../../src/evidence/arm-stats.js";
 
 const base: Policy = checkoutTarget().policy;
 const ids = ["a", "b", "c"].map((x) => x.repeat(64));
@@ -19,7 +20,7 @@ function snapshot(units: number[], rates: number[], status: "canary" | "running"
     pulled,
     canaryStep: 0,
     units,
-    periods: [{ revision: 1, from: 0, weights: units.map(() => 1 / units.length), newUnits: units, kpis: units.map((n, i) => ({ conversion: { n, sum: Math.round(n * (rates[i] as number)), sumSquares: Math.round(n * (rates[i] as number)) } })) }],
+    periods: [{ revision: 1, from: 0, weights: units.map(() => 1 / units.length), newUnits: units, kpis: units.map((n, i) => ({ conversion: perUnit({ n, sum: Math.round(n * (rates[i] as number)), sumSquares: Math.round(n * (rates[i] as number)) }) })) }],
     trips: [],
   };
 }

@@ -10,6 +10,7 @@ import { LiveExperiment } from "../../src/stream/live-experiment.js";
 
 const RUNNING = { status: "running", canaryStep: 0 } as const;
 import { checkoutTarget } from "../helpers.js";
+import { rulesFor } from "../evidence.js";
 
 const version = (n: number): Version => ({ id: String(n).repeat(64).slice(0, 64), target: "checkout", values: { n }, parent: null, mutations: [], seed: null, generation: 1, createdAt: 0 });
 
@@ -40,7 +41,7 @@ describe("bias under adaptive allocation (Simpson's paradox)", () => {
    */
   function trendWithShiftingWeights() {
     const rng = seededRng("simpson");
-    const experiment = new LiveExperiment({ id: "checkout/g1", target: "checkout", generation: 1, arms: [version(1), version(2)], weights: [0.9, 0.1], now: 0, kpis: new Map([["conversion", "proportion"]]) });
+    const experiment = new LiveExperiment({ id: "checkout/g1", target: "checkout", generation: 1, arms: [version(1), version(2)], weights: [0.9, 0.1], now: 0, ...rulesFor([["conversion", "proportion"]]) });
     let unit = 0;
     const serve = (count: number, rate: number) => {
       for (let i = 0; i < count; i++) {

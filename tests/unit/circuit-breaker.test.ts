@@ -3,6 +3,7 @@ import type { Version } from "../../src/domain/version.js";
 import { seededRng } from "../../src/random/seeded-rng.js";
 import { BREAKER_MIN_OBSERVATIONS, BREAKER_WINDOW, SlidingBreaker } from "../../src/evidence/breakers.js";
 import { LiveExperiment } from "../../src/stream/live-experiment.js";
+import { rulesFor } from "../evidence.js";
 
 const RUNNING = { status: "running", canaryStep: 0 } as const;
 
@@ -49,7 +50,7 @@ describe("circuit breaker", () => {
       weights: [0.5, 0.5],
      
       now: 0,
-      kpis: new Map([["error", "proportion"]]),
+      ...rulesFor([["error", "proportion"]]),
       breakers: [{ kpi: "error", direction: "decrease", limit: 0.08 }],
     });
     const candidateUnits: string[] = [];

@@ -5,6 +5,7 @@ import type { ExperimentStatus } from "../../src/domain/experiment.js";
 import type { ExperimentSnapshot, Moments } from "../../src/domain/snapshot.js";
 import type { Policy } from "../../src/domain/target.js";
 import { checkoutTarget } from "../helpers.js";
+import { perUnit } from "../../src/evidence/arm-stats.js";
 
 const policy: Policy = checkoutTarget().policy;
 const ids = ["b", "c1", "c2"].map((x) => x.repeat(64).slice(0, 64));
@@ -23,9 +24,9 @@ interface ArmSpec {
 
 function snapshot(arms: ArmSpec[], status: ExperimentStatus = "running", extra: Partial<ExperimentSnapshot> = {}): ExperimentSnapshot {
   const kpis = arms.map((a) => ({
-    conversion: prop(a.n, a.conversion),
-    latency_ms: mean(a.n, a.latency ?? 200, 80),
-    error: prop(a.n, a.error ?? 0.02),
+    conversion: perUnit(prop(a.n, a.conversion)),
+    latency_ms: perUnit(mean(a.n, a.latency ?? 200, 80)),
+    error: perUnit(prop(a.n, a.error ?? 0.02)),
   }));
   const total = arms.reduce((s, a) => s + a.n, 0);
   return {

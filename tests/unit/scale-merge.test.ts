@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { perUnit } from "../../src/evidence/arm-stats.js";
 import { structureOf, withMergedStats, type SharedCheckpoint } from "../../src/scale/merge.js";
 
 const checkpoint: SharedCheckpoint = {
@@ -12,8 +13,8 @@ const checkpoint: SharedCheckpoint = {
   table: { hashVersion: "murmur3-v1", revision: 2, buckets: "" },
   unitsPerArm: [10, 12],
   periods: [
-    { revision: 1, from: 100, weights: [0.5, 0.5], newUnits: [4, 6], kpis: [{ conversion: { n: 4, sum: 1, sumSquares: 1 } }, {}] },
-    { revision: 2, from: 200, weights: [0.4, 0.6], newUnits: [6, 6], kpis: [{}, { conversion: { n: 2, sum: 2, sumSquares: 2 } }] },
+    { revision: 1, from: 100, weights: [0.5, 0.5], newUnits: [4, 6], kpis: [{ conversion: perUnit({ n: 4, sum: 1, sumSquares: 1 }) }, {}] },
+    { revision: 2, from: 200, weights: [0.4, 0.6], newUnits: [6, 6], kpis: [{}, { conversion: perUnit({ n: 2, sum: 2, sumSquares: 2 }) }] },
   ],
   served: [["u1", 33]],
   ticks: 7,
@@ -35,8 +36,8 @@ describe("the shared checkpoint", () => {
   it("takes every period's statistics from the merged ones, sorted by KPI, ignoring unknown periods", () => {
     const merged = withMergedStats(structureOf(checkpoint), {
       kpis: new Map([
-        [2, new Map([[1, { latency_ms: { n: 3, sum: 600, sumSquares: 120_000 }, conversion: { n: 3, sum: 1, sumSquares: 1 } }]])],
-        [9, new Map([[0, { conversion: { n: 99, sum: 99, sumSquares: 99 } }]])],
+        [2, new Map([[1, { latency_ms: perUnit({ n: 3, sum: 600, sumSquares: 120_000 }), conversion: perUnit({ n: 3, sum: 1, sumSquares: 1 }) }]])],
+        [9, new Map([[0, { conversion: perUnit({ n: 99, sum: 99, sumSquares: 99 }) }]])],
       ]),
       newUnits: new Map([[1, new Map([[0, 5], [1, 7]])]]),
       units: new Map([[0, 5], [1, 8]]),
@@ -48,7 +49,7 @@ describe("the shared checkpoint", () => {
     ]);
     expect(merged.periods[0]?.kpis).toEqual([{}, {}]);
     expect(Object.keys(merged.periods[1]?.kpis[1] ?? {})).toEqual(["conversion", "latency_ms"]);
-    expect(merged.periods[1]?.kpis[1]?.latency_ms).toEqual({ n: 3, sum: 600, sumSquares: 120_000 });
+    expect(merged.periods[1]?.kpis[1]?.latency_ms).toEqual(perUnit({ n: 3, sum: 600, sumSquares: 120_000 }));
     expect(merged.ticks).toBe(7);
   });
 });

@@ -2,8 +2,7 @@ import { twinEngine } from "../../../src/bandit/twin.js";
 import type { HistoryEntry } from "../../../src/domain/history.js";
 import type { Screener } from "../../../src/domain/ports.js";
 import type { Policy, Target } from "../../../src/domain/target.js";
-import { breakerRules } from "../../../src/evidence/breakers.js";
-import { kpiRules } from "../../../src/evidence/kpi-rules.js";
+import { evidenceRules } from "../../../src/evidence/rules.js";
 import type { Effect } from "../../../src/lifecycle/effects.js";
 import type { Input, StepContext } from "../../../src/lifecycle/inputs.js";
 import { restore } from "../../../src/lifecycle/restore.js";
@@ -54,7 +53,7 @@ export function harness(options: { readonly target?: Target; readonly screen?: S
       if (effect.kind === "append") history.push(...effect.entries);
       else if (effect.kind === "start_experiment") {
         const { plan } = effect;
-        live = new LiveExperiment({ id: plan.id, target: target.name, generation: plan.generation, arms: plan.arms, weights: plan.weights, now: plan.now, kpis: kpiRules(target.policy), breakers: breakerRules(target.policy) });
+        live = new LiveExperiment({ id: plan.id, target: target.name, generation: plan.generation, arms: plan.arms, weights: plan.weights, now: plan.now, ...evidenceRules(target.policy) });
       } else if (effect.kind === "end_experiment") live = null;
       else if (effect.kind === "pull") live?.pull(effect.arm, effect.at);
       else if (effect.kind === "set_weights") live?.setWeights(effect.weights, effect.at);

@@ -1,0 +1,15 @@
+import type { Policy } from "../domain/target.js";
+import { breakerRules, type BreakerRule } from "./breakers.js";
+import { kpiRules, type KpiRules } from "./kpi-rules.js";
+import { metricPlan, type MetricPlan } from "./unit-metrics.js";
+
+/** What a live experiment's evidence needs of the policy: KPI value rules, metrics, breakers. */
+export interface EvidenceRules {
+  readonly kpis: KpiRules;
+  readonly metrics: MetricPlan;
+  readonly breakers: readonly BreakerRule[];
+}
+
+export function evidenceRules(policy: Policy): EvidenceRules {
+  return { kpis: kpiRules(policy), metrics: metricPlan(policy), breakers: breakerRules(policy) };
+}
