@@ -61,7 +61,8 @@ export function clusteredRun(world: ClusteredWorld, seed: number, analysed: Anal
     }
     const snapshot = experiment.snapshot(tick, RUNNING);
     const decision = decide(snapshot, analyze(snapshot, policy), policy);
-    const units = unit / 2;
+    // Units per arm, or for the per-outcome analysis outcomes per arm (what it counted as units).
+    const units = analysed === "per unit" ? unit / 2 : outcomeId / 2;
     if (decision.pulls.length > 0 || decision.verdict.kind === "rollback") return { outcome: "rollback", units };
     if (decision.verdict.kind === "commit") return { outcome: "commit", units };
     if (decision.verdict.kind === "inconclusive") return { outcome: "inconclusive", units };

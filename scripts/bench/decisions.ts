@@ -124,13 +124,15 @@ function summary(name: string, test: Row["inference"], runs: number, firstSeed: 
 }
 
 /** Clustered worlds (scripts/bench/clustered.ts): several correlated outcomes per unit. */
-const CLUSTERED_BUDGET = 30_000;
-const clusteredPolicy = (primary: object): Policy => {
-  const { policy: p, problems: why } = parsePolicy({ seed: "bench", alpha: 0.05, candidatesPerGeneration: 1, liveCandidates: 1, minUnitsPerArm: 1000, maxUnitsPerArm: CLUSTERED_BUDGET, sequentialTuning: 2 * CLUSTERED_BUDGET, primary, guardrails: [] });
+const CLUSTERED_BUDGET = 50_000;
+/** Mean outcomes per unit in the clustered worlds: the per-outcome analysis counts outcomes as units, so its budget is this much larger. */
+const VISITS_PER_UNIT = 5;
+const clusteredPolicy = (primary: object, scale = 1): Policy => {
+  const { policy: p, problems: why } = parsePolicy({ seed: "bench", alpha: 0.05, candidatesPerGeneration: 1, liveCandidates: 1, minUnitsPerArm: 1000 * scale, maxUnitsPerArm: CLUSTERED_BUDGET * scale, sequentialTuning: 2 * CLUSTERED_BUDGET * scale, primary, guardrails: [] });
   if (!p) throw new Error(why.join("; "));
   return p;
 };
-const conversionWorld = (lift: number): ClusteredWorld => ({ baseRate: BASE_RATE, unitsPerTick: 500, lift, metric: "per_outcome", policy: clusteredPolicy({ kpi: "conversion", kind: "proportion", direction: "increase", minLift: 0 }) });
+const conversionWorld = (lift: number, scale = 1): ClusteredWorld => ({ baseRate: BASE_RATE, unitsPerTick: 500, lift, metric: "per_outcome", policy: clusteredPolicy({ kpi: "conversion", kind: "proportion", direction: "increase", minLift: 0 }, scale) });
 const ratioWorld = (lift: number): ClusteredWorld => ({
   baseRate: BASE_RATE,
   unitsPerTick: 500,
@@ -153,7 +155,7 @@ if (only !== "clustered")
   }
 if (only !== "independent") {
   rows.push(clustered("clustered A/A", conversionWorld(0), AA_RUNS, 300_001, "per unit"));
-  rows.push(clustered("clustered A/A", conversionWorld(0), Math.max(100, Math.round(AA_RUNS / 5)), 300_001, "per outcome (before)"));
+  rows.push(clustered("clustered A/A", conversionWorld(0, VISITS_PER_UNIT), Math.max(100, Math.round(AA_RUNS / 5)), 300_001, "per outcome (before)"));
   rows.push(clustered("clustered +5% lift", conversionWorld(0.05), EFFECT_RUNS, 400_001, "per unit"));
   rows.push(clustered("clustered -5% lift", conversionWorld(-0.05), EFFECT_RUNS, 500_001, "per unit"));
   rows.push(clustered("ratio (revenue per order) A/A", ratioWorld(0), AA_RUNS, 600_001, "per unit"));

@@ -2,7 +2,8 @@ import { Type, type Static } from "@sinclair/typebox";
 import { betaPosterior, type BanditEngine } from "../bandit/posterior.js";
 import { compile, StringEnum } from "../config/validate.js";
 import { benjaminiHochberg, holm } from "../stats/adjust.js";
-import { compare } from "../stats/compare.js";
+import { compare, compareEffect } from "../stats/compare.js";
+import { stratifiedUnitEffect } from "../stats/stratified.js";
 import { mannWhitney } from "../stats/mann-whitney.js";
 import { fromSuccesses, type Moments } from "../stats/moments.js";
 import { srmTest } from "../stats/srm.js";
@@ -28,6 +29,9 @@ const CompareArm = Type.Object(
     successes: Type.Optional(Type.Integer({ minimum: 0, rule: "must be an integer in [0, n]", description: "A proportion arm's successes." })),
     sum: Type.Optional(Type.Number({ description: "A mean arm's sum of values." })),
     sumSquares: Type.Optional(Type.Number({ minimum: 0, rule: "must be a non-negative number", description: "A mean arm's sum of squared values." })),
+    den: Type.Optional(Type.Number({ minimum: 0, rule: "must be a non-negative number", description: "A ratio arm's sum over units of their denominators." })),
+    denSquares: Type.Optional(Type.Number({ minimum: 0, rule: "must be a non-negative number", description: "A ratio arm's sum of squared per-unit denominators." })),
+    cross: Type.Optional(Type.Number({ description: "A ratio arm's sum over units of numerator × denominator." })),
   },
   object,
 );
@@ -35,7 +39,7 @@ const Compare = Type.Object(
   {
     alpha: Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1, default: 0.05 }),
     relative: Type.Boolean({ default: false }),
-    kind: StringEnum(["mean", "proportion"] as const, { default: "mean" }),
+    kind: StringEnum(["mean", "proportion", "ratio"] as const, { default: "mean", description: "ratio: per-unit aggregates (n units, sums of y, y², d, d², y·d), analysed with the delta method." }),
     direction: StringEnum(["increase", "decrease"] as const, { default: "increase" }),
     sequential: Type.Optional(Type.Object({ tuning: Type.Number({ exclusiveMinimum: 0, rule: "must be a positive number (N*)" }) }, object)),
     prior: Type.Optional(Type.Object({ mean: Type.Number(), variance: Type.Number({ exclusiveMinimum: 0, rule: "must be a positive number" }) }, object)),
@@ -89,6 +93,8 @@ export function answer(request: unknown, engine: BanditEngine): { ok: true; valu
 }
 
 function answerCompare(c: Static<typeof Compare>, problems: string[]): unknown {
+  if (c.kind === "ratio") return answerRatio(c, problems);
+  const kind = c.kind;
   const arms = c.arms.map((a, i): { name: string; moments: Moments } => ({
     name: a.name ?? `arm${i}`,
     moments: a.successes !== undefined ? fromSuccesses(a.n, a.successes) : { n: a.n, sum: a.sum as number, sumSquares: a.sumSquares as number },
@@ -96,7 +102,7 @@ function answerCompare(c: Static<typeof Compare>, problems: string[]): unknown {
   const [control, ...treatments] = arms;
   return treatments.map((t, i) => {
     const r = compare(control!.moments, t.moments, {
-      kind: c.kind,
+      kind,
       direction: c.direction,
       relative: c.relative,
       alpha: c.alpha,
@@ -108,6 +114,21 @@ function answerCompare(c: Static<typeof Compare>, problems: string[]): unknown {
       return null;
     }
     return { arm: t.name, effect: r.effect, se: r.se, df: r.df, ci: r.ci, pValue: r.pValue, chanceToWin: r.chanceToWin, expectedLoss: r.expectedLoss };
+  });
+}
+
+/** Ratio arms: per-unit aggregates, the stratified unit effect of the daemon with one stratum. */
+function answerRatio(c: Static<typeof Compare>, problems: string[]): unknown {
+  const arms = c.arms.map((a, i) => ({ name: a.name ?? `arm${i}`, moments: { n: a.n, sum: a.sum as number, sumSquares: a.sumSquares as number, den: a.den as number, denSquares: a.denSquares as number, cross: a.cross as number } }));
+  const [control, ...treatments] = arms;
+  return treatments.map((t, i) => {
+    const e = stratifiedUnitEffect([{ control: control!.moments, treatment: t.moments }], c.relative);
+    if (!e) {
+      problems.push(`compare.arms[${i + 1}]: cannot be compared (each arm needs n ≥ 2 units and a positive den, a relative effect a non-zero control ratio)`);
+      return null;
+    }
+    const r = compareEffect(e, { kind: "mean", direction: c.direction, relative: c.relative, alpha: c.alpha, ...(c.sequential ? { sequentialTuning: c.sequential.tuning } : {}), ...(c.prior ? { prior: { mean: c.prior.mean, variance: c.prior.variance } } : {}) });
+    return { arm: t.name, effect: r.effect, se: r.se, df: r.df, ci: r.ci, pValue: r.pValue, chanceToWin: r.chanceToWin, expectedLoss: r.expectedLoss, controlRatio: e.controlMean, treatmentRatio: e.treatmentMean };
   });
 }
 
@@ -125,6 +146,10 @@ function crossFieldProblems(req: Raw): string[] {
     objects(req.compare.arms).forEach((a, i) => {
       const at = `compare.arms[${i}]`;
       if (num(a.successes) > num(a.n)) problems.push(`${at}.successes: must be an integer in [0, n]`);
+      if (req.compare.kind === "ratio") {
+        for (const field of ["sum", "sumSquares", "den", "denSquares", "cross"]) if (a[field] === undefined) problems.push(`${at}.${field}: is required (a ratio arm gives n, sum, sumSquares, den, denSquares and cross)`);
+        return;
+      }
       if (a.successes !== undefined) return;
       if (proportion) problems.push(`${at}: a proportion arm needs "successes"`);
       else for (const field of ["sum", "sumSquares"]) if (a[field] === undefined) problems.push(`${at}.${field}: is required (a mean arm gives n, sum and sumSquares)`);

@@ -1,3 +1,6 @@
+import { KEY, keyHex, unitKey } from "./unit-key.js";
+import { IN_CHUNK, UnitTable, type Chunk } from "./unit-table.js";
+
 /**
  * How a unit's exposure changed what it was served: seen before in this arm (nothing new to
  * count), seen before in another arm (a new unit of this arm), or its first exposure.
@@ -8,64 +11,60 @@ export type Served = "again" | "new_arm" | "new_unit";
 const LATEST = 0xf;
 const ROW_SHIFT = 4;
 const MASK_SHIFT = 8;
+/** A row of (unit, arm) for an arm other than the unit's first is keyed by the unit's key with the arm's salt. */
+const salt = (arm: number, k: number): number => Math.imul(arm + 1, k) >>> 0;
 
 /**
  * Who was served what in one experiment, and each unit's running aggregates: one row per unit
- * and arm it was served (or had outcomes in), with the allocation period the row began in and
- * a count and a sum per reported KPI (evidence/unit-metrics.ts); the row of the unit's first
- * arm also holds its latest arm and every arm it was served. Rows live in flat typed arrays
- * indexed through one Map (unit → its first row; `<arm>\0<unit>` → a row in another arm), so a
- * unit costs its Map entry and 8 + 16·K bytes, not an object.
+ * and arm it was served (or had outcomes in), with the allocation period the row began in and,
+ * per reported KPI (evidence/unit-metrics.ts), a count and a sum. The row of the unit's first
+ * arm also holds its latest arm and every arm it was served. Rows are typed arrays in chunks of 65,536, found through an
+ * open-addressing table keyed by the 64-bit key of the unit id (evidence/unit-key.ts); ids are
+ * not kept. A unit costs 17 + 12·K bytes of row and 4–8 bytes of table: about 60 bytes with three
+ * KPIs, where a Map entry and the id string alone took more.
  *
- * Kept for restarts as an append-only journal (`drainJournal`: one JSON line per unit changed
- * since the last drain, with its whole row), written a little at a time, instead of the whole
- * table in every checkpoint: serialising a million units at every tick stalled evaluations.
+ * Kept for restarts as an append-only journal (`drainJournal`: one JSON line per row changed
+ * since the last drain), written a little at a time, instead of the whole table in every
+ * checkpoint: serialising a million units at every tick stalled evaluations.
  */
 export class ServedUnits {
-  private readonly rowOf = new Map<string, number>();
-  private names: string[] = [];
-  private meta = new Uint32Array(1024);
-  private periods = new Int32Array(1024);
-  /** counts[row·K + r], sums[row·K + r]: outcomes reporting raw KPI r, and their sum. */
-  private counts: Float64Array;
-  private sums: Float64Array;
-  /** Rows changed since the last drain, in first-change order; null while no journal is kept. */
-  private changed: Set<number> | null = null;
+  private readonly table: UnitTable;
 
   constructor(readonly rawKpis = 0) {
-    this.counts = new Float64Array(1024 * rawKpis);
-    this.sums = new Float64Array(1024 * rawKpis);
+    this.table = new UnitTable(rawKpis);
   }
 
+  /** Rows kept (a unit served two arms has two). */
   get size(): number {
-    return this.names.length;
+    return this.table.size;
   }
 
   /** The arm index of the unit's latest exposure, or undefined if never exposed. */
   latestArm(unit: string): number | undefined {
-    const row = this.rowOf.get(unit);
-    return row === undefined ? undefined : (this.meta[row] as number) & LATEST;
+    unitKey(unit);
+    const row = this.table.find(KEY[0] as number, KEY[1] as number);
+    return row < 0 ? undefined : this.metaOf(row) & LATEST;
   }
 
   /** The arm whose aggregates the row holds. */
   rowArm(row: number): number {
-    return ((this.meta[row] as number) >>> ROW_SHIFT) & LATEST;
+    return (this.metaOf(row) >>> ROW_SHIFT) & LATEST;
   }
 
   /** The allocation period (revision) the row began in. */
   rowPeriod(row: number): number {
-    return this.periods[row] as number;
+    return (this.chunkOf(row).periods[row & IN_CHUNK] as number) | 0;
   }
 
-  /** Offset of the row's slots in countsOf / sumsOf. */
+  /** The row's counts and sums arrays and its offset in them: `counts[slot + r]` is raw KPI r. */
+  countsOf(row: number): Uint32Array {
+    return this.chunkOf(row).counts;
+  }
+  sumsOf(row: number): Float64Array {
+    return this.chunkOf(row).sums;
+  }
   slot(row: number): number {
-    return row * this.rawKpis;
-  }
-  get countsOf(): Float64Array {
-    return this.counts;
-  }
-  get sumsOf(): Float64Array {
-    return this.sums;
+    return (row & IN_CHUNK) * this.rawKpis;
   }
 
   /**
@@ -73,65 +72,70 @@ export class ServedUnits {
    * of (unit, arm) when this exposure began it (-1 when the row existed).
    */
   record(unit: string, index: number, revision: number): { readonly served: Served; readonly created: number } {
-    const row = this.rowOf.get(unit);
-    if (row === undefined) return { served: "new_unit", created: this.armRow(unit, index, revision) };
-    const previous = this.meta[row] as number;
+    unitKey(unit);
+    const hi = KEY[0] as number;
+    const lo = KEY[1] as number;
+    const row = this.table.find(hi, lo);
+    if (row < 0) return { served: "new_unit", created: this.table.begin(hi, lo, index | (index << ROW_SHIFT) | (1 << (index + MASK_SHIFT)), revision) };
+    const chunk = this.chunkOf(row);
+    const previous = chunk.meta[row & IN_CHUNK] as number;
     const bit = 1 << (index + MASK_SHIFT);
-    const next = (previous & ~LATEST) | bit | index;
+    const next = ((previous & ~LATEST) | bit | index) >>> 0;
     if (next !== previous) {
-      this.meta[row] = next;
-      this.changed?.add(row);
+      chunk.meta[row & IN_CHUNK] = next;
+      this.table.touch(row);
     }
     if ((previous & bit) !== 0) return { served: "again", created: -1 };
-    const rows = this.size;
-    const created = this.armRow(unit, index, revision);
-    return { served: "new_arm", created: this.size > rows ? created : -1 };
+    if (((previous >>> ROW_SHIFT) & LATEST) === index) return { served: "new_arm", created: -1 };
+    const h = (hi ^ salt(index, 0x9e3779b9)) >>> 0;
+    const l = (lo ^ salt(index, 0x85ebca6b)) >>> 0;
+    const existing = this.table.find(h, l);
+    return { served: "new_arm", created: existing >= 0 ? -1 : this.table.begin(h, l, index << ROW_SHIFT, revision) };
   }
 
-  /** The row of (unit, arm), begun now in period `revision` if there was none. */
-  armRow(unit: string, arm: number, revision: number): number {
-    const first = this.rowOf.get(unit);
-    if (first !== undefined && this.rowArm(first) === arm) return first;
-    const key = first === undefined ? unit : `${arm}\u0000${unit}`;
-    let row = this.rowOf.get(key);
-    if (row === undefined) {
-      row = this.newRow(key);
-      this.meta[row] = first === undefined ? arm | (arm << ROW_SHIFT) | (1 << (arm + MASK_SHIFT)) : arm << ROW_SHIFT;
-      this.periods[row] = revision;
-      this.changed?.add(row);
-    }
-    return row;
+  /** The row of (unit, arm), begun now in period `revision` if there was none; `began` says which. */
+  armRow(unit: string, arm: number, revision: number): { readonly row: number; readonly began: boolean } {
+    unitKey(unit);
+    const hi = KEY[0] as number;
+    const lo = KEY[1] as number;
+    const first = this.table.find(hi, lo);
+    if (first < 0) return { row: this.table.begin(hi, lo, arm | (arm << ROW_SHIFT) | (1 << (arm + MASK_SHIFT)), revision), began: true };
+    if (this.rowArm(first) === arm) return { row: first, began: false };
+    const h = (hi ^ salt(arm, 0x9e3779b9)) >>> 0;
+    const l = (lo ^ salt(arm, 0x85ebca6b)) >>> 0;
+    const row = this.table.find(h, l);
+    return row >= 0 ? { row, began: false } : { row: this.table.begin(h, l, arm << ROW_SHIFT, revision), began: true };
   }
 
   /** One value of raw KPI `r` for the row. */
   add(row: number, r: number, x: number): void {
-    const at = row * this.rawKpis + r;
-    this.counts[at] = (this.counts[at] as number) + 1;
-    this.sums[at] = (this.sums[at] as number) + x;
-    this.changed?.add(row);
+    const chunk = this.chunkOf(row);
+    const at = (row & IN_CHUNK) * this.rawKpis + r;
+    chunk.counts[at] = (chunk.counts[at] as number) + 1;
+    chunk.sums[at] = (chunk.sums[at] as number) + x;
+    this.table.touch(row);
   }
 
   /** Starts keeping changes for drainJournal() (the daemon; simulations never restart). */
   startJournal(): void {
-    this.changed ??= new Set();
+    this.table.startQueue();
   }
 
   /**
-   * The oldest `max` changed rows not yet drained, as NDJSON ("" for none): `[unit, meta,
+   * The oldest `max` changed rows not yet drained, as NDJSON ("" for none): `["<key>", meta,
    * period, count₀, sum₀, count₁, sum₁, …]`. Bounded so that one drain never holds the event
    * loop for long: the daemon drains a little, often.
    */
   drainJournal(max = Infinity): string {
-    const changed = this.changed;
-    if (!changed || changed.size === 0) return "";
     let text = "";
-    let n = 0;
-    for (const row of changed) {
-      if (n++ >= max) break;
-      changed.delete(row);
-      let line = `[${JSON.stringify(this.names[row])},${this.meta[row]},${this.periods[row]}`;
-      const at = row * this.rawKpis;
-      for (let r = 0; r < this.rawKpis; r++) line += `,${this.counts[at + r]},${this.sums[at + r]}`;
+    for (let i = 0; i < max; i++) {
+      const row = this.table.pop();
+      if (row < 0) break;
+      const chunk = this.chunkOf(row);
+      const j = row & IN_CHUNK;
+      let line = `["${keyHex(chunk.keys[2 * j] as number, chunk.keys[2 * j + 1] as number)}",${chunk.meta[j]},${chunk.periods[j]}`;
+      const at = j * this.rawKpis;
+      for (let r = 0; r < this.rawKpis; r++) line += `,${chunk.counts[at + r]},${chunk.sums[at + r]}`;
       text += line + "]\n";
     }
     return text;
@@ -139,12 +143,12 @@ export class ServedUnits {
 
   /** Changes waiting to be drained. */
   get undrained(): number {
-    return this.changed?.size ?? 0;
+    return this.table.queuedRows;
   }
 
   /**
    * Replays a journal (later lines win); a torn or garbled line is skipped. Lines of the earlier
-   * format `[unit, packed]` (latest arm in 5 bits, arms served above) carry no aggregates.
+   * formats, `[unit, packed]` (latest arm in 5 bits, arms served above), carry no aggregates.
    * Returns the lines applied.
    */
   replay(journal: string): number {
@@ -153,13 +157,12 @@ export class ServedUnits {
       if (line === "") continue;
       try {
         const parsed = JSON.parse(line) as unknown[];
-        const [unit, packed] = parsed;
-        if (typeof unit !== "string" || typeof packed !== "number" || !Number.isInteger(packed)) continue;
-        if (parsed.length === 2) {
-          this.restore(unit, (packed & 31) | ((packed & 31) << ROW_SHIFT) | ((packed >>> 5) << MASK_SHIFT), 0, []);
-        } else {
-          if (parsed.length !== 3 + 2 * this.rawKpis || !parsed.every((x, i) => i === 0 || (typeof x === "number" && Number.isFinite(x)))) continue;
-          this.restore(unit, packed, parsed[2] as number, parsed.slice(3) as number[]);
+        const [key, packed] = parsed;
+        if (typeof key !== "string" || typeof packed !== "number" || !Number.isInteger(packed)) continue;
+        if (parsed.length === 2) this.loadOld(key, packed);
+        else {
+          if (!/^[0-9a-f]{16}$/.test(key) || parsed.length !== 3 + 2 * this.rawKpis || !parsed.every((x, i) => i === 0 || (typeof x === "number" && Number.isFinite(x)))) continue;
+          this.put(parseInt(key.slice(0, 8), 16), parseInt(key.slice(8), 16), packed, parsed[2] as number, parsed.slice(3) as number[]);
         }
         applied++;
       } catch {
@@ -169,54 +172,51 @@ export class ServedUnits {
     return applied;
   }
 
-  /** Takes over units another copy knows and this one does not (a replica reloaded in scale-out). */
+  /** Takes over rows another copy knows and this one does not (a replica reloaded in scale-out). */
   adopt(other: ServedUnits): void {
-    for (const [unit, row] of other.rowOf) {
-      if (this.rowOf.has(unit)) continue;
+    for (let row = 0; row < other.table.size; row++) {
+      const chunk = other.table.chunkOf(row);
+      const j = row & IN_CHUNK;
+      const hi = chunk.keys[2 * j] as number;
+      const lo = chunk.keys[2 * j + 1] as number;
+      if (this.table.find(hi, lo) >= 0) continue;
       const values: number[] = [];
-      const at = row * other.rawKpis;
-      for (let r = 0; r < Math.min(this.rawKpis, other.rawKpis); r++) values.push(other.counts[at + r] as number, other.sums[at + r] as number);
-      this.restore(unit, other.meta[row] as number, other.periods[row] as number, values);
+      for (let r = 0; r < Math.min(this.rawKpis, other.rawKpis); r++) values.push(chunk.counts[j * other.rawKpis + r] as number, chunk.sums[j * other.rawKpis + r] as number);
+      this.put(hi, lo, chunk.meta[j] as number, chunk.periods[j] as number, values);
     }
   }
 
   /** Every unit, for the checkpoint format that still carried them inline (format 1). */
   load(entries: Iterable<readonly [string, number]>): void {
-    for (const [unit, packed] of entries) this.restore(unit, (packed & 31) | ((packed & 31) << ROW_SHIFT) | ((packed >>> 5) << MASK_SHIFT), 0, []);
+    for (const [unit, packed] of entries) this.loadOld(unit, packed);
   }
 
-  private restore(unit: string, meta: number, period: number, values: readonly number[]): void {
-    const row = this.rowOf.get(unit) ?? this.newRow(unit);
-    this.meta[row] = meta;
-    this.periods[row] = period;
-    const at = row * this.rawKpis;
+  private loadOld(unit: string, packed: number): void {
+    unitKey(unit);
+    this.put(KEY[0] as number, KEY[1] as number, (packed & 31) | ((packed & 31) << ROW_SHIFT) | ((packed >>> 5) << MASK_SHIFT), 0, []);
+  }
+
+  /** Sets a row from a journal or another copy, beginning it if the key is new. */
+  private put(hi: number, lo: number, meta: number, period: number, values: readonly number[]): void {
+    let row = this.table.find(hi, lo);
+    if (row < 0) row = this.table.begin(hi, lo, meta, period);
+    const chunk = this.chunkOf(row);
+    const j = row & IN_CHUNK;
+    chunk.meta[j] = meta;
+    chunk.periods[j] = period;
     for (let r = 0; r < this.rawKpis; r++) {
-      this.counts[at + r] = values[2 * r] ?? 0;
-      this.sums[at + r] = values[2 * r + 1] ?? 0;
+      chunk.counts[j * this.rawKpis + r] = values[2 * r] ?? 0;
+      chunk.sums[j * this.rawKpis + r] = values[2 * r + 1] ?? 0;
     }
   }
 
-  private newRow(unit: string): number {
-    const row = this.names.length;
-    if (row === this.meta.length) this.grow();
-    this.names.push(unit);
-    this.rowOf.set(unit, row);
-    return row;
+  private metaOf(row: number): number {
+    return this.chunkOf(row).meta[row & IN_CHUNK] as number;
   }
 
-  private grow(): void {
-    const capacity = this.meta.length * 2;
-    const meta = new Uint32Array(capacity);
-    meta.set(this.meta);
-    this.meta = meta;
-    const periods = new Int32Array(capacity);
-    periods.set(this.periods);
-    this.periods = periods;
-    const counts = new Float64Array(capacity * this.rawKpis);
-    counts.set(this.counts);
-    this.counts = counts;
-    const sums = new Float64Array(capacity * this.rawKpis);
-    sums.set(this.sums);
-    this.sums = sums;
+  private chunkOf(row: number): Chunk {
+    return this.table.chunkOf(row);
   }
+
 }
+

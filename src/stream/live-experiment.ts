@@ -132,13 +132,12 @@ export class LiveExperiment {
   recordOutcome(unit: string, arm: VersionId | undefined, metrics: Readonly<Record<string, number>>, ts = 0): Result<number, Problem> {
     const index = arm !== undefined ? this.allocation.indexOf(arm) : this.served.latestArm(unit);
     if (index === undefined) return err(arm !== undefined ? problem("arm_not_in_experiment", `arm ${arm} is not an arm of ${this.id}`) : problem("unit_not_exposed", `unit was never served in ${this.id}`));
-    const rows = this.served.size;
-    const row = this.served.armRow(unit, index, this.allocation.revision);
-    if (this.served.size > rows) this.rowBegan(row);
+    const { row, began } = this.served.armRow(unit, index, this.allocation.revision);
+    if (began) this.rowBegan(row);
     const plan = this.metrics;
     const at = this.served.slot(row);
-    const counts = this.served.countsOf;
-    const sums = this.served.sumsOf;
+    const counts = this.served.countsOf(row);
+    const sums = this.served.sumsOf(row);
     const outcome = ++this.outcomes;
     const touched = this.touched;
     const before = this.before;
@@ -160,7 +159,7 @@ export class LiveExperiment {
     const period = this.served.rowPeriod(row);
     for (let i = 0; i < touched.length; i++) {
       const metric = plan.metrics[touched[i] as number] as UnitMetric;
-      change(this.stats.cell(period, index, metric.name), before[i] as readonly [number, number] | null, contribution(metric, this.served.countsOf, this.served.sumsOf, at));
+      change(this.stats.cell(period, index, metric.name), before[i] as readonly [number, number] | null, contribution(metric, counts, sums, at));
     }
     // A tripped breaker pulls the arm in this very call: its units get the baseline from now on.
     if (!this.allocation.isPulled(index) && this.breakers.observe(index, (this.arms[index] as Version).id, metrics, ts)) this.pullIndex(index, ts);
@@ -173,7 +172,7 @@ export class LiveExperiment {
     const at = this.served.slot(row);
     for (const m of plan.everyUnit) {
       const metric = plan.metrics[m] as UnitMetric;
-      change(this.stats.cell(this.served.rowPeriod(row), this.served.rowArm(row), metric.name), null, contribution(metric, this.served.countsOf, this.served.sumsOf, at));
+      change(this.stats.cell(this.served.rowPeriod(row), this.served.rowArm(row), metric.name), null, contribution(metric, this.served.countsOf(row), this.served.sumsOf(row), at));
     }
   }
 

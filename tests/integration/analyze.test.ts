@@ -27,6 +27,18 @@ describe("evolvd analyze", () => {
     expect(Object.keys(out.compare[0]).sort()).toEqual(["arm", "chanceToWin", "ci", "df", "effect", "expectedLoss", "pValue", "se"]);
   });
 
+  it("compares per-unit aggregates of a ratio metric with the delta method, as the numpy reference", async () => {
+    const ratio = JSON.parse(readFileSync(join(ROOT, "tests", "fixtures", "ratio.json"), "utf8")).cases[1];
+    const out = await analyze({ compare: { kind: "ratio", relative: true, arms: [{ name: "control", ...ratio.control.moments }, { name: "b", ...ratio.treatment.moments }] } });
+    expect(out.compare[0].arm).toBe("b");
+    expect(rel(out.compare[0].effect, ratio.relative.effect)).toBe(true);
+    expect(rel(out.compare[0].se, ratio.relative.se)).toBe(true);
+    expect(rel(out.compare[0].controlRatio, ratio.control.mean)).toBe(true);
+    const missing = await runCli(["analyze", "-"], ROOT, JSON.stringify({ compare: { kind: "ratio", arms: [{ n: 10, sum: 1, sumSquares: 1 }, ratio.treatment.moments] } }));
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/compare\.arms\[0\]\.den: is required \(a ratio arm gives n, sum, sumSquares, den, denSquares and cross\)/);
+  });
+
   it("gives the always-valid interval with sequential, and a relative effect with relative", async () => {
     const arms = [{ name: "control", n: 10000, successes: 1000 }, { name: "b", n: 10000, successes: 1100 }];
     const fixed = (await analyze({ compare: { kind: "proportion", relative: true, arms } })).compare[0];

@@ -1,0 +1,146 @@
+/**
+ * Memory of per-unit state: one embedded daemon (a real `evolvd start` process) with a live
+ * experiment, its ticks, checkpoints and served journal running, measured by its resident
+ * memory (VmRSS) at three moments:
+ *   1. idle, just started;
+ *   2. warm: after the same event load as below but over 1,000 distinct units, so the V8 heap
+ *      has grown to what ingesting at full speed needs (it keeps that memory), with almost no
+ *      per-unit state;
+ *   3. loaded: after UNITS more distinct units, each with one exposure and OUTCOMES_PER_UNIT
+ *      outcomes through /v1/events.
+ * "state" is loaded − warm (what the units cost), "added" loaded − idle (what a fresh daemon
+ * grows by). `--baseline DIR` runs the same against another checkout's build first (for example
+ * the commit before per-unit statistics), so both are measured in one run.
+ *
+ *   npm run bench:memory                         # table
+ *   npm run bench:memory -- --json
+ *   npm run bench:memory -- --baseline ../old    # a named baseline, same run
+ *   npm run bench:memory -- --units 200000       # quicker
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { Agent, request } from "node:http";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+const args = process.argv.slice(2);
+const json = args.includes("--json");
+const option = (name: string): string | undefined => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
+const UNITS = Number(option("--units") ?? 1_000_000);
+const OUTCOMES_PER_UNIT = Number(option("--outcomes") ?? 1);
+const WARM_DISTINCT = 1000;
+const BATCH = 10_000;
+const IN_FLIGHT = 2;
+const ROOT = resolve(import.meta.dirname, "..", "..");
+
+interface Figures {
+  readonly root: string;
+  readonly idleMb: number;
+  readonly warmMb: number;
+  readonly loadedMb: number;
+  readonly stateMb: number;
+  readonly addedMb: number;
+  readonly eventsPerSec: number;
+}
+
+const rssMb = (pid: number): number => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? NaN) / 1024;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function measure(root: string): Promise<Figures> {
+  const dir = mkdtempSync(join(tmpdir(), "evolvd-memory-"));
+  cpSync(join(root, "configs"), join(dir, "configs"), { recursive: true });
+  cpSync(join(root, "simulations"), join(dir, "simulations"), { recursive: true });
+  // A budget no load here reaches, and ticks every 2 s: the experiment stays live and checkpoints.
+  const file = join(dir, "configs", "checkout.json");
+  const target = JSON.parse(readFileSync(file, "utf8"));
+  target.policy = { ...target.policy, minUnitsPerArm: 1e9, maxUnitsPerArm: 1e9, analysisEveryMs: 2000, screening: { scenario: null }, canary: { steps: [0.5], minUnitsPerStep: 1e9 } };
+  writeFileSync(file, JSON.stringify(target));
+  const daemon = spawn("node", [join(root, "bin", "evolvd.js"), "start", "--port", "0", "--data-dir", "data", "--drop-dir", "configs", "--log-level", "info"], { cwd: dir, stdio: ["ignore", "pipe", "inherit"] });
+  const url = await started(daemon);
+  const agent = new Agent({ keepAlive: true, maxSockets: 8 });
+  const post = (path: string, body: string, type: string) =>
+    new Promise<string>((done, fail) => {
+      const req = request({ host: url.hostname, port: url.port, path, method: "POST", agent, headers: { "content-type": type, "content-length": Buffer.byteLength(body) } }, (res) => {
+        let text = "";
+        res.on("data", (d) => (text += d));
+        res.on("end", () => (res.statusCode === 200 ? done(text) : fail(new Error(`${path}: ${res.statusCode} ${text}`))));
+      });
+      req.on("error", fail);
+      req.end(body);
+    });
+  // Idle: started, experiment live, a few ticks done.
+  await sleep(6000);
+  const idle = Math.min(rssMb(daemon.pid as number), ...(await samples(daemon.pid as number)));
+
+  const lines = (from: number, distinct: number, prefix: string): string => {
+    let text = "";
+    for (let u = from; u < Math.min(UNITS, from + BATCH / (1 + OUTCOMES_PER_UNIT)); u++) {
+      const unit = `${prefix}${u % distinct}`;
+      text += `{"type":"exposure","target":"checkout","unit":"${unit}","ts":1790000000000}\n`;
+      for (let k = 0; k < OUTCOMES_PER_UNIT; k++) text += `{"type":"outcome","target":"checkout","unit":"${unit}","ts":1790000000000,"metrics":{"conversion":${(u * 7 + k) % 10 === 0 ? 1 : 0},"latency_ms":${150 + ((u * 13 + k) % 100)},"error":0}}\n`;
+    }
+    return text;
+  };
+  const load = async (distinct: number, prefix: string): Promise<number> => {
+    const perBatch = Math.floor(BATCH / (1 + OUTCOMES_PER_UNIT));
+    const starts: number[] = [];
+    for (let u = 0; u < UNITS; u += perBatch) starts.push(u);
+    const began = performance.now();
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: IN_FLIGHT }, async () => {
+        while (next < starts.length) {
+          const answer = JSON.parse(await post("/v1/events", lines(starts[next++] as number, distinct, prefix), "application/x-ndjson")) as { rejected: number };
+          if (answer.rejected > 0) throw new Error(`events rejected: ${JSON.stringify(answer).slice(0, 300)}`);
+        }
+      }),
+    );
+    return (UNITS * (1 + OUTCOMES_PER_UNIT)) / ((performance.now() - began) / 1000);
+  };
+  await load(WARM_DISTINCT, "warm-");
+  await sleep(10_000);
+  const warm = Math.max(...(await samples(daemon.pid as number)));
+  const eventsPerSec = await load(UNITS, "unit-");
+  // Loaded: ticks (with their checkpoints) and journal drains done since.
+  await sleep(10_000);
+  const loaded = Math.max(...(await samples(daemon.pid as number)));
+  await new Promise((done) => (daemon.once("exit", done), daemon.kill("SIGTERM")));
+  agent.destroy();
+  return { root, idleMb: round(idle), warmMb: round(warm), loadedMb: round(loaded), stateMb: round(loaded - warm), addedMb: round(loaded - idle), eventsPerSec: Math.round(eventsPerSec) };
+}
+
+async function samples(pid: number): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    out.push(rssMb(pid));
+    await sleep(400);
+  }
+  return out;
+}
+
+function started(daemon: ChildProcess): Promise<URL> {
+  return new Promise((done, fail) => {
+    let out = "";
+    daemon.stdout?.on("data", (chunk) => {
+      out += chunk;
+      const m = /"url":"([^"]+)".*"msg":"evolvd started"/.exec(out);
+      if (m) done(new URL(m[1] as string));
+    });
+    daemon.on("exit", () => fail(new Error(`daemon exited: ${out.slice(-2000)}`)));
+  });
+}
+
+const round = (x: number): number => Math.round(x * 10) / 10;
+
+const baselineRoot = option("--baseline");
+const rows: (Figures & { readonly name: string })[] = [];
+if (baselineRoot) rows.push({ name: "baseline", ...(await measure(resolve(baselineRoot))) });
+rows.push({ name: "this checkout", ...(await measure(ROOT)) });
+const setup = { units: UNITS, outcomesPerUnit: OUTCOMES_PER_UNIT, kpisPerOutcome: 3, node: process.version };
+if (json) process.stdout.write(JSON.stringify({ setup, rows }, null, 2) + "\n");
+else {
+  console.log(`per-unit state: ${UNITS.toLocaleString("en-US")} units of one live experiment, 1 exposure + ${OUTCOMES_PER_UNIT} outcome(s) each, 3 KPIs\n`);
+  console.log("| build | idle RSS | warm RSS | loaded RSS | state (loaded − warm) | added (loaded − idle) | ingest events/s |");
+  console.log("|---|---|---|---|---|---|---|");
+  for (const r of rows) console.log(`| ${r.name} (${r.root}) | ${r.idleMb} MB | ${r.warmMb} MB | ${r.loadedMb} MB | ${r.stateMb} MB | ${r.addedMb} MB | ${r.eventsPerSec.toLocaleString("en-US")} |`);
+}
