@@ -93,19 +93,7 @@ function median(xs: number[]): number | null {
 }
 
 function scenario(name: string, lift: number, runs: number, firstSeed: number, inference: Inference): Row {
-  const results = Array.from({ length: runs }, (_, i) => runOnce(lift, firstSeed + i, inference));
-  const of = (o: Outcome) => results.filter((r) => r.outcome === o);
-  return {
-    scenario: name,
-    inference,
-    runs,
-    seeds: `${firstSeed}..${firstSeed + runs - 1}`,
-    commitRate: of("commit").length / runs,
-    rollbackRate: of("rollback").length / runs,
-    inconclusiveRate: of("inconclusive").length / runs,
-    medianUnitsToCommit: median(of("commit").map((r) => r.units)),
-    medianUnitsToRollback: median(of("rollback").map((r) => r.units)),
-  };
+  return summary(name, inference, runs, firstSeed, Array.from({ length: runs }, (_, i) => runOnce(lift, firstSeed + i, inference)));
 }
 
 function summary(name: string, test: Row["inference"], runs: number, firstSeed: number, results: { outcome: Outcome; units: number }[]): Row {
