@@ -41,6 +41,9 @@ interface Figures {
   readonly stateMb: number;
   readonly addedMb: number;
   readonly eventsPerSec: number;
+  /** V8 heap committed and ArrayBuffer/external memory at idle and loaded (from /metrics). */
+  readonly heapMb: readonly [number, number];
+  readonly externalMb: readonly [number, number];
 }
 
 const rssMb = (pid: number): number => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? NaN) / 1024;
@@ -55,7 +58,7 @@ async function measure(root: string): Promise<Figures> {
   const target = JSON.parse(readFileSync(file, "utf8"));
   target.policy = { ...target.policy, minUnitsPerArm: 1e9, maxUnitsPerArm: 1e9, analysisEveryMs: 2000, screening: { scenario: null }, canary: { steps: [0.5], minUnitsPerStep: 1e9 } };
   writeFileSync(file, JSON.stringify(target));
-  const daemon = spawn("node", [join(root, "bin", "evolvd.js"), "start", "--port", "0", "--data-dir", "data", "--drop-dir", "configs", "--log-level", "info"], { cwd: dir, stdio: ["ignore", "pipe", "inherit"] });
+  const daemon = spawn("node", [join(root, "bin", "evolvd.js"), "start", "--port", "0", "--data-dir", "data", "--drop-dir", "configs", "--log-level", "info"], { cwd: dir, env: { ...process.env, NODE_OPTIONS: option("--node-options") ?? process.env.NODE_OPTIONS ?? "" }, stdio: ["ignore", "pipe", "inherit"] });
   const url = await started(daemon);
   const agent = new Agent({ keepAlive: true, maxSockets: 8 });
   const post = (path: string, body: string, type: string) =>
@@ -71,6 +74,7 @@ async function measure(root: string): Promise<Figures> {
   // Idle: started, experiment live, a few ticks done.
   await sleep(6000);
   const idle = Math.min(rssMb(daemon.pid as number), ...(await samples(daemon.pid as number)));
+  const idleHeap = await heap(url);
 
   const lines = (from: number, distinct: number, prefix: string): string => {
     let text = "";
@@ -100,13 +104,21 @@ async function measure(root: string): Promise<Figures> {
   await load(WARM_DISTINCT, "warm-");
   await sleep(10_000);
   const warm = Math.max(...(await samples(daemon.pid as number)));
+  if (!json) console.error(`warm: ${JSON.stringify(await heap(url))}`);
   const eventsPerSec = await load(UNITS, "unit-");
   // Loaded: ticks (with their checkpoints) and journal drains done since.
   await sleep(10_000);
   const loaded = Math.max(...(await samples(daemon.pid as number)));
+  const loadedHeap = await heap(url);
   await new Promise((done) => (daemon.once("exit", done), daemon.kill("SIGTERM")));
   agent.destroy();
-  return { root, idleMb: round(idle), warmMb: round(warm), loadedMb: round(loaded), stateMb: round(loaded - warm), addedMb: round(loaded - idle), eventsPerSec: Math.round(eventsPerSec) };
+  return { root, idleMb: round(idle), warmMb: round(warm), loadedMb: round(loaded), stateMb: round(loaded - warm), addedMb: round(loaded - idle), eventsPerSec: Math.round(eventsPerSec), heapMb: [idleHeap.heap, loadedHeap.heap], externalMb: [idleHeap.external, loadedHeap.external] };
+}
+
+async function heap(url: URL): Promise<{ heap: number; external: number }> {
+  const text = await (await fetch(new URL("/metrics", url))).text();
+  const value = (name: string): number => round(Number(new RegExp(`^evolvd_process_${name} (\\S+)`, "m").exec(text)?.[1] ?? NaN) / 2 ** 20);
+  return { heap: value("nodejs_heap_size_total_bytes"), used: value("nodejs_heap_size_used_bytes"), external: value("nodejs_external_memory_bytes") } as { heap: number; external: number };
 }
 
 async function samples(pid: number): Promise<number[]> {
@@ -140,7 +152,7 @@ const setup = { units: UNITS, outcomesPerUnit: OUTCOMES_PER_UNIT, kpisPerOutcome
 if (json) process.stdout.write(JSON.stringify({ setup, rows }, null, 2) + "\n");
 else {
   console.log(`per-unit state: ${UNITS.toLocaleString("en-US")} units of one live experiment, 1 exposure + ${OUTCOMES_PER_UNIT} outcome(s) each, 3 KPIs\n`);
-  console.log("| build | idle RSS | warm RSS | loaded RSS | state (loaded − warm) | added (loaded − idle) | ingest events/s |");
-  console.log("|---|---|---|---|---|---|---|");
-  for (const r of rows) console.log(`| ${r.name} (${r.root}) | ${r.idleMb} MB | ${r.warmMb} MB | ${r.loadedMb} MB | ${r.stateMb} MB | ${r.addedMb} MB | ${r.eventsPerSec.toLocaleString("en-US")} |`);
+  console.log("| build | idle RSS | warm RSS | loaded RSS | state (loaded − warm) | added (loaded − idle) | ingest events/s | V8 heap idle → loaded | external idle → loaded |");
+  console.log("|---|---|---|---|---|---|---|---|---|");
+  for (const r of rows) console.log(`| ${r.name} (${r.root}) | ${r.idleMb} MB | ${r.warmMb} MB | ${r.loadedMb} MB | ${r.stateMb} MB | ${r.addedMb} MB | ${r.eventsPerSec.toLocaleString("en-US")} | ${r.heapMb[0]} → ${r.heapMb[1]} MB | ${r.externalMb[0]} → ${r.externalMb[1]} MB |`);
 }

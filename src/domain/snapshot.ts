@@ -25,6 +25,19 @@ export interface UnitMoments {
   readonly cross: number;
 }
 
+/**
+ * Unit statistics of a metric over the units that have a pre-exposure covariate x (their value
+ * of the metric in an earlier experiment), with the covariate's sums: what CUPED adjusts with
+ * (stats/cuped.ts).
+ */
+export interface CovariateMoments extends UnitMoments {
+  /** Σx, Σx², Σx·y, Σx·d over the units. */
+  readonly pre: number;
+  readonly preSquares: number;
+  readonly preCross: number;
+  readonly preDen: number;
+}
+
 /** One allocation period: weights were constant from `from` until the next period began. */
 export interface AllocationPeriod {
   readonly revision: number;
@@ -35,6 +48,11 @@ export interface AllocationPeriod {
   readonly newUnits: readonly number[];
   /** Metric statistics of the units whose row began in this period, per arm, per metric name. */
   readonly kpis: readonly Readonly<Record<string, UnitMoments>>[];
+  /**
+   * The same for the units among them that have a covariate (the primary metric, when CUPED is
+   * on): a part of `kpis`, per arm. Absent when no unit had one.
+   */
+  readonly returning?: readonly Readonly<Record<string, CovariateMoments>>[];
 }
 
 /** An arm pulled by its circuit breaker: a KPI's sliding-window mean crossed its hard limit. */

@@ -20,8 +20,8 @@ const salt = (arm: number, k: number): number => Math.imul(arm + 1, k) >>> 0;
  * per reported KPI (evidence/unit-metrics.ts), a count and a sum. The row of the unit's first
  * arm also holds its latest arm and every arm it was served. Rows are typed arrays in chunks of 65,536, found through an
  * open-addressing table keyed by the 64-bit key of the unit id (evidence/unit-key.ts); ids are
- * not kept. A unit costs 17 + 12·K bytes of row and 4–8 bytes of table: about 60 bytes with three
- * KPIs, where a Map entry and the id string alone took more.
+ * not kept. A unit costs 16 + 8·K bytes of row (and a bit) and 4–8 bytes of table: about 46 bytes
+ * with three KPIs, where a Map entry and the id string alone took more.
  *
  * Kept for restarts as an append-only journal (`drainJournal`: one JSON line per row changed
  * since the last drain), written a little at a time, instead of the whole table in every
@@ -60,7 +60,7 @@ export class ServedUnits {
   countsOf(row: number): Uint32Array {
     return this.chunkOf(row).counts;
   }
-  sumsOf(row: number): Float64Array {
+  sumsOf(row: number): Float32Array {
     return this.chunkOf(row).sums;
   }
   slot(row: number): number {
@@ -122,7 +122,7 @@ export class ServedUnits {
   }
 
   /**
-   * The oldest `max` changed rows not yet drained, as NDJSON ("" for none): `["<key>", meta,
+   * The next `max` changed rows not yet drained (in row order), as NDJSON ("" for none): `["<key>", meta,
    * period, count₀, sum₀, count₁, sum₁, …]`. Bounded so that one drain never holds the event
    * loop for long: the daemon drains a little, often.
    */

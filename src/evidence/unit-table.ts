@@ -9,16 +9,21 @@ export interface Chunk {
   readonly keys: Uint32Array;
   readonly meta: Uint32Array;
   readonly periods: Int32Array;
-  /** K per row: outcomes of each raw KPI, and their sum. */
+  /**
+   * K per row: outcomes of each raw KPI, and their sum. A unit's total is kept in single
+   * precision (24-bit mantissa: integers exact to 16,777,216, else 7 significant digits); the
+   * sums over units that the analysis reads are double (evidence/arm-stats.ts).
+   */
   readonly counts: Uint32Array;
-  readonly sums: Float64Array;
-  /** 1 while the row waits in the journal queue. */
-  readonly dirty: Uint8Array;
+  readonly sums: Float32Array;
+  /** One bit per row, set while the row waits for the journal. */
+  readonly dirty: Uint32Array;
 }
 
 /**
  * Rows in typed arrays, found by a 64-bit key through an open-addressing table (linear
- * probing, at most 3/4 full), with a queue of rows changed since the journal last drained.
+ * probing, at most 3/4 full), with a dirty bit per row changed since the journal last drained
+ * (a bitmap, not a queue: a queue of row numbers cost 4–8 bytes a row at a million rows).
  * The storage of evidence/served-units.ts; it knows nothing of what a row means.
  */
 export class UnitTable {
@@ -26,10 +31,11 @@ export class UnitTable {
   private rows = 0;
   /** Row + 1 per slot, 0 = empty. */
   private table = new Int32Array(1 << 12);
-  /** Rows changed since the last drain, in first-change order (a ring); null while no journal is kept. */
-  private queue: Int32Array | null = null;
-  private head = 0;
+  /** Dirty bits are kept only once a journal is (the daemon; simulations never restart). */
+  private journaling = false;
+  /** Rows with their dirty bit set, and where the next drain looks from. */
   private queued = 0;
+  private cursor = 0;
 
   constructor(readonly k: number) {}
 
@@ -72,37 +78,46 @@ export class UnitTable {
   }
 
   startQueue(): void {
-    this.queue ??= new Int32Array(1024);
+    this.journaling = true;
   }
 
   get queuedRows(): number {
     return this.queued;
   }
 
-  /** The oldest changed row (its dirty mark cleared), or -1. */
+  /**
+   * The next changed row at or after the cursor (wrapping), its dirty bit cleared, or -1: rows
+   * drain in row order, a word of 32 rows at a time, so a clean stretch costs little.
+   */
   pop(): number {
-    if (!this.queue || this.queued === 0) return -1;
-    const row = this.queue[this.head] as number;
-    this.head = (this.head + 1) % this.queue.length;
-    this.queued--;
-    (this.chunkOf(row).dirty as Uint8Array)[row & IN_CHUNK] = 0;
-    return row;
+    if (this.queued === 0) return -1;
+    let row = this.cursor;
+    for (;;) {
+      if (row >= this.rows) row = 0;
+      const chunk = this.chunkOf(row);
+      const j = row & IN_CHUNK;
+      const bits = (chunk.dirty[j >>> 5] as number) >>> (j & 31);
+      if (bits === 0) {
+        row = (row | 31) + 1;
+        continue;
+      }
+      const found = row + (31 - Math.clz32(bits & -bits));
+      chunk.dirty[j >>> 5] = (chunk.dirty[j >>> 5] as number) & ~(1 << (found & 31));
+      this.queued--;
+      this.cursor = found + 1;
+      return found;
+    }
   }
 
-  /** Queues the row for the journal once until it is drained. */
+  /** Marks the row for the journal (once until it is drained). */
   touch(row: number): void {
-    if (!this.queue) return;
-    const chunk = this.chunkOf(row);
+    if (!this.journaling) return;
+    const dirty = this.chunkOf(row).dirty;
     const j = row & IN_CHUNK;
-    if (chunk.dirty[j] === 1) return;
-    chunk.dirty[j] = 1;
-    if (this.queued === this.queue.length) {
-      const grown = new Int32Array(this.queue.length * 2);
-      for (let i = 0; i < this.queued; i++) grown[i] = this.queue[(this.head + i) % this.queue.length] as number;
-      this.queue = grown;
-      this.head = 0;
-    }
-    this.queue[(this.head + this.queued) % this.queue.length] = row;
+    const word = dirty[j >>> 5] as number;
+    const bit = 1 << (j & 31);
+    if ((word & bit) !== 0) return;
+    dirty[j >>> 5] = word | bit;
     this.queued++;
   }
 
@@ -127,5 +142,5 @@ function insert(table: Int32Array, row: number, hi: number, lo: number): void {
 }
 
 function newChunk(k: number): Chunk {
-  return { keys: new Uint32Array(2 * CHUNK), meta: new Uint32Array(CHUNK), periods: new Int32Array(CHUNK), counts: new Uint32Array(CHUNK * k), sums: new Float64Array(CHUNK * k), dirty: new Uint8Array(CHUNK) };
+  return { keys: new Uint32Array(2 * CHUNK), meta: new Uint32Array(CHUNK), periods: new Int32Array(CHUNK), counts: new Uint32Array(CHUNK * k), sums: new Float32Array(CHUNK * k), dirty: new Uint32Array(CHUNK >>> 5) };
 }
