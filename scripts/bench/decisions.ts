@@ -8,6 +8,7 @@
  *   npm run bench:decisions -- --json    # machine-readable
  *   npm run bench:decisions -- --runs 200   # quicker, less precise
  *   npm run bench:decisions -- --clustered  # only the clustered rows (several outcomes per unit)
+ *   npm run bench:decisions -- --cuped      # only the returning-units rows, with and without CUPED
  */
 import { analyze, type Inference } from "../../src/decide/analysis.js";
 import { decide } from "../../src/decide/decision.js";
@@ -83,6 +84,10 @@ interface Row {
   readonly inconclusiveRate: number;
   readonly medianUnitsToCommit: number | null;
   readonly medianUnitsToRollback: number | null;
+  /** The CUPED world: median units/arm to a commit over all runs (a run that never commits counts as never); null when most never do. */
+  readonly medianUnitsToCommitAllRuns?: number | null;
+  /** The CUPED world: share of returning units, mean correlation of their earlier and current values. */
+  readonly returning?: { readonly share: number; readonly correlation: number };
 }
 
 function median(xs: number[]): number | null {
@@ -128,20 +133,41 @@ const ratioWorld = (lift: number): ClusteredWorld => ({
   metric: "ratio",
   policy: clusteredPolicy({ kpi: "revenue_per_order", kind: "mean", direction: "increase", minLift: 0, metric: "ratio", numerator: "revenue", denominator: "orders" }),
 });
+/** Returning units (80 % seen in the previous experiment), orders per unit: the CUPED world. */
+const RETURNING = { share: 0.8, activitySigma: 1 };
+const returningWorld = (lift: number): ClusteredWorld => ({
+  baseRate: BASE_RATE,
+  unitsPerTick: 500,
+  lift,
+  metric: "count",
+  returning: RETURNING,
+  policy: clusteredPolicy({ kpi: "orders", kind: "mean", direction: "increase", minLift: 0, metric: "count" }),
+});
 function clustered(name: string, world: ClusteredWorld, runs: number, firstSeed: number, analysed: Analysed): Row {
-  return summary(name, analysed, runs, firstSeed, Array.from({ length: runs }, (_, i) => clusteredRun(world, firstSeed + i, analysed)));
+  const results = Array.from({ length: runs }, (_, i) => clusteredRun(world, firstSeed + i, analysed));
+  const row = summary(name, analysed, runs, firstSeed, results);
+  const correlations = results.flatMap((r) => (r.correlation === undefined ? [] : [r.correlation]));
+  if (!correlations.length) return row;
+  // Units to a commit over every run, a run that never committed counting as never: unlike the
+  // median over committed runs, this does not hide the runs a weaker test fails to finish.
+  const toCommit = median(results.map((r) => (r.outcome === "commit" ? r.units : Infinity)));
+  return {
+    ...row,
+    medianUnitsToCommitAllRuns: toCommit === Infinity ? null : toCommit,
+    returning: { share: world.returning?.share ?? 0, correlation: Math.round((correlations.reduce((a, b) => a + b, 0) / correlations.length) * 1000) / 1000 },
+  };
 }
 
-const only = args.includes("--clustered") ? "clustered" : args.includes("--independent") ? "independent" : "all";
+const only = args.includes("--cuped") ? "cuped" : args.includes("--clustered") ? "clustered" : args.includes("--independent") ? "independent" : "all";
 const started = performance.now();
 const rows: Row[] = [];
-if (only !== "clustered")
+if (only === "all" || only === "independent")
   for (const inference of ["sequential", "fixed"] as const) {
     rows.push(scenario("A/A", 0, AA_RUNS, 1, inference));
     rows.push(scenario("+5% lift", 0.05, EFFECT_RUNS, 100_001, inference));
     rows.push(scenario("-5% lift", -0.05, EFFECT_RUNS, 200_001, inference));
   }
-if (only !== "independent") {
+if (only === "all" || only === "clustered") {
   rows.push(clustered("clustered A/A", conversionWorld(0), AA_RUNS, 300_001, "per unit"));
   rows.push(clustered("clustered A/A", conversionWorld(0, VISITS_PER_UNIT), Math.max(100, Math.round(AA_RUNS / 5)), 300_001, "per outcome (before)"));
   rows.push(clustered("clustered +5% lift", conversionWorld(0.05), EFFECT_RUNS, 400_001, "per unit"));
@@ -149,6 +175,11 @@ if (only !== "independent") {
   rows.push(clustered("ratio (revenue per order) A/A", ratioWorld(0), AA_RUNS, 600_001, "per unit"));
   rows.push(clustered("ratio (revenue per order) +5% lift", ratioWorld(0.05), EFFECT_RUNS, 700_001, "per unit"));
 }
+if (only !== "independent")
+  for (const analysed of ["per unit", "per unit, CUPED"] as const) {
+    rows.push(clustered("returning units, orders per unit, A/A", returningWorld(0), AA_RUNS, 800_001, analysed));
+    rows.push(clustered("returning units, orders per unit, +5% lift", returningWorld(0.05), EFFECT_RUNS, 900_001, analysed));
+  }
 const seconds = (performance.now() - started) / 1000;
 const setup = { baseRate: BASE_RATE, unitsPerArmPerTick: UNITS_PER_TICK, budgetPerArm: BUDGET, alpha: policy.alpha, sequentialTuning: policy.sequentialTuning, seconds };
 
@@ -162,4 +193,12 @@ if (json) {
   console.log("|---|---|---|---|---|---|---|---|");
   for (const r of rows)
     console.log(`| ${r.scenario} | ${r.inference === "sequential" ? "sequential (evolvd)" : r.inference === "fixed" ? "fixed-horizon, peeking" : `sequential, ${r.inference}`} | ${r.runs} (${r.seeds}) | ${pct(r.commitRate)} | ${pct(r.rollbackRate)} | ${pct(r.inconclusiveRate)} | ${units(r.medianUnitsToCommit)} | ${units(r.medianUnitsToRollback)} |`);
+  const returning = rows.find((r) => r.returning)?.returning;
+  if (returning) {
+    console.log(`\nreturning units: ${pct(returning.share)} of units were in the previous experiment; correlation of their earlier and current orders per unit ${returning.correlation}`);
+    const lifted = rows.filter((r) => r.returning && r.scenario.endsWith("lift"));
+    const [plain, cuped] = [lifted.find((r) => r.inference === "per unit"), lifted.find((r) => r.inference === "per unit, CUPED")];
+    if (plain?.medianUnitsToCommitAllRuns && cuped?.medianUnitsToCommitAllRuns)
+      console.log(`median units/arm to a commit of the +5% lift over all runs (never = ∞): ${units(plain.medianUnitsToCommitAllRuns)} per unit → ${units(cuped.medianUnitsToCommitAllRuns)} with CUPED (${pct(cuped.medianUnitsToCommitAllRuns / plain.medianUnitsToCommitAllRuns - 1)})`);
+  }
 }

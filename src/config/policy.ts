@@ -77,6 +77,13 @@ export const PolicySchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    cuped: Type.Object(
+      {
+        enabled: Type.Boolean({ default: true, description: "Adjust the primary KPI by each returning unit's value in earlier experiments (CUPED): same error rates, fewer units to a decision." }),
+        maxUnits: int(0, 2_097_152, 1_000_000, "Units whose earlier value is kept between experiments (8 bytes each), those of the latest experiment first."),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     primary: Primary,
     trackedKpis: Type.Array(KpiName, { maxItems: 16, uniqueItems: true, default: [], description: "Other KPIs accumulated per arm for reports (not decided on); outcomes' other KPIs are ignored and counted." }),
     guardrails: Type.Array(Guardrail, { maxItems: 32, default: [], description: "KPIs a candidate must not degrade: [{kpi, kind, direction, tolerance, hardLimit?}]." }),
@@ -140,7 +147,7 @@ export function parsePolicy(raw: unknown): { policy?: Policy; problems: string[]
   const p = checked.value;
   const primary: PrimaryKpi = { kpi: p.primary.kpi, kind: p.primary.kind, direction: p.primary.direction, minLift: p.primary.minLift, ...metricOf(p.primary) };
   const guardrails: GuardrailKpi[] = p.guardrails.map((g) => ({ kpi: g.kpi, kind: g.kind, direction: g.direction, tolerance: g.tolerance, ...(g.hardLimit === undefined ? {} : { hardLimit: g.hardLimit }), ...metricOf(g) }));
-  return { policy: { ...p, seed: String(p.seed), primary, guardrails, canary: { ...p.canary }, screening: { ...p.screening }, allocation: { ...p.allocation } }, problems };
+  return { policy: { ...p, seed: String(p.seed), primary, guardrails, canary: { ...p.canary }, screening: { ...p.screening }, allocation: { ...p.allocation }, cuped: { ...p.cuped } }, problems };
 }
 
 /** The metric fields of a checked KPI entry, without undefined keys. */

@@ -79,10 +79,18 @@ export function pooledMean(snapshot: ExperimentSnapshot, arm: number, kpi: strin
 /**
  * Compares arm `index` with the baseline on one metric within allocation periods (see
  * stats/stratified.ts), on units: unbiased when weights moved while the KPI drifted over time,
- * and valid however many correlated outcomes each unit reports.
+ * and valid however many correlated outcomes each unit reports. Units with an earlier value of
+ * the metric are compared CUPED-adjusted (stats/cuped.ts).
  */
 export function compareArms(snapshot: ExperimentSnapshot, index: number, kpi: string, options: CompareOptions): Comparison | null {
-  const strata = snapshot.periods.map((p) => ({ control: p.kpis[0]?.[kpi] ?? EMPTY_UNIT_MOMENTS, treatment: p.kpis[index]?.[kpi] ?? EMPTY_UNIT_MOMENTS }));
+  const strata = snapshot.periods.map((p) => {
+    const control = p.kpis[0]?.[kpi] ?? EMPTY_UNIT_MOMENTS;
+    const treatment = p.kpis[index]?.[kpi] ?? EMPTY_UNIT_MOMENTS;
+    // CUPED: the units with a covariate (only the primary has them), when both arms have some.
+    const a = p.returning?.[0]?.[kpi];
+    const b = p.returning?.[index]?.[kpi];
+    return a && b ? { control, treatment, returning: { control: a, treatment: b } } : { control, treatment };
+  });
   const e = stratifiedUnitEffect(strata, options.relative);
   return e ? compareEffect(e, options) : null;
 }

@@ -103,6 +103,14 @@ export interface Policy {
   readonly maxGenerations: number;
   /** KPIs accumulated for reports besides the primary and guardrails; other KPIs are ignored. */
   readonly trackedKpis: readonly string[];
+  /** Variance reduction of the primary KPI by the units' earlier values (stats/cuped.ts). */
+  readonly cuped: CupedPolicy;
+}
+
+export interface CupedPolicy {
+  readonly enabled: boolean;
+  /** Units whose earlier value is kept between experiments (evidence/earlier-values.ts). */
+  readonly maxUnits: number;
 }
 
 /** One leaf of a target's schema, after validation of the target file. */

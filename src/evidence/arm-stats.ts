@@ -1,4 +1,4 @@
-import type { AllocationPeriod, Moments, UnitMoments } from "../domain/snapshot.js";
+import type { AllocationPeriod, CovariateMoments, Moments, UnitMoments } from "../domain/snapshot.js";
 
 /** Running sums of one metric over units: what `change` adds to. */
 export interface Sums {
@@ -11,6 +11,33 @@ export interface Sums {
 }
 
 export const emptySums = (): Sums => ({ n: 0, sum: 0, sumSquares: 0, den: 0, denSquares: 0, cross: 0 });
+
+/** Sums of a metric over the units that have a covariate x, with Σx, Σx², Σxy, Σxd. */
+export interface CovariateSums extends Sums {
+  pre: number;
+  preSquares: number;
+  preCross: number;
+  preDen: number;
+}
+
+const emptyCovariateSums = (): CovariateSums => ({ ...emptySums(), pre: 0, preSquares: 0, preCross: 0, preDen: 0 });
+
+/** change() for a unit with covariate x: the covariate's sums move with the unit's contribution. */
+export function changeWithCovariate(s: CovariateSums, before: readonly [number, number] | null, after: readonly [number, number] | null, x: number): void {
+  change(s, before, after);
+  if (before) {
+    s.pre -= x;
+    s.preSquares -= x * x;
+    s.preCross -= x * before[0];
+    s.preDen -= x * before[1];
+  }
+  if (after) {
+    s.pre += x;
+    s.preSquares += x * x;
+    s.preCross += x * after[0];
+    s.preDen += x * after[1];
+  }
+}
 
 /**
  * The one way a unit's contribution enters a metric's sums (stream, journal replays and merges):
@@ -65,6 +92,7 @@ interface Period {
   readonly weights: number[];
   readonly newUnits: number[];
   readonly kpis: Map<string, Sums>[];
+  readonly returning: Map<string, CovariateSums>[];
 }
 
 /**
@@ -84,7 +112,7 @@ export class ArmStats {
 
   /** Opens the period that starts now with these (bucket-table) weights. */
   openPeriod(revision: number, from: number, weights: readonly number[]): void {
-    const period = { revision, from, weights: [...weights], newUnits: new Array<number>(this.arms).fill(0), kpis: Array.from({ length: this.arms }, () => new Map<string, Sums>()) };
+    const period = { revision, from, weights: [...weights], newUnits: new Array<number>(this.arms).fill(0), kpis: this.maps<Sums>(), returning: this.maps<CovariateSums>() };
     this.periods.push(period);
     this.byRevision.set(revision, period);
   }
@@ -118,6 +146,24 @@ export class ArmStats {
     return s;
   }
 
+  /** The covariate sums of `metric` for those units of cell(revision, arm, metric) that have a covariate. */
+  returningCell(revision: number, arm: number, metric: string): CovariateSums {
+    const period = this.byRevision.get(revision) ?? (this.periods[0] as Period);
+    const cells = period.returning[arm] as Map<string, CovariateSums>;
+    let s = cells.get(metric);
+    if (s === undefined) cells.set(metric, (s = emptyCovariateSums()));
+    return s;
+  }
+
+  /** Forgets the covariate sums (a restart without the covariates they were built with). */
+  dropReturning(): void {
+    for (const p of this.periods) for (const cells of p.returning) cells.clear();
+  }
+
+  private maps<T>(): Map<string, T>[] {
+    return Array.from({ length: this.arms }, () => new Map<string, T>());
+  }
+
   /** Distinct units served each arm. */
   unitsPerArm(): number[] {
     return [...this.units];
@@ -125,7 +171,10 @@ export class ArmStats {
 
   /** Plain-data copies of every period (metric names in sorted order, so output is stable). */
   snapshot(): AllocationPeriod[] {
-    return this.periods.map((p) => ({ revision: p.revision, from: p.from, weights: [...p.weights], newUnits: [...p.newUnits], kpis: p.kpis.map(frozen) }));
+    return this.periods.map((p) => {
+      const period = { revision: p.revision, from: p.from, weights: [...p.weights], newUnits: [...p.newUnits], kpis: p.kpis.map(frozen) };
+      return p.returning.some((cells) => cells.size > 0) ? { ...period, returning: p.returning.map(frozenCovariates) } : period;
+    });
   }
 
   /** Replaces everything with what a checkpoint recorded. */
@@ -139,6 +188,7 @@ export class ArmStats {
         weights: [...p.weights],
         newUnits: [...p.newUnits],
         kpis: p.kpis.map((k) => new Map(Object.entries(k).map(([name, m]) => [name, { ...emptySums(), ...m }]))),
+        returning: p.returning?.map((k) => new Map(Object.entries(k).map(([name, m]) => [name, { ...emptyCovariateSums(), ...m }]))) ?? this.maps<CovariateSums>(),
       };
       this.periods.push(period);
       this.byRevision.set(p.revision, period);
@@ -152,6 +202,15 @@ function frozen(kpis: Map<string, Sums>): Readonly<Record<string, UnitMoments>> 
   for (const name of [...kpis.keys()].sort()) {
     const m = kpis.get(name) as Sums;
     out[name] = { n: m.n, sum: m.sum, sumSquares: m.sumSquares, den: m.den, denSquares: m.denSquares, cross: m.cross };
+  }
+  return out;
+}
+
+function frozenCovariates(cells: Map<string, CovariateSums>): Readonly<Record<string, CovariateMoments>> {
+  const out: Record<string, CovariateMoments> = {};
+  for (const name of [...cells.keys()].sort()) {
+    const m = cells.get(name) as CovariateSums;
+    out[name] = { n: m.n, sum: m.sum, sumSquares: m.sumSquares, den: m.den, denSquares: m.denSquares, cross: m.cross, pre: m.pre, preSquares: m.preSquares, preCross: m.preCross, preDen: m.preDen };
   }
   return out;
 }

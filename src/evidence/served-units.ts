@@ -1,5 +1,6 @@
 import { KEY, keyHex, unitKey } from "./unit-key.js";
 import { IN_CHUNK, UnitTable, type Chunk } from "./unit-table.js";
+import { contribution, type UnitMetric } from "./unit-metrics.js";
 
 /**
  * How a unit's exposure changed what it was served: seen before in this arm (nothing new to
@@ -114,6 +115,27 @@ export class ServedUnits {
     chunk.counts[at] = (chunk.counts[at] as number) + 1;
     chunk.sums[at] = (chunk.sums[at] as number) + x;
     this.table.touch(row);
+  }
+
+  /**
+   * Each unit's value of `metric` (y / d of its contribution, from the row of its first arm),
+   * with the high half of its key: what evidence/earlier-values.ts keeps when the experiment ends.
+   */
+  unitValues(metric: UnitMetric): { readonly keys: Uint32Array; readonly values: Float32Array } {
+    const keys = new Uint32Array(this.size);
+    const values = new Float32Array(this.size);
+    let n = 0;
+    for (let row = 0; row < this.size; row++) {
+      const chunk = this.chunkOf(row);
+      const j = row & IN_CHUNK;
+      if ((((chunk.meta[j] as number) >>> MASK_SHIFT) & 0xffff) === 0) continue;
+      const c = contribution(metric, chunk.counts, chunk.sums, j * this.rawKpis);
+      if (!c || c[1] === 0) continue;
+      keys[n] = chunk.keys[2 * j] as number;
+      values[n] = c[0] / c[1];
+      n++;
+    }
+    return { keys: keys.subarray(0, n), values: values.subarray(0, n) };
   }
 
   /** Starts keeping changes for drainJournal() (the daemon; simulations never restart). */

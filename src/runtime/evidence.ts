@@ -2,6 +2,7 @@ import { interval, type SchedulerLike, type Subscription } from "rxjs";
 import type { ExperimentSnapshot } from "../domain/snapshot.js";
 import type { Target } from "../domain/target.js";
 import type { Version } from "../domain/version.js";
+import { EarlierValues } from "../evidence/earlier-values.js";
 import { evidenceRules } from "../evidence/rules.js";
 import type { Effect } from "../lifecycle/effects.js";
 import type { RuntimeCheckpoint } from "../lifecycle/restore.js";
@@ -27,6 +28,12 @@ const JOURNAL_MAX = 2_000;
  */
 export class Evidence {
   private current: LiveExperiment | null = null;
+  /**
+   * The primary metric's values of the units of ended experiments, the CUPED covariates of the
+   * next. Kept in memory only: after a restart the experiment under way goes on unadjusted,
+   * and the next one adjusts by what the experiments since have left.
+   */
+  private earlier = EarlierValues.EMPTY;
 
   constructor(
     private readonly deps: {
@@ -40,7 +47,7 @@ export class Evidence {
   /** Picks up the experiment a checkpoint describes (its history is durable: served at once). */
   async resume(checkpoint: RuntimeCheckpoint, arms: readonly Version[], journal: string): Promise<void> {
     const { target } = this.deps;
-    const experiment = LiveExperiment.restore(checkpoint, { target: target.name, arms, ...evidenceRules(target.policy) });
+    const experiment = LiveExperiment.restore(checkpoint, { target: target.name, arms, ...evidenceRules(target.policy), ...this.covariates() });
     experiment.served.replay(journal);
     this.install(experiment);
     this.deps.router.setExperiment(target.name, experiment);
@@ -56,7 +63,7 @@ export class Evidence {
       }
       case "start_experiment": {
         const { plan } = effect;
-        const experiment = new LiveExperiment({ id: plan.id, target: target.name, generation: plan.generation, arms: plan.arms, weights: plan.weights, now: plan.now, ...evidenceRules(target.policy) });
+        const experiment = new LiveExperiment({ id: plan.id, target: target.name, generation: plan.generation, arms: plan.arms, weights: plan.weights, now: plan.now, ...evidenceRules(target.policy), ...this.covariates() });
         this.install(experiment);
         // The candidates are served once the batch that records them is durable.
         writes.append([], () => {
@@ -64,11 +71,15 @@ export class Evidence {
         });
         return;
       }
-      case "end_experiment":
+      case "end_experiment": {
         // Ending serves the baseline at once: it is durable.
         router.setExperiment(target.name, null);
+        const { cuped } = target.policy;
+        if (this.current && cuped.enabled && cuped.maxUnits > 0) this.earlier = this.current.earlierValues(this.earlier, cuped.maxUnits);
+        // Its units are released with it.
         this.current = null;
         return;
+      }
       case "pull":
         this.current?.pull(effect.arm, effect.at);
         return;
@@ -78,6 +89,10 @@ export class Evidence {
       default:
         return;
     }
+  }
+
+  private covariates(): { covariates?: EarlierValues } {
+    return this.deps.target.policy.cuped.enabled && this.earlier.size > 0 ? { covariates: this.earlier } : {};
   }
 
   private install(experiment: LiveExperiment): void {

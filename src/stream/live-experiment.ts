@@ -3,11 +3,13 @@ import type { LiveStatus } from "../domain/experiment.js";
 import { err, ok, problem, type Problem, type Result } from "../domain/result.js";
 import type { AllocationPeriod, BreakerTrip, ExperimentSnapshot, StatsDelta } from "../domain/snapshot.js";
 import type { Version, VersionId } from "../domain/version.js";
-import { ArmStats, change } from "../evidence/arm-stats.js";
+import { ArmStats, change, changeWithCovariate } from "../evidence/arm-stats.js";
 import { ArmBreakers, type BreakerRule } from "../evidence/breakers.js";
 import { StatsJournal } from "../evidence/journal.js";
 import type { KpiRules } from "../evidence/kpi-rules.js";
+import { EarlierValues } from "../evidence/earlier-values.js";
 import { ServedUnits } from "../evidence/served-units.js";
+import { KEY } from "../evidence/unit-key.js";
 import { contribution, type MetricPlan, type UnitMetric } from "../evidence/unit-metrics.js";
 
 
@@ -35,6 +37,8 @@ export interface ExperimentCheckpoint extends AllocationRecord {
   readonly unitsPerArm: readonly number[];
   readonly periods: readonly AllocationPeriod[];
   readonly served?: readonly (readonly [string, number])[];
+  /** The EarlierValues source the covariate sums were built with (CUPED); absent for none. */
+  readonly covariates?: string;
 }
 
 export interface ExperimentSpec {
@@ -49,6 +53,8 @@ export interface ExperimentSpec {
   /** The metrics computed per unit (evidence/unit-metrics.ts metricPlan). */
   readonly metrics: MetricPlan;
   readonly breakers?: readonly BreakerRule[];
+  /** Earlier values of the primary metric: CUPED covariates of the units that come back. */
+  readonly covariates?: EarlierValues;
 }
 
 /**
@@ -76,6 +82,7 @@ export class LiveExperiment {
   private readonly stats: ArmStats;
   private breakers: ArmBreakers;
   private journal: StatsJournal | null = null;
+  private covariates: EarlierValues;
 
   constructor(spec: ExperimentSpec) {
     this.id = spec.id;
@@ -88,6 +95,7 @@ export class LiveExperiment {
     this.stamp = new Int32Array(spec.metrics.metrics.length).fill(-1);
     this.allocation = new Allocation(spec.id, spec.arms.map((v) => v.id), spec.weights);
     this.stats = new ArmStats(spec.arms.length);
+    this.covariates = spec.covariates ?? EarlierValues.EMPTY;
     this.breakers = new ArmBreakers(spec.arms.length, spec.breakers ?? []);
     this.stats.openPeriod(this.allocation.revision, spec.now, this.allocation.weights);
   }
@@ -119,7 +127,7 @@ export class LiveExperiment {
     const revision = this.allocation.revision;
     const { served, created } = this.served.record(unit, index, revision);
     if (served !== "again") this.stats.countUnit(index, served === "new_unit");
-    if (created >= 0) this.rowBegan(created);
+    if (created >= 0) this.rowBegan(created, this.covariates.size > 0 ? this.covariates.valueOf(KEY[0] as number) : NaN);
     this.journal?.addExposure(revision, index, unit);
     return ok(index);
   }
@@ -133,7 +141,9 @@ export class LiveExperiment {
     const index = arm !== undefined ? this.allocation.indexOf(arm) : this.served.latestArm(unit);
     if (index === undefined) return err(arm !== undefined ? problem("arm_not_in_experiment", `arm ${arm} is not an arm of ${this.id}`) : problem("unit_not_exposed", `unit was never served in ${this.id}`));
     const { row, began } = this.served.armRow(unit, index, this.allocation.revision);
-    if (began) this.rowBegan(row);
+    // The unit's covariate (NaN for none), read while KEY still holds its key.
+    const x = this.covariates.size > 0 ? this.covariates.valueOf(KEY[0] as number) : NaN;
+    if (began) this.rowBegan(row, x);
     const plan = this.metrics;
     const at = this.served.slot(row);
     const counts = this.served.countsOf(row);
@@ -159,7 +169,10 @@ export class LiveExperiment {
     const period = this.served.rowPeriod(row);
     for (let i = 0; i < touched.length; i++) {
       const metric = plan.metrics[touched[i] as number] as UnitMetric;
-      change(this.stats.cell(period, index, metric.name), before[i] as readonly [number, number] | null, contribution(metric, counts, sums, at));
+      const after = contribution(metric, counts, sums, at);
+      change(this.stats.cell(period, index, metric.name), before[i] as readonly [number, number] | null, after);
+      // The primary (metric 0) of a unit with a covariate also moves the CUPED sums.
+      if (touched[i] === 0 && x === x) changeWithCovariate(this.stats.returningCell(period, index, metric.name), before[i] as readonly [number, number] | null, after, x);
     }
     // A tripped breaker pulls the arm in this very call: its units get the baseline from now on.
     if (!this.allocation.isPulled(index) && this.breakers.observe(index, (this.arms[index] as Version).id, metrics, ts)) this.pullIndex(index, ts);
@@ -167,13 +180,23 @@ export class LiveExperiment {
   }
 
   /** A (unit, arm) row began: metrics every unit counts in (binomial, count, sum) count it now, at zero. */
-  private rowBegan(row: number): void {
+  private rowBegan(row: number, x: number): void {
     const plan = this.metrics;
     const at = this.served.slot(row);
+    const period = this.served.rowPeriod(row);
+    const arm = this.served.rowArm(row);
     for (const m of plan.everyUnit) {
       const metric = plan.metrics[m] as UnitMetric;
-      change(this.stats.cell(this.served.rowPeriod(row), this.served.rowArm(row), metric.name), null, contribution(metric, this.served.countsOf(row), this.served.sumsOf(row), at));
+      const after = contribution(metric, this.served.countsOf(row), this.served.sumsOf(row), at);
+      change(this.stats.cell(period, arm, metric.name), null, after);
+      if (m === 0 && x === x) changeWithCovariate(this.stats.returningCell(period, arm, metric.name), null, after, x);
     }
+  }
+
+  /** The earlier values this experiment leaves for the next (its units' primary metric), as `after` adds them to `previous`. */
+  earlierValues(previous: EarlierValues, max: number): EarlierValues {
+    const { keys, values } = this.served.unitValues(this.metrics.metrics[0] as UnitMetric);
+    return EarlierValues.after(this.id, keys, values, previous, max);
   }
 
   /** Moves to new weights with the fewest units changing arm; opens a new allocation period. */
@@ -260,11 +283,15 @@ export class LiveExperiment {
       ...this.allocation.record(),
       unitsPerArm: this.stats.unitsPerArm(),
       periods: this.stats.snapshot(),
+      ...(this.covariates.size > 0 ? { covariates: this.covariates.source } : {}),
     };
   }
 
   /** Rebuilds an experiment from its checkpoint; `arms` are the versions named in it, in order. */
-  static restore(checkpoint: ExperimentCheckpoint, input: { target: string; arms: readonly Version[]; kpis: KpiRules; metrics: MetricPlan; breakers?: readonly BreakerRule[] }): LiveExperiment {
+  static restore(
+    checkpoint: ExperimentCheckpoint,
+    input: { target: string; arms: readonly Version[]; kpis: KpiRules; metrics: MetricPlan; breakers?: readonly BreakerRule[]; covariates?: EarlierValues },
+  ): LiveExperiment {
     const first = checkpoint.periods[0];
     const experiment = new LiveExperiment({
       id: checkpoint.id,
@@ -279,6 +306,10 @@ export class LiveExperiment {
     });
     experiment.allocation.restore(checkpoint);
     experiment.stats.restore(checkpoint.periods, checkpoint.unitsPerArm);
+    // Covariate sums are only consistent with the values they were built with: without those
+    // (a restart lost them, another experiment ended since), the experiment goes on unadjusted.
+    if (checkpoint.covariates !== undefined && checkpoint.covariates === input.covariates?.source) experiment.covariates = input.covariates;
+    else experiment.stats.dropReturning();
     // Format 1 carried every unit inline; later formats leave them to the served journal.
     if (checkpoint.served) experiment.served.load(checkpoint.served);
     return experiment;

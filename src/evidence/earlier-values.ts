@@ -1,0 +1,87 @@
+/**
+ * One earlier value per unit of a target's primary metric, kept when an experiment ends so the
+ * next one can use it as the CUPED covariate (stats/cuped.ts) of units that come back. Bounded:
+ * at most `max` units, those of the experiment that ended last first, then the earlier ones.
+ *
+ * Kept as two sorted typed arrays — the high 32 bits of the unit key (evidence/unit-key.ts) and
+ * the value in single precision — 8 bytes a unit, searched by bisection. Two units sharing the
+ * 32-bit key (a unit finds another's value with probability size / 2³², 2·10⁻⁴ at a million)
+ * only weaken the covariate: any value from before the experiment is independent of its
+ * assignment, so the adjusted estimate stays unbiased.
+ */
+export class EarlierValues {
+  static readonly EMPTY = new EarlierValues("", new Uint32Array(0), new Float32Array(0));
+
+  /** Most units a store can hold: entries are sorted as key·2²¹ + index in a double. */
+  static readonly MAX_UNITS = 1 << 21;
+
+  constructor(
+    /** The experiment whose end made this store ("" for none): a checkpoint names it. */
+    readonly source: string,
+    private readonly keys: Uint32Array,
+    private readonly values: Float32Array,
+  ) {}
+
+  get size(): number {
+    return this.keys.length;
+  }
+
+  /** The unit's earlier value, NaN when it has none. */
+  valueOf(hi: number): number {
+    const keys = this.keys;
+    const key = hi >>> 0;
+    let lo = 0;
+    let up = keys.length;
+    while (lo < up) {
+      const mid = (lo + up) >>> 1;
+      if ((keys[mid] as number) < key) lo = mid + 1;
+      else up = mid;
+    }
+    return lo < keys.length && keys[lo] === key ? (this.values[lo] as number) : NaN;
+  }
+
+  /**
+   * The store after experiment `source` ended with these units' values (`keys[i]` the unit key's
+   * high half): all of them first (up to `max`), then the earlier store's units not among them.
+   */
+  static after(source: string, keys: Uint32Array, values: Float32Array, previous: EarlierValues, max: number): EarlierValues {
+    const limit = Math.min(max, EarlierValues.MAX_UNITS);
+    const fresh = sortedEntries(keys, values, Math.min(keys.length, limit));
+    const kept: number[] = [];
+    for (let i = 0; i < previous.size && fresh.keys.length + kept.length < limit; i++) {
+      if (Number.isNaN(fresh.store.valueOf(previous.keys[i] as number))) kept.push(i);
+    }
+    if (kept.length === 0) return new EarlierValues(source, fresh.keys, fresh.values);
+    const allKeys = new Uint32Array(fresh.keys.length + kept.length);
+    const allValues = new Float32Array(allKeys.length);
+    allKeys.set(fresh.keys);
+    allValues.set(fresh.values);
+    kept.forEach((i, j) => {
+      allKeys[fresh.keys.length + j] = previous.keys[i] as number;
+      allValues[fresh.keys.length + j] = previous.values[i] as number;
+    });
+    const merged = sortedEntries(allKeys, allValues, allKeys.length);
+    return new EarlierValues(source, merged.keys, merged.values);
+  }
+}
+
+/** The first n entries sorted by key (a native sort of key·2²¹ + index), one per key. */
+function sortedEntries(keys: Uint32Array, values: Float32Array, n: number): { keys: Uint32Array; values: Float32Array; store: EarlierValues } {
+  const order = new Float64Array(n);
+  for (let i = 0; i < n; i++) order[i] = (keys[i] as number) * EarlierValues.MAX_UNITS + i;
+  order.sort();
+  const outKeys = new Uint32Array(n);
+  const outValues = new Float32Array(n);
+  let m = 0;
+  for (let i = 0; i < n; i++) {
+    const entry = order[i] as number;
+    const key = Math.floor(entry / EarlierValues.MAX_UNITS);
+    if (m > 0 && outKeys[m - 1] === key) continue;
+    outKeys[m] = key;
+    outValues[m] = values[entry - key * EarlierValues.MAX_UNITS] as number;
+    m++;
+  }
+  const k = outKeys.subarray(0, m);
+  const v = outValues.subarray(0, m);
+  return { keys: k, values: v, store: new EarlierValues("", k, v) };
+}
