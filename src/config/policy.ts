@@ -18,10 +18,12 @@ const Direction = StringEnum(["increase", "decrease"] as const);
 
 /** How the KPI is aggregated per unit (domain/target.ts MetricType). */
 const metricFields = {
-  metric: StringEnum(["per_outcome", "binomial", "count", "sum", "unit_mean", "ratio"] as const, { default: "per_outcome", description: "Per-unit aggregation: per_outcome (rate per outcome, the default), binomial, count, sum, unit_mean or ratio." }),
+  metric: StringEnum(["per_outcome", "binomial", "count", "sum", "unit_mean", "ratio", "quantile"] as const, { default: "per_outcome", description: "Per-unit aggregation: per_outcome (rate per outcome, the default), binomial, count, sum, unit_mean, ratio, or quantile (guardrails)." }),
   numerator: Type.Optional(KpiName),
   denominator: Type.Optional(KpiName),
   cap: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1e12, description: "Per-unit cap of a sum metric." })),
+  quantile: Type.Optional(Type.Number({ minimum: 0.01, maximum: 0.999, description: "The quantile of a quantile metric (0.99 = p99)." })),
+  of: Type.Optional(KpiName),
 };
 
 const Primary = Type.Object(
@@ -119,6 +121,7 @@ function crossFieldProblems(p: RawPolicy): string[] {
   guardrails.forEach((g, i) => {
     if (g.hardLimit !== undefined && g.kind !== "proportion") problems.push(`policy.guardrails[${i}].hardLimit: only proportion KPIs have a hard limit`);
     if (g.hardLimit !== undefined && (g.metric ?? "per_outcome") === "ratio") problems.push(`policy.guardrails[${i}].hardLimit: a ratio metric is not reported itself; put the breaker on a reported KPI`);
+    if (g.hardLimit !== undefined && g.metric === "quantile") problems.push(`policy.guardrails[${i}].hardLimit: a quantile metric has no hard limit; put the breaker on a proportion KPI`);
   });
   const entries: [string, RawPolicy][] = [["policy.primary", p.primary], ...guardrails.map((g, i) => [`policy.guardrails[${i}]`, g] as [string, RawPolicy])];
   for (const [where, k] of entries) {
@@ -132,6 +135,14 @@ function crossFieldProblems(p: RawPolicy): string[] {
       if (k.denominator !== undefined) problems.push(`${where}.denominator: only a ratio metric has one`);
     }
     if (k.cap !== undefined && metric !== "sum") problems.push(`${where}.cap: only a sum metric is capped`);
+    if (metric === "quantile") {
+      if (where === "policy.primary") problems.push(`${where}.metric: a quantile metric is for guardrails (p99 latency may not rise more than 5 %)`);
+      if (typeof k.quantile !== "number") problems.push(`${where}.quantile: a quantile metric needs its quantile (0.99 for p99)`);
+      if (k.kind !== "mean") problems.push(`${where}.kind: a quantile metric reads non-negative values (kind mean)`);
+    } else {
+      if (k.quantile !== undefined) problems.push(`${where}.quantile: only a quantile metric has one`);
+      if (k.of !== undefined) problems.push(`${where}.of: only a quantile metric reads another KPI`);
+    }
     if (metric === "binomial" && k.kind !== "proportion") problems.push(`${where}.kind: a binomial metric reports 0/1 values (kind proportion)`);
   }
   return problems;
@@ -152,5 +163,5 @@ export function parsePolicy(raw: unknown): { policy?: Policy; problems: string[]
 
 /** The metric fields of a checked KPI entry, without undefined keys. */
 function metricOf(k: MetricSpec): MetricSpec {
-  return { metric: k.metric, ...(k.numerator === undefined ? {} : { numerator: k.numerator }), ...(k.denominator === undefined ? {} : { denominator: k.denominator }), ...(k.cap === undefined ? {} : { cap: k.cap }) };
+  return { metric: k.metric, ...(k.numerator === undefined ? {} : { numerator: k.numerator }), ...(k.denominator === undefined ? {} : { denominator: k.denominator }), ...(k.cap === undefined ? {} : { cap: k.cap }), ...(k.quantile === undefined ? {} : { quantile: k.quantile }), ...(k.of === undefined ? {} : { of: k.of }) };
 }

@@ -60,7 +60,7 @@ export async function startDaemon(settings: Settings, cwd: string, log: Logger):
     return processed;
   };
 
-  const targets = new TargetRegistry({ router, clock: systemClock, log, createRuntime: (target, screen) => mode.createRuntime(target, screen), release: (runtime, target, reason) => mode.release(runtime, target, reason), onRejected: (reason) => metrics.dropsRejected.inc({ reason }) });
+  const targets = new TargetRegistry({ router, clock: systemClock, log, createRuntime: (target, screen) => mode.createRuntime(target, screen), unsupported: (target) => mode.unsupported?.(target) ?? [], release: (runtime, target, reason) => mode.release(runtime, target, reason), onRejected: (reason) => metrics.dropsRejected.inc({ reason }) });
   metrics.onCollect(() => collectState(metrics, targets.targets, mode.gauges()));
   await mode.start();
 

@@ -18,6 +18,8 @@ export interface TargetRegistryDeps {
   readonly log: Logger;
   /** Makes the runtime of a valid target: the Optimizer embedded, a SharedTarget in scale-out. */
   readonly createRuntime: (target: Target, screen: Screener) => TargetControl;
+  /** What the mode cannot run of a valid target (refused like an invalid file). */
+  readonly unsupported?: (target: Target) => readonly string[];
   /**
    * Called when this instance stops running a target (file changed or removed). Embedded, its
    * experiment ends; in scale-out it lives on in the shared state, for the other instances.
@@ -65,9 +67,13 @@ export class TargetRegistry implements TargetDirectory {
     let screen: Screener = noScreening;
     if (parsed.ok) {
       const owner = this.byName.get(parsed.value.name);
+      const unsupported = this.deps.unsupported?.(parsed.value) ?? [];
       if (owner && owner.file !== file) {
         problems = [`target "${parsed.value.name}" is already defined by ${owner.file}`];
         reason = "duplicate_target";
+      } else if (unsupported.length > 0) {
+        problems = unsupported;
+        reason = "unsupported_in_mode";
       } else {
         const screening = this.screenerFor(parsed.value);
         if (Array.isArray(screening)) {

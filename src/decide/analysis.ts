@@ -3,6 +3,7 @@ import type { Direction, GuardrailKpi, Policy } from "../domain/target.js";
 import type { VersionId } from "../domain/version.js";
 import { compareEffect, oneSidedBound, type CompareOptions, type Comparison } from "../stats/compare.js";
 import { addUnitMoments, EMPTY_UNIT_MOMENTS } from "../stats/ratio.js";
+import { quantileEffect } from "../stats/quantile.js";
 import { stratifiedUnitEffect } from "../stats/stratified.js";
 import { expectedFromHistory, srmAlarm, type SrmCheck } from "../stats/srm.js";
 
@@ -83,6 +84,14 @@ export function pooledMean(snapshot: ExperimentSnapshot, arm: number, kpi: strin
  * the metric are compared CUPED-adjusted (stats/cuped.ts).
  */
 export function compareArms(snapshot: ExperimentSnapshot, index: number, kpi: string, options: CompareOptions): Comparison | null {
+  // A quantile metric compares the arms' quantiles (pooled over periods), by random groups.
+  const quantiles = snapshot.quantiles;
+  if (quantiles && Object.hasOwn(quantiles[0] ?? {}, kpi)) {
+    const a = quantiles[0]?.[kpi];
+    const b = quantiles[index]?.[kpi];
+    const e = a && b ? quantileEffect(a, b, options.relative, (snapshot.units[0] ?? 0) + (snapshot.units[index] ?? 0)) : null;
+    return e ? compareEffect(e, options) : null;
+  }
   const strata = snapshot.periods.map((p) => {
     const control = p.kpis[0]?.[kpi] ?? EMPTY_UNIT_MOMENTS;
     const treatment = p.kpis[index]?.[kpi] ?? EMPTY_UNIT_MOMENTS;

@@ -83,6 +83,18 @@ export interface ExperimentSnapshot {
   readonly periods: readonly AllocationPeriod[];
   /** Circuit-breaker trips since the previous tick (the arms are already out of traffic). */
   readonly trips: readonly BreakerTrip[];
+  /** Quantile metrics per arm (null before an arm has outcomes); absent without any. */
+  readonly quantiles?: readonly Readonly<Record<string, QuantileReading | null>>[];
+}
+
+/**
+ * A quantile metric in one arm: its quantile over all outcomes and the same quantile in each
+ * of the random groups its units are split into (evidence/quantile-sketch.ts).
+ */
+export interface QuantileReading {
+  readonly outcomes: number;
+  readonly estimate: number;
+  readonly groups: readonly number[];
 }
 
 /** What one unit's row gained since the last drain: per raw KPI (its index), outcomes and their sum. */

@@ -12,9 +12,11 @@ export type Direction = "increase" | "decrease";
  * - `count`: the unit's total of a KPI reported as non-negative integers (orders, sessions);
  * - `sum`: the unit's total (capped at `cap` when given);
  * - `unit_mean`: the mean of the unit's values (units with none do not count);
- * - `ratio`: the unit's sum of `numerator` over its sum of `denominator` (both reported KPIs).
+ * - `ratio`: the unit's sum of `numerator` over its sum of `denominator` (both reported KPIs);
+ * - `quantile` (guardrails): the `quantile` of all outcomes' values of `of` (or of the KPI
+ *   itself), with a standard error valid for clustered data (evidence/quantile-sketch.ts).
  */
-export type MetricType = "per_outcome" | "binomial" | "count" | "sum" | "unit_mean" | "ratio";
+export type MetricType = "per_outcome" | "binomial" | "count" | "sum" | "unit_mean" | "ratio" | "quantile";
 
 /** A KPI's per-unit aggregation; `kpi` names the metric (for a ratio it is not reported itself). */
 export interface MetricSpec {
@@ -23,6 +25,9 @@ export interface MetricSpec {
   readonly denominator?: string;
   /** Per-unit cap of a `sum` (winsorisation at a fixed value). */
   readonly cap?: number;
+  /** A quantile metric's quantile (0.99 = p99) and the reported KPI it reads (default: `kpi`). */
+  readonly quantile?: number;
+  readonly of?: string;
 }
 
 /** The KPI a candidate must improve. `minLift` is relative (0.01 = 1 %). */

@@ -26,15 +26,16 @@ export function kpiRules(policy: Policy): KpiRules {
     if (metric === "ratio") {
       set(k.numerator as string, "any");
       set(k.denominator as string, "nonnegative");
-    } else set(k.kpi, k.kind === "proportion" ? "proportion" : metric === "count" ? "count" : "any");
+    } else if (metric === "quantile") set(k.of ?? k.kpi, "nonnegative");
+    else set(k.kpi, k.kind === "proportion" ? "proportion" : metric === "count" ? "count" : "any");
   }
   return rules;
 }
 
 /**
  * Checks an outcome's values against the rules before anything is counted: a proportion KPI
- * takes 0 or 1 per outcome, a count a non-negative integer, a ratio's denominator a
- * non-negative number. Returns how many of its KPIs are not the policy's (ignored), or the
+ * takes 0 or 1 per outcome, a count a non-negative integer, a ratio's denominator and the KPI
+ * of a quantile metric a non-negative number. Returns how many of its KPIs are not the policy's (ignored), or the
  * problem that rejects the whole line.
  */
 export function screenOutcome(metrics: Readonly<Record<string, number>>, rules: KpiRules): Result<{ readonly kept: number; readonly ignored: number }, Problem> {
@@ -49,7 +50,7 @@ export function screenOutcome(metrics: Readonly<Record<string, number>>, rules: 
     const x = metrics[name] as number;
     if (rule === "proportion" && x !== 0 && x !== 1) return err(problem("invalid_kpi_value", `metrics.${name}: a proportion KPI takes 0 or 1 per outcome, got ${x}`));
     if (rule === "count" && !(Number.isInteger(x) && x >= 0)) return err(problem("invalid_kpi_value", `metrics.${name}: a count KPI takes a non-negative integer per outcome, got ${x}`));
-    if (rule === "nonnegative" && x < 0) return err(problem("invalid_kpi_value", `metrics.${name}: a ratio's denominator takes a non-negative number per outcome, got ${x}`));
+    if (rule === "nonnegative" && x < 0) return err(problem("invalid_kpi_value", `metrics.${name}: a ratio's denominator or a quantile metric's KPI takes a non-negative number per outcome, got ${x}`));
     kept++;
   }
   return ok({ kept, ignored });

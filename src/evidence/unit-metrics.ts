@@ -1,4 +1,4 @@
-import type { MetricType, Policy } from "../domain/target.js";
+import type { MetricSpec, MetricType, Policy } from "../domain/target.js";
 
 /**
  * The metrics of an experiment as plain data: which reported KPIs ("raw" KPIs, kept per unit as
@@ -14,6 +14,8 @@ export interface UnitMetric {
   /** Index of a ratio's denominator raw KPI (-1 otherwise). */
   readonly denominator: number;
   readonly cap: number;
+  /** A quantile metric's quantile (NaN otherwise). */
+  readonly quantile: number;
 }
 
 export interface MetricPlan {
@@ -25,6 +27,8 @@ export interface MetricPlan {
   readonly readers: readonly (readonly number[])[];
   /** Metrics every unit of an arm counts in from its first exposure (binomial, count, sum). */
   readonly everyUnit: readonly number[];
+  /** Quantile metrics: each raw KPI's outcomes also go to these metrics' sketches. */
+  readonly quantiles: readonly number[];
 }
 
 /** The metric plan of a policy: primary, guardrails, then tracked KPIs (as per-outcome rates). */
@@ -37,15 +41,18 @@ export function metricPlan(policy: Policy): MetricPlan {
     return i;
   };
   const metrics: UnitMetric[] = [];
-  const add = (name: string, type: MetricType, numerator: string | undefined, denominator: string | undefined, cap: number | undefined): void => {
+  const add = (name: string, k: MetricSpec): void => {
     if (metrics.some((m) => m.name === name)) return;
-    metrics.push({ name, type, raw: slot(type === "ratio" ? (numerator as string) : name), denominator: type === "ratio" ? slot(denominator as string) : -1, cap: cap ?? Infinity });
+    const type = k.metric ?? "per_outcome";
+    const reads = type === "ratio" ? (k.numerator as string) : type === "quantile" ? (k.of ?? name) : name;
+    metrics.push({ name, type, raw: slot(reads), denominator: type === "ratio" ? slot(k.denominator as string) : -1, cap: k.cap ?? Infinity, quantile: k.quantile ?? NaN });
   };
-  for (const k of [policy.primary, ...policy.guardrails]) add(k.kpi, k.metric ?? "per_outcome", k.numerator, k.denominator, k.cap);
-  for (const kpi of policy.trackedKpis) add(kpi, "per_outcome", undefined, undefined, undefined);
+  for (const k of [policy.primary, ...policy.guardrails]) add(k.kpi, k);
+  for (const kpi of policy.trackedKpis) add(kpi, { metric: "per_outcome" });
   const readers = raw.map((_, r) => metrics.flatMap((m, i) => (m.raw === r || m.denominator === r ? [i] : [])));
   const everyUnit = metrics.flatMap((m, i) => (m.type === "binomial" || m.type === "count" || m.type === "sum" ? [i] : []));
-  return { raw, rawIndex, metrics, readers, everyUnit };
+  const quantiles = metrics.flatMap((m, i) => (m.type === "quantile" ? [i] : []));
+  return { raw, rawIndex, metrics, readers, everyUnit, quantiles };
 }
 
 /**
@@ -57,6 +64,8 @@ export function contribution(m: UnitMetric, counts: ArrayLike<number>, sums: Arr
   const c = counts[at + m.raw] as number;
   const y = sums[at + m.raw] as number;
   switch (m.type) {
+    // A quantile metric's cells hold its mean per outcome (its quantile is the sketch's).
+    case "quantile":
     case "per_outcome":
       return c > 0 ? [y, c] : null;
     case "binomial":

@@ -106,6 +106,8 @@ export interface Mode {
   /** Log fields that say how this process runs. */
   readonly description: Readonly<Record<string, unknown>>;
   createRuntime(target: Target, screen: Screener): TargetControl;
+  /** What this mode cannot run of a valid target file ("policy.<field>: why"); empty when all. */
+  unsupported?(target: Target): readonly string[];
   /** This process stops running a target (its file changed or was removed). */
   release(runtime: TargetControl, target: Target, reason: string): Promise<void>;
   /** Starts what runs besides the targets (scale-out: the change listener, the job workers). */

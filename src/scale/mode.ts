@@ -17,6 +17,10 @@ export async function scaleOutMode(options: ScaleOutOptions, wiring: ModeWiring)
       targets.set(target.name, shared);
       return shared;
     },
+    unsupported(target) {
+      // Quantile sketches live in one process; their merge across instances is not built yet.
+      return target.policy.guardrails.flatMap((g, i) => (g.metric === "quantile" ? [`policy.guardrails[${i}].metric: quantile metrics are not merged across instances yet; run target "${target.name}" embedded`] : []));
+    },
     async release(runtime, target) {
       // The target lives on in the shared state for the other instances; this one lets go.
       // Its tick schedule goes too (a changed file may tick at another pace): instances still

@@ -65,7 +65,7 @@ for m = 1, M do
 end
 local function contribution(m, c, y)
   local t, ci, yi = m.type, c[m.raw], y[m.raw]
-  if t == 'per_outcome' then if ci > 0 then return yi, ci end return nil end
+  if t == 'per_outcome' or t == 'quantile' then if ci > 0 then return yi, ci end return nil end
   if t == 'binomial' then if yi ~= 0 then return 1, 1 end return 0, 1 end
   if t == 'count' then return yi, 1 end
   if t == 'sum' then return math.min(yi, m.cap), 1 end

@@ -1,8 +1,8 @@
-import { Allocation, type AllocationRecord } from "../assign/allocation.js";
-import type { LiveStatus } from "../domain/experiment.js";
+import { Allocation } from "../assign/allocation.js";
 import { err, ok, problem, type Problem, type Result } from "../domain/result.js";
 import type { AllocationPeriod, BreakerTrip, ExperimentSnapshot, StatsDelta } from "../domain/snapshot.js";
 import type { Version, VersionId } from "../domain/version.js";
+import { ArmQuantiles } from "../evidence/arm-quantiles.js";
 import { ArmStats, change, changeWithCovariate } from "../evidence/arm-stats.js";
 import { ArmBreakers, type BreakerRule } from "../evidence/breakers.js";
 import { StatsJournal } from "../evidence/journal.js";
@@ -11,51 +11,12 @@ import { EarlierValues } from "../evidence/earlier-values.js";
 import { ServedUnits } from "../evidence/served-units.js";
 import { KEY } from "../evidence/unit-key.js";
 import { contribution, type MetricPlan, type UnitMetric } from "../evidence/unit-metrics.js";
+import type { ExperimentCheckpoint, ExperimentSpec, LifecycleView } from "./experiment-spec.js";
 
 
 export { MAX_ARMS } from "../assign/allocation.js";
 
-/** What the lifecycle knows of a live experiment that its evidence does not: status and ramp step. */
-export interface LifecycleView {
-  readonly status: LiveStatus;
-  readonly canaryStep: number;
-}
-
-/** A live experiment's state as JSON (the runtime's checkpoint; scale-out's shared allocation). */
-export interface ExperimentCheckpoint extends AllocationRecord {
-  /**
-   * 3: per-unit metric statistics, who was served what (and each unit's aggregates) in the
-   * served journal. 2 and 1 counted outcomes (1 carried the units inline): such an experiment is
-   * closed as killed at restore, not resumed.
-   */
-  readonly format: 1 | 2 | 3;
-  readonly id: string;
-  readonly generation: number;
-  readonly arms: readonly VersionId[];
-  readonly status: LiveStatus;
-  readonly canaryStep: number;
-  readonly unitsPerArm: readonly number[];
-  readonly periods: readonly AllocationPeriod[];
-  readonly served?: readonly (readonly [string, number])[];
-  /** The EarlierValues source the covariate sums were built with (CUPED); absent for none. */
-  readonly covariates?: string;
-}
-
-export interface ExperimentSpec {
-  readonly id: string;
-  readonly target: string;
-  readonly generation: number;
-  /** Baseline first. */
-  readonly arms: readonly Version[];
-  readonly weights: readonly number[];
-  readonly now: number;
-  readonly kpis: KpiRules;
-  /** The metrics computed per unit (evidence/unit-metrics.ts metricPlan). */
-  readonly metrics: MetricPlan;
-  readonly breakers?: readonly BreakerRule[];
-  /** Earlier values of the primary metric: CUPED covariates of the units that come back. */
-  readonly covariates?: EarlierValues;
-}
+export type { ExperimentCheckpoint, ExperimentSpec, LifecycleView } from "./experiment-spec.js";
 
 /**
  * One live experiment on the transaction path, made of small parts: its allocation (who gets
@@ -83,6 +44,7 @@ export class LiveExperiment {
   private breakers: ArmBreakers;
   private journal: StatsJournal | null = null;
   private covariates: EarlierValues;
+  private readonly quantiles: ArmQuantiles;
 
   constructor(spec: ExperimentSpec) {
     this.id = spec.id;
@@ -96,6 +58,7 @@ export class LiveExperiment {
     this.allocation = new Allocation(spec.id, spec.arms.map((v) => v.id), spec.weights);
     this.stats = new ArmStats(spec.arms.length);
     this.covariates = spec.covariates ?? EarlierValues.EMPTY;
+    this.quantiles = new ArmQuantiles(spec.arms.length, spec.metrics);
     this.breakers = new ArmBreakers(spec.arms.length, spec.breakers ?? []);
     this.stats.openPeriod(this.allocation.revision, spec.now, this.allocation.weights);
   }
@@ -143,6 +106,7 @@ export class LiveExperiment {
     const { row, began } = this.served.armRow(unit, index, this.allocation.revision);
     // The unit's covariate (NaN for none), read while KEY still holds its key.
     const x = this.covariates.size > 0 ? this.covariates.valueOf(KEY[0] as number) : NaN;
+    const group = KEY[1] as number;
     if (began) this.rowBegan(row, x);
     const plan = this.metrics;
     const at = this.served.slot(row);
@@ -162,9 +126,10 @@ export class LiveExperiment {
         touched.push(m);
         before.push(contribution(plan.metrics[m] as UnitMetric, counts, sums, at));
       }
-      const x = metrics[name] as number;
-      this.served.add(row, r, x);
-      this.journal?.addValue(unit, index, this.served.rowPeriod(row), r, x);
+      const value = metrics[name] as number;
+      this.served.add(row, r, value);
+      if (this.quantiles.any) this.quantiles.observe(index, r, value, group);
+      this.journal?.addValue(unit, index, this.served.rowPeriod(row), r, value);
     }
     const period = this.served.rowPeriod(row);
     for (let i = 0; i < touched.length; i++) {
@@ -268,6 +233,7 @@ export class LiveExperiment {
       units: this.stats.unitsPerArm(),
       periods: this.stats.snapshot(),
       trips: this.breakers.drain(),
+      ...(this.quantiles.any ? { quantiles: this.quantiles.readings() } : {}),
     };
   }
 
@@ -284,6 +250,7 @@ export class LiveExperiment {
       unitsPerArm: this.stats.unitsPerArm(),
       periods: this.stats.snapshot(),
       ...(this.covariates.size > 0 ? { covariates: this.covariates.source } : {}),
+      ...(this.quantiles.any ? { quantiles: this.quantiles.encode() } : {}),
     };
   }
 
@@ -306,9 +273,10 @@ export class LiveExperiment {
     });
     experiment.allocation.restore(checkpoint);
     experiment.stats.restore(checkpoint.periods, checkpoint.unitsPerArm);
+    experiment.quantiles.restore(checkpoint.quantiles);
     // Covariate sums are only consistent with the values they were built with: without those
     // (a restart lost them, another experiment ended since), the experiment goes on unadjusted.
-    if (checkpoint.covariates !== undefined && checkpoint.covariates === input.covariates?.source) experiment.covariates = input.covariates;
+    if (input.covariates && checkpoint.covariates !== undefined && checkpoint.covariates === input.covariates.source) experiment.covariates = input.covariates;
     else experiment.stats.dropReturning();
     // Format 1 carried every unit inline; later formats leave them to the served journal.
     if (checkpoint.served) experiment.served.load(checkpoint.served);

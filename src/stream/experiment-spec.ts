@@ -1,0 +1,52 @@
+import type { AllocationRecord } from "../assign/allocation.js";
+import type { LiveStatus } from "../domain/experiment.js";
+import type { AllocationPeriod } from "../domain/snapshot.js";
+import type { Version, VersionId } from "../domain/version.js";
+import type { BreakerRule } from "../evidence/breakers.js";
+import type { EarlierValues } from "../evidence/earlier-values.js";
+import type { KpiRules } from "../evidence/kpi-rules.js";
+import type { MetricPlan } from "../evidence/unit-metrics.js";
+
+/** What the lifecycle knows of a live experiment that its evidence does not: status and ramp step. */
+export interface LifecycleView {
+  readonly status: LiveStatus;
+  readonly canaryStep: number;
+}
+
+/** A live experiment's state as JSON (the runtime's checkpoint; scale-out's shared allocation). */
+export interface ExperimentCheckpoint extends AllocationRecord {
+  /**
+   * 3: per-unit metric statistics, who was served what (and each unit's aggregates) in the
+   * served journal. 2 and 1 counted outcomes (1 carried the units inline): such an experiment is
+   * closed as killed at restore, not resumed.
+   */
+  readonly format: 1 | 2 | 3;
+  readonly id: string;
+  readonly generation: number;
+  readonly arms: readonly VersionId[];
+  readonly status: LiveStatus;
+  readonly canaryStep: number;
+  readonly unitsPerArm: readonly number[];
+  readonly periods: readonly AllocationPeriod[];
+  readonly served?: readonly (readonly [string, number])[];
+  /** The EarlierValues source the covariate sums were built with (CUPED); absent for none. */
+  readonly covariates?: string;
+  /** Quantile sketches per arm and metric name (evidence/quantile-sketch.ts encode()). */
+  readonly quantiles?: readonly Readonly<Record<string, number[][]>>[];
+}
+
+export interface ExperimentSpec {
+  readonly id: string;
+  readonly target: string;
+  readonly generation: number;
+  /** Baseline first. */
+  readonly arms: readonly Version[];
+  readonly weights: readonly number[];
+  readonly now: number;
+  readonly kpis: KpiRules;
+  /** The metrics computed per unit (evidence/unit-metrics.ts metricPlan). */
+  readonly metrics: MetricPlan;
+  readonly breakers?: readonly BreakerRule[];
+  /** Earlier values of the primary metric: CUPED covariates of the units that come back. */
+  readonly covariates?: EarlierValues;
+}
