@@ -74,3 +74,12 @@ export async function waitFor(check: () => Promise<boolean> | boolean, ms = 15_0
   }
   throw new Error(`${what} not met within ${ms} ms`);
 }
+
+/**
+ * |a − b| / max(|b|, 1): the embedded stream keeps a unit's totals in single precision
+ * (evidence/unit-table.ts) and Redis in double, so merged sums agree to about 1e-7 relative.
+ */
+export function relativeError(a: number | undefined, b: number | undefined): number {
+  if (a === undefined || b === undefined) return Infinity;
+  return Math.abs(a - b) / Math.max(Math.abs(b), 1);
+}

@@ -7,7 +7,10 @@
  *      has grown to what ingesting at full speed needs (it keeps that memory), with almost no
  *      per-unit state;
  *   3. loaded: after UNITS more distinct units, each with one exposure and OUTCOMES_PER_UNIT
- *      outcomes through /v1/events.
+ *      outcomes through /v1/events. With `--returning` (the default) that experiment is then
+ *      ended (kill switch, resume: the next generation starts) and the same UNITS units come
+ *      back to the next one, so every unit has a row with its aggregates and a CUPED value kept
+ *      from the first (evidence/earlier-values.ts); "loaded" is measured then.
  * "state" is loaded − warm (what the units cost), "added" loaded − idle (what a fresh daemon
  * grows by). `--baseline DIR` runs the same against another checkout's build first (for example
  * the commit before per-unit statistics), so both are measured in one run.
@@ -16,6 +19,8 @@
  *   npm run bench:memory -- --json
  *   npm run bench:memory -- --baseline ../old    # a named baseline, same run
  *   npm run bench:memory -- --units 200000       # quicker
+ *   npm run bench:memory -- --no-returning       # one experiment, no CUPED values
+ *   npm run bench:memory -- --node-options "--max-semi-space-size=4"   # the daemon's V8 flags
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -28,6 +33,7 @@ const json = args.includes("--json");
 const option = (name: string): string | undefined => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
 const UNITS = Number(option("--units") ?? 1_000_000);
 const OUTCOMES_PER_UNIT = Number(option("--outcomes") ?? 1);
+const RETURNING = !args.includes("--no-returning");
 const WARM_DISTINCT = 1000;
 const BATCH = 10_000;
 const IN_FLIGHT = 2;
@@ -106,6 +112,13 @@ async function measure(root: string): Promise<Figures> {
   const warm = Math.max(...(await samples(daemon.pid as number)));
   if (!json) console.error(`warm: ${JSON.stringify(await heap(url))}`);
   const eventsPerSec = await load(UNITS, "unit-");
+  if (RETURNING) {
+    const first = await experimentId(url);
+    await post("/v1/targets/checkout/kill", "{}", "application/json");
+    await post("/v1/targets/checkout/resume", "{}", "application/json");
+    for (let id = await experimentId(url); id === null || id === first; id = await experimentId(url)) await sleep(200);
+    await load(UNITS, "unit-");
+  }
   // Loaded: ticks (with their checkpoints) and journal drains done since.
   await sleep(10_000);
   const loaded = Math.max(...(await samples(daemon.pid as number)));
@@ -113,6 +126,11 @@ async function measure(root: string): Promise<Figures> {
   await new Promise((done) => (daemon.once("exit", done), daemon.kill("SIGTERM")));
   agent.destroy();
   return { root, idleMb: round(idle), warmMb: round(warm), loadedMb: round(loaded), stateMb: round(loaded - warm), addedMb: round(loaded - idle), eventsPerSec: Math.round(eventsPerSec), heapMb: [idleHeap.heap, loadedHeap.heap], externalMb: [idleHeap.external, loadedHeap.external] };
+}
+
+async function experimentId(url: URL): Promise<string | null> {
+  const answer = (await (await fetch(new URL("/v1/targets/checkout", url))).json()) as { experiment: { id: string } | null };
+  return answer.experiment?.id ?? null;
 }
 
 async function heap(url: URL): Promise<{ heap: number; external: number }> {
@@ -148,10 +166,10 @@ const baselineRoot = option("--baseline");
 const rows: (Figures & { readonly name: string })[] = [];
 if (baselineRoot) rows.push({ name: "baseline", ...(await measure(resolve(baselineRoot))) });
 rows.push({ name: "this checkout", ...(await measure(ROOT)) });
-const setup = { units: UNITS, outcomesPerUnit: OUTCOMES_PER_UNIT, kpisPerOutcome: 3, node: process.version };
+const setup = { units: UNITS, outcomesPerUnit: OUTCOMES_PER_UNIT, kpisPerOutcome: 3, returning: RETURNING, node: process.version, nodeOptions: option("--node-options") ?? process.env.NODE_OPTIONS ?? "" };
 if (json) process.stdout.write(JSON.stringify({ setup, rows }, null, 2) + "\n");
 else {
-  console.log(`per-unit state: ${UNITS.toLocaleString("en-US")} units of one live experiment, 1 exposure + ${OUTCOMES_PER_UNIT} outcome(s) each, 3 KPIs\n`);
+  console.log(`per-unit state: ${UNITS.toLocaleString("en-US")} units of one live experiment, 1 exposure + ${OUTCOMES_PER_UNIT} outcome(s) each, 3 KPIs${RETURNING ? ", every unit back from the previous experiment with its CUPED value" : ""}${setup.nodeOptions ? `, NODE_OPTIONS=${setup.nodeOptions}` : ""}\n`);
   console.log("| build | idle RSS | warm RSS | loaded RSS | state (loaded − warm) | added (loaded − idle) | ingest events/s | V8 heap idle → loaded | external idle → loaded |");
   console.log("|---|---|---|---|---|---|---|---|---|");
   for (const r of rows) console.log(`| ${r.name} (${r.root}) | ${r.idleMb} MB | ${r.warmMb} MB | ${r.loadedMb} MB | ${r.stateMb} MB | ${r.addedMb} MB | ${r.eventsPerSec.toLocaleString("en-US")} | ${r.heapMb[0]} → ${r.heapMb[1]} MB | ${r.externalMb[0]} → ${r.externalMb[1]} MB |`);
