@@ -22,6 +22,7 @@ const metricFields = {
   numerator: Type.Optional(KpiName),
   denominator: Type.Optional(KpiName),
   cap: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1e12, description: "Per-unit cap of a sum metric." })),
+  capPercentile: Type.Optional(Type.Number({ minimum: 0.5, maximum: 0.9999, description: "Per-unit cap of a sum metric at this percentile of the units' totals (winsorisation)." })),
   quantile: Type.Optional(Type.Number({ minimum: 0.01, maximum: 0.999, description: "The quantile of a quantile metric (0.99 = p99)." })),
   of: Type.Optional(KpiName),
 };
@@ -135,6 +136,8 @@ function crossFieldProblems(p: RawPolicy): string[] {
       if (k.denominator !== undefined) problems.push(`${where}.denominator: only a ratio metric has one`);
     }
     if (k.cap !== undefined && metric !== "sum") problems.push(`${where}.cap: only a sum metric is capped`);
+    if (k.capPercentile !== undefined && metric !== "sum") problems.push(`${where}.capPercentile: only a sum metric is capped`);
+    if (k.capPercentile !== undefined && k.cap !== undefined) problems.push(`${where}.capPercentile: a metric is capped at a fixed value (cap) or a percentile, not both`);
     if (metric === "quantile") {
       if (where === "policy.primary") problems.push(`${where}.metric: a quantile metric is for guardrails (p99 latency may not rise more than 5 %)`);
       if (typeof k.quantile !== "number") problems.push(`${where}.quantile: a quantile metric needs its quantile (0.99 for p99)`);
@@ -163,5 +166,5 @@ export function parsePolicy(raw: unknown): { policy?: Policy; problems: string[]
 
 /** The metric fields of a checked KPI entry, without undefined keys. */
 function metricOf(k: MetricSpec): MetricSpec {
-  return { metric: k.metric, ...(k.numerator === undefined ? {} : { numerator: k.numerator }), ...(k.denominator === undefined ? {} : { denominator: k.denominator }), ...(k.cap === undefined ? {} : { cap: k.cap }), ...(k.quantile === undefined ? {} : { quantile: k.quantile }), ...(k.of === undefined ? {} : { of: k.of }) };
+  return { metric: k.metric, ...(k.numerator === undefined ? {} : { numerator: k.numerator }), ...(k.denominator === undefined ? {} : { denominator: k.denominator }), ...(k.cap === undefined ? {} : { cap: k.cap }), ...(k.capPercentile === undefined ? {} : { capPercentile: k.capPercentile }), ...(k.quantile === undefined ? {} : { quantile: k.quantile }), ...(k.of === undefined ? {} : { of: k.of }) };
 }

@@ -10,7 +10,7 @@ export type Direction = "increase" | "decrease";
  *   as a ratio of per-unit sums with the delta method;
  * - `binomial`: 1 when the unit reported a non-zero value at least once, else 0;
  * - `count`: the unit's total of a KPI reported as non-negative integers (orders, sessions);
- * - `sum`: the unit's total (capped at `cap` when given);
+ * - `sum`: the unit's total (capped at `cap`, or at the `capPercentile` of units' totals);
  * - `unit_mean`: the mean of the unit's values (units with none do not count);
  * - `ratio`: the unit's sum of `numerator` over its sum of `denominator` (both reported KPIs);
  * - `quantile` (guardrails): the `quantile` of all outcomes' values of `of` (or of the KPI
@@ -25,6 +25,8 @@ export interface MetricSpec {
   readonly denominator?: string;
   /** Per-unit cap of a `sum` (winsorisation at a fixed value). */
   readonly cap?: number;
+  /** Per-unit cap of a `sum` at this percentile of the units' totals (evidence/unit-totals.ts). */
+  readonly capPercentile?: number;
   /** A quantile metric's quantile (0.99 = p99) and the reported KPI it reads (default: `kpi`). */
   readonly quantile?: number;
   readonly of?: string;

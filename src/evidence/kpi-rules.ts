@@ -26,7 +26,7 @@ export function kpiRules(policy: Policy): KpiRules {
     if (metric === "ratio") {
       set(k.numerator as string, "any");
       set(k.denominator as string, "nonnegative");
-    } else if (metric === "quantile") set(k.of ?? k.kpi, "nonnegative");
+    } else if (metric === "quantile" || k.capPercentile !== undefined) set(k.of ?? k.kpi, "nonnegative");
     else set(k.kpi, k.kind === "proportion" ? "proportion" : metric === "count" ? "count" : "any");
   }
   return rules;
@@ -50,7 +50,7 @@ export function screenOutcome(metrics: Readonly<Record<string, number>>, rules: 
     const x = metrics[name] as number;
     if (rule === "proportion" && x !== 0 && x !== 1) return err(problem("invalid_kpi_value", `metrics.${name}: a proportion KPI takes 0 or 1 per outcome, got ${x}`));
     if (rule === "count" && !(Number.isInteger(x) && x >= 0)) return err(problem("invalid_kpi_value", `metrics.${name}: a count KPI takes a non-negative integer per outcome, got ${x}`));
-    if (rule === "nonnegative" && x < 0) return err(problem("invalid_kpi_value", `metrics.${name}: a ratio's denominator or a quantile metric's KPI takes a non-negative number per outcome, got ${x}`));
+    if (rule === "nonnegative" && x < 0) return err(problem("invalid_kpi_value", `metrics.${name}: a ratio's denominator, a quantile metric's KPI or a percentile-capped sum takes a non-negative number per outcome, got ${x}`));
     kept++;
   }
   return ok({ kept, ignored });

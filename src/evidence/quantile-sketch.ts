@@ -22,6 +22,9 @@ export const BINS = 2784;
 /** The lower edge of bin b ≥ 1 (bin 0 holds everything below MIN, zero included). */
 const edge = (b: number): number => MIN * GROWTH ** (b - 1);
 
+/** The upper edge of bin b (bin 0: MIN). */
+export const binUpperEdge = (b: number): number => edge(b + 1);
+
 export function binOf(x: number): number {
   if (!(x >= MIN)) return 0;
   return Math.min(BINS - 1, 1 + Math.floor(Math.log(x / MIN) / LOG_GROWTH));

@@ -16,6 +16,8 @@ export interface UnitMetric {
   readonly cap: number;
   /** A quantile metric's quantile (NaN otherwise). */
   readonly quantile: number;
+  /** A sum's cap percentile (NaN otherwise): its cells are capped at each tick (evidence/unit-totals.ts). */
+  readonly capPercentile: number;
 }
 
 export interface MetricPlan {
@@ -29,6 +31,8 @@ export interface MetricPlan {
   readonly everyUnit: readonly number[];
   /** Quantile metrics: each raw KPI's outcomes also go to these metrics' sketches. */
   readonly quantiles: readonly number[];
+  /** Sum metrics capped at a percentile. */
+  readonly percentileCapped: readonly number[];
 }
 
 /** The metric plan of a policy: primary, guardrails, then tracked KPIs (as per-outcome rates). */
@@ -45,14 +49,15 @@ export function metricPlan(policy: Policy): MetricPlan {
     if (metrics.some((m) => m.name === name)) return;
     const type = k.metric ?? "per_outcome";
     const reads = type === "ratio" ? (k.numerator as string) : type === "quantile" ? (k.of ?? name) : name;
-    metrics.push({ name, type, raw: slot(reads), denominator: type === "ratio" ? slot(k.denominator as string) : -1, cap: k.cap ?? Infinity, quantile: k.quantile ?? NaN });
+    metrics.push({ name, type, raw: slot(reads), denominator: type === "ratio" ? slot(k.denominator as string) : -1, cap: k.cap ?? Infinity, quantile: k.quantile ?? NaN, capPercentile: k.capPercentile ?? NaN });
   };
   for (const k of [policy.primary, ...policy.guardrails]) add(k.kpi, k);
   for (const kpi of policy.trackedKpis) add(kpi, { metric: "per_outcome" });
   const readers = raw.map((_, r) => metrics.flatMap((m, i) => (m.raw === r || m.denominator === r ? [i] : [])));
   const everyUnit = metrics.flatMap((m, i) => (m.type === "binomial" || m.type === "count" || m.type === "sum" ? [i] : []));
   const quantiles = metrics.flatMap((m, i) => (m.type === "quantile" ? [i] : []));
-  return { raw, rawIndex, metrics, readers, everyUnit, quantiles };
+  const percentileCapped = metrics.flatMap((m, i) => (Number.isNaN(m.capPercentile) ? [] : [i]));
+  return { raw, rawIndex, metrics, readers, everyUnit, quantiles, percentileCapped };
 }
 
 /**

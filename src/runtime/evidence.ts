@@ -49,6 +49,7 @@ export class Evidence {
     const { target } = this.deps;
     const experiment = LiveExperiment.restore(checkpoint, { target: target.name, arms, ...evidenceRules(target.policy), ...this.covariates() });
     experiment.served.replay(journal);
+    experiment.rebuildTotals();
     this.install(experiment);
     this.deps.router.setExperiment(target.name, experiment);
   }

@@ -10,6 +10,7 @@ import type { KpiRules } from "../evidence/kpi-rules.js";
 import { EarlierValues } from "../evidence/earlier-values.js";
 import { ServedUnits } from "../evidence/served-units.js";
 import { KEY } from "../evidence/unit-key.js";
+import { UnitTotals } from "../evidence/unit-totals.js";
 import { contribution, type MetricPlan, type UnitMetric } from "../evidence/unit-metrics.js";
 import type { ExperimentCheckpoint, ExperimentSpec, LifecycleView } from "./experiment-spec.js";
 
@@ -45,6 +46,8 @@ export class LiveExperiment {
   private journal: StatsJournal | null = null;
   private covariates: EarlierValues;
   private readonly quantiles: ArmQuantiles;
+  /** Unit totals of the percentile-capped sums (null without any). */
+  private readonly totals: UnitTotals | null;
 
   constructor(spec: ExperimentSpec) {
     this.id = spec.id;
@@ -57,7 +60,9 @@ export class LiveExperiment {
     this.stamp = new Int32Array(spec.metrics.metrics.length).fill(-1);
     this.allocation = new Allocation(spec.id, spec.arms.map((v) => v.id), spec.weights);
     this.stats = new ArmStats(spec.arms.length);
-    this.covariates = spec.covariates ?? EarlierValues.EMPTY;
+    this.totals = spec.metrics.percentileCapped.length > 0 ? new UnitTotals() : null;
+    // A percentile-capped primary is capped at snapshot time, its covariate sums could not be.
+    this.covariates = spec.metrics.percentileCapped.includes(0) ? EarlierValues.EMPTY : (spec.covariates ?? EarlierValues.EMPTY);
     this.quantiles = new ArmQuantiles(spec.arms.length, spec.metrics);
     this.breakers = new ArmBreakers(spec.arms.length, spec.breakers ?? []);
     this.stats.openPeriod(this.allocation.revision, spec.now, this.allocation.weights);
@@ -138,6 +143,7 @@ export class LiveExperiment {
       change(this.stats.cell(period, index, metric.name), before[i] as readonly [number, number] | null, after);
       // The primary (metric 0) of a unit with a covariate also moves the CUPED sums.
       if (touched[i] === 0 && x === x) changeWithCovariate(this.stats.returningCell(period, index, metric.name), before[i] as readonly [number, number] | null, after, x);
+      if (this.totals && metric.capPercentile === metric.capPercentile) this.totals.move(metric.name, period, index, before[i]?.[0] ?? null, after?.[0] ?? null);
     }
     // A tripped breaker pulls the arm in this very call: its units get the baseline from now on.
     if (!this.allocation.isPulled(index) && this.breakers.observe(index, (this.arms[index] as Version).id, metrics, ts)) this.pullIndex(index, ts);
@@ -155,7 +161,19 @@ export class LiveExperiment {
       const after = contribution(metric, this.served.countsOf(row), this.served.sumsOf(row), at);
       change(this.stats.cell(period, arm, metric.name), null, after);
       if (m === 0 && x === x) changeWithCovariate(this.stats.returningCell(period, arm, metric.name), null, after, x);
+      if (this.totals && metric.capPercentile === metric.capPercentile) this.totals.move(metric.name, period, arm, null, after?.[0] ?? null);
     }
+  }
+
+  /** The periods' statistics with every percentile-capped sum capped at this moment's cap. */
+  private cappedPeriods(): AllocationPeriod[] {
+    const periods = this.stats.snapshot();
+    return this.totals ? this.totals.capPeriods(periods, this.metrics) : periods;
+  }
+
+  /** Rebuilds the unit totals from the rows (after a served journal replay at restore). */
+  rebuildTotals(): void {
+    this.totals?.rebuild(this.served, this.metrics);
   }
 
   /** The earlier values this experiment leaves for the next (its units' primary metric), as `after` adds them to `previous`. */
@@ -216,7 +234,7 @@ export class LiveExperiment {
 
   /** Distinct units per arm and per-period statistics, copied (trips are left for the tick). */
   statistics(): { units: number[]; periods: AllocationPeriod[] } {
-    return { units: this.stats.unitsPerArm(), periods: this.stats.snapshot() };
+    return { units: this.stats.unitsPerArm(), periods: this.cappedPeriods() };
   }
 
   /** Plain-data copy for the analysis tick; trips reported once. */
@@ -231,7 +249,7 @@ export class LiveExperiment {
       pulled: this.allocation.pulled().map((i) => (this.arms[i] as Version).id),
       canaryStep: lifecycle.canaryStep,
       units: this.stats.unitsPerArm(),
-      periods: this.stats.snapshot(),
+      periods: this.cappedPeriods(),
       trips: this.breakers.drain(),
       ...(this.quantiles.any ? { quantiles: this.quantiles.readings() } : {}),
     };

@@ -26,7 +26,7 @@ describe("metric types in the policy", () => {
     expect(policy({ kpi: "latency", kind: "mean", direction: "decrease", minLift: 0, metric: "quantile", quantile: 0.5 }).problems).toEqual(["policy.primary.metric: a quantile metric is for guardrails (p99 latency may not rise more than 5 %)"]);
     expect(policy({ kpi: "conversion", kind: "proportion", direction: "increase", quantile: 0.5 }).problems).toEqual(["policy.primary.quantile: only a quantile metric has one"]);
     const rules = kpiRules(policy({ kpi: "conversion", kind: "proportion", direction: "increase" }, [p99]).policy!);
-    expect(screenOutcome({ latency_ms: -3 }, rules)).toEqual({ ok: false, error: { code: "invalid_kpi_value", message: "metrics.latency_ms: a ratio's denominator or a quantile metric's KPI takes a non-negative number per outcome, got -3" } });
+    expect(screenOutcome({ latency_ms: -3 }, rules)).toEqual({ ok: false, error: { code: "invalid_kpi_value", message: "metrics.latency_ms: a ratio's denominator, a quantile metric's KPI or a percentile-capped sum takes a non-negative number per outcome, got -3" } });
     expect(screenOutcome({ latency_ms: 120, latency_p99: 1 }, rules)).toEqual({ ok: true, value: { kept: 1, ignored: 1 } });
   });
 });
@@ -47,7 +47,7 @@ describe("values an outcome may report", () => {
     [{ error: 0.5 }, "metrics.error: a proportion KPI takes 0 or 1 per outcome, got 0.5"],
     [{ items: -1 }, "metrics.items: a count KPI takes a non-negative integer per outcome, got -1"],
     [{ items: 1.5 }, "metrics.items: a count KPI takes a non-negative integer per outcome, got 1.5"],
-    [{ orders: -2 }, "metrics.orders: a ratio's denominator or a quantile metric's KPI takes a non-negative number per outcome, got -2"],
+    [{ orders: -2 }, "metrics.orders: a ratio's denominator, a quantile metric's KPI or a percentile-capped sum takes a non-negative number per outcome, got -2"],
   ])("refuses %j with a code naming the KPI and the rule", (metrics, message) => {
     expect(screenOutcome(metrics, rules)).toEqual({ ok: false, error: { code: "invalid_kpi_value", message } });
   });
