@@ -82,7 +82,7 @@ export function clusteredRun(world: ClusteredWorld, seed: number, analysed: Anal
   }
 }
 
-/** Knuth's Poisson draw (small means). */
+/** Knuth's Poisson draw, exact at any mean here (src/sim/poisson.ts approximates above 30; the published figures were made with this one). */
 function poisson(mean: number, rng: Rng): number {
   const limit = Math.exp(-mean);
   let k = 0;

@@ -11,6 +11,7 @@ import { loadBanditEngine } from "../bandit/kernel.js";
 import type { GenerationRecord } from "../lifecycle/records.js";
 import { TargetRuntime } from "../runtime/target-runtime.js";
 import { seededRng } from "../random/seeded-rng.js";
+import { poisson } from "./poisson.js";
 import type { HistoryStore } from "../domain/ports.js";
 import { transactionPipeline } from "../stream/pipeline.js";
 import { ExperimentRouter } from "../stream/router.js";
@@ -156,8 +157,12 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       if (!served.ok) break;
       const version = served.value.version;
       send({ type: "exposure", target: target.name, unit: visit.unit, ts: visit.ts, arm: version.id, attributes: visit.segment.attributes });
-      const metrics = responder.respond(version.id, version.values, visit.segment.name, outcomeRng, visit.unit);
-      send({ type: "outcome", target: target.name, unit: visit.unit, ts: visit.ts, arm: version.id, metrics });
+      // Several outcomes of one visit (drawn only when asked for: same bytes as before otherwise).
+      const outcomes = scenario.traffic.outcomesPerVisit > 1 ? 1 + poisson(scenario.traffic.outcomesPerVisit - 1, outcomeRng) : 1;
+      for (let k = 0; k < outcomes; k++) {
+        const metrics = responder.respond(version.id, version.values, visit.segment.name, outcomeRng, visit.unit);
+        send({ type: "outcome", target: target.name, unit: visit.unit, ts: visit.ts, arm: version.id, metrics });
+      }
       visits++;
       if (options.onProgress && visits % 5000 === 0) options.onProgress(progress(visit.ts));
     }

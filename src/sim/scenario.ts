@@ -29,6 +29,7 @@ const TrafficSchema = Type.Object(
     visitsPerSecond: positive(1e5, "Mean arrivals per second of virtual time (Poisson)."),
     population: positive(1e8, "Distinct units that visit (returning units keep their arm: stickiness is exercised)."),
     maxHours: positive(24 * 365, "Virtual hours after which the run stops even if generations remain."),
+    outcomesPerVisit: Type.Number({ minimum: 1, maximum: 100, default: 1, rule: "must be a number in [1, 100]", description: "Mean outcomes a visit reports (1 + Poisson(mean − 1): page views of a session, requests of a page), each drawn from the model." }),
     segments: Type.Array(SegmentSchema, { minItems: 1, rule: "must be a non-empty array", default: [{ name: "all", share: 1, attributes: {} }] }),
   },
   { ...object, rule: "must be an object {visitsPerSecond, population, maxHours, segments}" },
@@ -114,7 +115,7 @@ export function parseScenario(text: string, file: string): Result<Scenario, File
   if (!checked.ok || problems.length) return err(fileProblem(file, problems));
   const doc: ScenarioFile = checked.value;
   const here = dirname(file);
-  const { visitsPerSecond, population, maxHours } = doc.traffic;
+  const { visitsPerSecond, population, maxHours, outcomesPerVisit } = doc.traffic;
   // Every term has exactly one kind now (crossFieldProblems): each is one of Term's shapes.
   const model = doc.model === undefined ? null : (doc.model as ResponseModel);
   return ok({
@@ -123,7 +124,7 @@ export function parseScenario(text: string, file: string): Result<Scenario, File
     targetFile: resolve(here, doc.target),
     seed: String(doc.seed ?? "1"),
     policy: doc.policy,
-    traffic: { visitsPerSecond, population: Math.floor(population), maxHours, segments: doc.traffic.segments.map((s) => ({ name: s.name, share: s.share, attributes: s.attributes })) },
+    traffic: { visitsPerSecond, population: Math.floor(population), maxHours, outcomesPerVisit, segments: doc.traffic.segments.map((s) => ({ name: s.name, share: s.share, attributes: s.attributes })) },
     model,
     screeningModel: doc.screeningModel === undefined ? model : (doc.screeningModel as ResponseModel),
     replay: doc.replay === undefined || doc.replay === null ? null : resolve(here, doc.replay),

@@ -55,6 +55,10 @@ describe("the closed loop on the shipped scenarios (default seeds)", () => {
     const g1 = report.generations[0]!;
     const units = g1.arms.reduce((sum, a) => sum + a.units, 0);
     expect(report.events.accepted / 2).toBeGreaterThan(3 * units);
+    // Several outcomes per visit: 1 + Poisson(0.5), 1.5 on average.
+    const outcomes = report.events.accepted - report.visits;
+    expect(outcomes / report.visits).toBeGreaterThan(1.4);
+    expect(outcomes / report.visits).toBeLessThan(1.6);
     expect(report.generations.every((g) => ["inconclusive", "rolled_back", "rejected"].includes(g.status))).toBe(true);
   });
 
