@@ -1,5 +1,5 @@
 import { KEY, keyHex, unitKey } from "./unit-key.js";
-import { IN_CHUNK, UnitTable, type Chunk } from "./unit-table.js";
+import { IN_CHUNK, setCount, UnitTable, type Chunk } from "./unit-table.js";
 import { contribution, type UnitMetric } from "./unit-metrics.js";
 
 /**
@@ -21,7 +21,7 @@ const salt = (arm: number, k: number): number => Math.imul(arm + 1, k) >>> 0;
  * per reported KPI (evidence/unit-metrics.ts), a count and a sum. The row of the unit's first
  * arm also holds its latest arm and every arm it was served. Rows are typed arrays in chunks of 65,536, found through an
  * open-addressing table keyed by the 64-bit key of the unit id (evidence/unit-key.ts); ids are
- * not kept. A unit costs 16 + 8·K bytes of row (and a bit) and 4–8 bytes of table: about 46 bytes
+ * not kept. A unit costs 16 + 6·K bytes of row (and a bit) and 4–8 bytes of table: about 40 bytes
  * with three KPIs, where a Map entry and the id string alone took more.
  *
  * Kept for restarts as an append-only journal (`drainJournal`: one JSON line per row changed
@@ -58,7 +58,7 @@ export class ServedUnits {
   }
 
   /** The row's counts and sums arrays and its offset in them: `counts[slot + r]` is raw KPI r. */
-  countsOf(row: number): Uint32Array {
+  countsOf(row: number): Uint16Array | Uint32Array {
     return this.chunkOf(row).counts;
   }
   sumsOf(row: number): Float32Array {
@@ -112,7 +112,7 @@ export class ServedUnits {
   add(row: number, r: number, x: number): void {
     const chunk = this.chunkOf(row);
     const at = (row & IN_CHUNK) * this.rawKpis + r;
-    chunk.counts[at] = (chunk.counts[at] as number) + 1;
+    setCount(chunk, at, (chunk.counts[at] as number) + 1);
     chunk.sums[at] = (chunk.sums[at] as number) + x;
     this.table.touch(row);
   }
@@ -227,7 +227,7 @@ export class ServedUnits {
     chunk.meta[j] = meta;
     chunk.periods[j] = period;
     for (let r = 0; r < this.rawKpis; r++) {
-      chunk.counts[j * this.rawKpis + r] = values[2 * r] ?? 0;
+      setCount(chunk, j * this.rawKpis + r, values[2 * r] ?? 0);
       chunk.sums[j * this.rawKpis + r] = values[2 * r + 1] ?? 0;
     }
   }

@@ -10,11 +10,13 @@ export interface Chunk {
   readonly meta: Uint32Array;
   readonly periods: Int32Array;
   /**
-   * K per row: outcomes of each raw KPI, and their sum. A unit's total is kept in single
-   * precision (24-bit mantissa: integers exact to 16,777,216, else 7 significant digits); the
-   * sums over units that the analysis reads are double (evidence/arm-stats.ts).
+   * K per row: outcomes of each raw KPI, and their sum. Counts take 16 bits until a row of the
+   * chunk passes 65,535 outcomes of a KPI, then the chunk's counts move to 32 bits (promote()).
+   * A unit's total is kept in single precision (24-bit mantissa: integers exact to 16,777,216,
+   * else 7 significant digits); the sums over units that the analysis reads are double
+   * (evidence/arm-stats.ts).
    */
-  readonly counts: Uint32Array;
+  counts: Uint16Array | Uint32Array;
   readonly sums: Float32Array;
   /** One bit per row, set while the row waits for the journal. */
   readonly dirty: Uint32Array;
@@ -141,6 +143,12 @@ function insert(table: Int32Array, row: number, hi: number, lo: number): void {
   table[s] = row + 1;
 }
 
+/** Sets a count, moving the chunk's counts to 32 bits first when it does not fit in 16. */
+export function setCount(chunk: Chunk, at: number, count: number): void {
+  if (count > 0xffff && chunk.counts instanceof Uint16Array) chunk.counts = Uint32Array.from(chunk.counts);
+  chunk.counts[at] = count;
+}
+
 function newChunk(k: number): Chunk {
-  return { keys: new Uint32Array(2 * CHUNK), meta: new Uint32Array(CHUNK), periods: new Int32Array(CHUNK), counts: new Uint32Array(CHUNK * k), sums: new Float32Array(CHUNK * k), dirty: new Uint32Array(CHUNK >>> 5) };
+  return { keys: new Uint32Array(2 * CHUNK), meta: new Uint32Array(CHUNK), periods: new Int32Array(CHUNK), counts: new Uint16Array(CHUNK * k), sums: new Float32Array(CHUNK * k), dirty: new Uint32Array(CHUNK >>> 5) };
 }

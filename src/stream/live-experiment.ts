@@ -115,7 +115,6 @@ export class LiveExperiment {
     if (began) this.rowBegan(row, x);
     const plan = this.metrics;
     const at = this.served.slot(row);
-    const counts = this.served.countsOf(row);
     const sums = this.served.sumsOf(row);
     const outcome = ++this.outcomes;
     const touched = this.touched;
@@ -129,7 +128,8 @@ export class LiveExperiment {
         if (this.stamp[m] === outcome) continue;
         this.stamp[m] = outcome;
         touched.push(m);
-        before.push(contribution(plan.metrics[m] as UnitMetric, counts, sums, at));
+        // Counts are read afresh: an add may have moved the chunk's counts to 32 bits.
+        before.push(contribution(plan.metrics[m] as UnitMetric, this.served.countsOf(row), sums, at));
       }
       const value = metrics[name] as number;
       this.served.add(row, r, value);
@@ -139,7 +139,7 @@ export class LiveExperiment {
     const period = this.served.rowPeriod(row);
     for (let i = 0; i < touched.length; i++) {
       const metric = plan.metrics[touched[i] as number] as UnitMetric;
-      const after = contribution(metric, counts, sums, at);
+      const after = contribution(metric, this.served.countsOf(row), sums, at);
       change(this.stats.cell(period, index, metric.name), before[i] as readonly [number, number] | null, after);
       // The primary (metric 0) of a unit with a covariate also moves the CUPED sums.
       if (touched[i] === 0 && x === x) changeWithCovariate(this.stats.returningCell(period, index, metric.name), before[i] as readonly [number, number] | null, after, x);
