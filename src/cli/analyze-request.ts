@@ -3,6 +3,7 @@ import { betaPosterior, type BanditEngine } from "../bandit/posterior.js";
 import { compile, StringEnum } from "../config/validate.js";
 import { benjaminiHochberg, holm } from "../stats/adjust.js";
 import { compare, compareEffect } from "../stats/compare.js";
+import { cupedEstimates } from "../stats/cuped.js";
 import { stratifiedUnitEffect } from "../stats/stratified.js";
 import { mannWhitney } from "../stats/mann-whitney.js";
 import { fromSuccesses, type Moments } from "../stats/moments.js";
@@ -22,6 +23,23 @@ const object = { additionalProperties: false } as const;
 const numbers = (minItems: number, bounds: { minimum?: number; maximum?: number } = {}) =>
   Type.Array(Type.Number(bounds), { minItems, rule: `must be an array of at least ${minItems} number${minItems === 1 ? "" : "s"}` });
 
+/** The units of a ratio arm that have a pre-exposure covariate x, with its sums (CUPED). */
+const Returning = Type.Object(
+  {
+    n: Type.Integer({ minimum: 0, rule: "must be a non-negative integer" }),
+    sum: Type.Number(),
+    sumSquares: Type.Number({ minimum: 0, rule: "must be a non-negative number" }),
+    den: Type.Number({ minimum: 0, rule: "must be a non-negative number" }),
+    denSquares: Type.Number({ minimum: 0, rule: "must be a non-negative number" }),
+    cross: Type.Number(),
+    pre: Type.Number({ description: "Σx over these units." }),
+    preSquares: Type.Number({ minimum: 0, rule: "must be a non-negative number", description: "Σx²." }),
+    preCross: Type.Number({ description: "Σx·y." }),
+    preDen: Type.Number({ description: "Σx·d." }),
+  },
+  { additionalProperties: false, description: "A ratio arm's units that have a covariate (part of the arm): CUPED-adjusted when every arm gives them." },
+);
+
 const CompareArm = Type.Object(
   {
     name: Type.Optional(Type.String()),
@@ -32,6 +50,7 @@ const CompareArm = Type.Object(
     den: Type.Optional(Type.Number({ minimum: 0, rule: "must be a non-negative number", description: "A ratio arm's sum over units of their denominators." })),
     denSquares: Type.Optional(Type.Number({ minimum: 0, rule: "must be a non-negative number", description: "A ratio arm's sum of squared per-unit denominators." })),
     cross: Type.Optional(Type.Number({ description: "A ratio arm's sum over units of numerator × denominator." })),
+    returning: Type.Optional(Returning),
   },
   object,
 );
@@ -122,13 +141,15 @@ function answerRatio(c: Static<typeof Compare>, problems: string[]): unknown {
   const arms = c.arms.map((a, i) => ({ name: a.name ?? `arm${i}`, moments: { n: a.n, sum: a.sum as number, sumSquares: a.sumSquares as number, den: a.den as number, denSquares: a.denSquares as number, cross: a.cross as number } }));
   const [control, ...treatments] = arms;
   return treatments.map((t, i) => {
-    const e = stratifiedUnitEffect([{ control: control!.moments, treatment: t.moments }], c.relative);
+    const [a, b] = [c.arms[0]?.returning, c.arms[i + 1]?.returning];
+    const e = stratifiedUnitEffect([a && b ? { control: control!.moments, treatment: t.moments, returning: { control: a, treatment: b } } : { control: control!.moments, treatment: t.moments }], c.relative);
     if (!e) {
       problems.push(`compare.arms[${i + 1}]: cannot be compared (each arm needs n ≥ 2 units and a positive den, a relative effect a non-zero control ratio)`);
       return null;
     }
     const r = compareEffect(e, { kind: "mean", direction: c.direction, relative: c.relative, alpha: c.alpha, ...(c.sequential ? { sequentialTuning: c.sequential.tuning } : {}), ...(c.prior ? { prior: { mean: c.prior.mean, variance: c.prior.variance } } : {}) });
-    return { arm: t.name, effect: r.effect, se: r.se, df: r.df, ci: r.ci, pValue: r.pValue, chanceToWin: r.chanceToWin, expectedLoss: r.expectedLoss, controlRatio: e.controlMean, treatmentRatio: e.treatmentMean };
+    const cuped = a && b ? { theta: cupedEstimates(a, b)?.theta ?? null } : {};
+    return { arm: t.name, effect: r.effect, se: r.se, df: r.df, ci: r.ci, pValue: r.pValue, chanceToWin: r.chanceToWin, expectedLoss: r.expectedLoss, controlRatio: e.controlMean, treatmentRatio: e.treatmentMean, ...cuped };
   });
 }
 
@@ -146,6 +167,7 @@ function crossFieldProblems(req: Raw): string[] {
     objects(req.compare.arms).forEach((a, i) => {
       const at = `compare.arms[${i}]`;
       if (num(a.successes) > num(a.n)) problems.push(`${at}.successes: must be an integer in [0, n]`);
+      if (a.returning !== undefined && req.compare.kind !== "ratio") problems.push(`${at}.returning: only a ratio arm has covariate sums (CUPED)`);
       if (req.compare.kind === "ratio") {
         for (const field of ["sum", "sumSquares", "den", "denSquares", "cross"]) if (a[field] === undefined) problems.push(`${at}.${field}: is required (a ratio arm gives n, sum, sumSquares, den, denSquares and cross)`);
         return;

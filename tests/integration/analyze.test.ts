@@ -39,6 +39,30 @@ describe("evolvd analyze", () => {
     expect(missing.stderr).toMatch(/compare\.arms\[0\]\.den: is required \(a ratio arm gives n, sum, sumSquares, den, denSquares and cross\)/);
   });
 
+  it("CUPED-adjusts ratio arms that give their returning units' covariate sums: the OLS treatment coefficient (statsmodels)", async () => {
+    const c = JSON.parse(readFileSync(join(ROOT, "tests", "fixtures", "cuped.json"), "utf8")).cases[0];
+    const moments = (side: { x: number; outcomes: number[] }[]) => {
+      const m = { n: 0, sum: 0, sumSquares: 0, den: 0, denSquares: 0, cross: 0, pre: 0, preSquares: 0, preCross: 0, preDen: 0 };
+      for (const u of side) {
+        const y = u.outcomes.reduce((a, b) => a + b, 0);
+        const d = u.outcomes.length;
+        Object.assign(m, { n: m.n + 1, sum: m.sum + y, sumSquares: m.sumSquares + y * y, den: m.den + d, denSquares: m.denSquares + d * d, cross: m.cross + y * d });
+        Object.assign(m, { pre: m.pre + u.x, preSquares: m.preSquares + u.x * u.x, preCross: m.preCross + u.x * y, preDen: m.preDen + u.x * d });
+      }
+      return m;
+    };
+    const [a, b] = [moments(c.control), moments(c.treatment)];
+    const plain = ({ pre, preSquares, preCross, preDen, ...rest }: typeof a) => (void [pre, preSquares, preCross, preDen], rest);
+    const out = await analyze({ compare: { kind: "ratio", arms: [{ name: "control", ...plain(a), returning: a }, { name: "b", ...plain(b), returning: b }] } });
+    expect(rel(out.compare[0].effect, c.ols.treatment)).toBe(true);
+    expect(rel(out.compare[0].theta, c.ols.x)).toBe(true);
+    const unadjusted = await analyze({ compare: { kind: "ratio", arms: [{ name: "control", ...plain(a) }, { name: "b", ...plain(b) }] } });
+    expect(out.compare[0].se).toBeLessThan(unadjusted.compare[0].se / 2);
+    const wrongKind = await runCli(["analyze", "-"], ROOT, JSON.stringify({ compare: { kind: "mean", arms: [{ ...plain(a), returning: a }, plain(b)] } }));
+    expect(wrongKind.code).toBe(1);
+    expect(wrongKind.stderr).toMatch(/compare\.arms\[0\]\.returning: only a ratio arm has covariate sums \(CUPED\)/);
+  });
+
   it("gives the always-valid interval with sequential, and a relative effect with relative", async () => {
     const arms = [{ name: "control", n: 10000, successes: 1000 }, { name: "b", n: 10000, successes: 1100 }];
     const fixed = (await analyze({ compare: { kind: "proportion", relative: true, arms } })).compare[0];
