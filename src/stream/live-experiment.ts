@@ -50,12 +50,7 @@ export class LiveExperiment {
   private readonly totals: UnitTotals | null;
 
   constructor(spec: ExperimentSpec) {
-    this.id = spec.id;
-    this.target = spec.target;
-    this.generation = spec.generation;
-    this.arms = spec.arms;
-    this.kpis = spec.kpis;
-    this.metrics = spec.metrics;
+    ({ id: this.id, target: this.target, generation: this.generation, arms: this.arms, kpis: this.kpis, metrics: this.metrics } = spec);
     this.served = new ServedUnits(spec.metrics.raw.length);
     this.stamp = new Int32Array(spec.metrics.metrics.length).fill(-1);
     this.allocation = new Allocation(spec.id, spec.arms.map((v) => v.id), spec.weights);
