@@ -1,5 +1,5 @@
 import type { CovariateMoments, UnitMoments } from "../domain/snapshot.js";
-import type { Estimate } from "./ratio.js";
+import { ratioParts, type Estimate } from "./ratio.js";
 
 /**
  * CUPED (Deng, Xu, Kohavi & Walker 2013) on the ratio estimate of stats/ratio.ts: each arm's
@@ -38,17 +38,13 @@ interface Parts {
 }
 
 function parts(m: CovariateMoments): Parts | null {
+  const p = ratioParts(m);
+  if (!p) return null;
   const n = m.n;
-  if (n < 2 || !(m.den > 0)) return null;
-  const r = m.sum / m.den;
-  const dBar = m.den / n;
-  const syy = (m.sumSquares - (m.sum * m.sum) / n) / (n - 1);
-  const sdd = (m.denSquares - (m.den * m.den) / n) / (n - 1);
-  const syd = (m.cross - (m.sum * m.den) / n) / (n - 1);
   const sxx = (m.preSquares - (m.pre * m.pre) / n) / (n - 1);
   const syx = (m.preCross - (m.sum * m.pre) / n) / (n - 1);
   const sdx = (m.preDen - (m.den * m.pre) / n) / (n - 1);
-  return { r, v: Math.max(0, syy - 2 * r * syd + r * r * sdd) / (n * dBar * dBar), c: (syx - r * sdx) / (n * dBar), vx: Math.max(0, sxx) / n };
+  return { r: p.r, v: p.variance, c: (syx - p.r * sdx) / (n * p.dBar), vx: Math.max(0, sxx) / n };
 }
 
 /** The units of `all` that are not in `part` (the units without a covariate). */

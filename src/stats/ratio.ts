@@ -17,6 +17,15 @@ export interface Estimate {
  * plain mean and s²_y / n. Null with fewer than two units or no denominator.
  */
 export function ratioEstimate(m: UnitMoments): Estimate | null {
+  const p = ratioParts(m);
+  return p && { mean: p.r, variance: p.variance, n: m.n };
+}
+
+/**
+ * The pieces of the ratio estimate others build on (stats/cuped.ts): R, d̄ and Var(R), clamped
+ * at 0 against rounding in the differences of large sums. Null as for ratioEstimate.
+ */
+export function ratioParts(m: UnitMoments): { readonly r: number; readonly dBar: number; readonly variance: number } | null {
   const n = m.n;
   if (n < 2 || !(m.den > 0)) return null;
   const r = m.sum / m.den;
@@ -24,9 +33,7 @@ export function ratioEstimate(m: UnitMoments): Estimate | null {
   const syy = (m.sumSquares - (m.sum * m.sum) / n) / (n - 1);
   const sdd = (m.denSquares - (m.den * m.den) / n) / (n - 1);
   const syd = (m.cross - (m.sum * m.den) / n) / (n - 1);
-  // Clamped at 0 against rounding in the differences of large sums.
-  const variance = Math.max(0, syy - 2 * r * syd + r * r * sdd) / (n * dBar * dBar);
-  return { mean: r, variance, n };
+  return { r, dBar, variance: Math.max(0, syy - 2 * r * syd + r * r * sdd) / (n * dBar * dBar) };
 }
 
 /** Sums of unit moments (cells of several periods, or instances). */
