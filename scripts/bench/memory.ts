@@ -119,13 +119,22 @@ async function measure(root: string): Promise<Figures> {
     for (let id = await experimentId(url); id === null || id === first; id = await experimentId(url)) await sleep(200);
     await load(UNITS, "unit-");
   }
-  // Loaded: ticks (with their checkpoints) and journal drains done since.
+  // Loaded: the served journal drained (its backlog gauge at 0), ticks and checkpoints done since.
+  await waitForJournal(url);
   await sleep(10_000);
   const loaded = Math.max(...(await samples(daemon.pid as number)));
   const loadedHeap = await heap(url);
   await new Promise((done) => (daemon.once("exit", done), daemon.kill("SIGTERM")));
   agent.destroy();
   return { root, idleMb: round(idle), warmMb: round(warm), loadedMb: round(loaded), stateMb: round(loaded - warm), addedMb: round(loaded - idle), eventsPerSec: Math.round(eventsPerSec), heapMb: [idleHeap.heap, loadedHeap.heap], externalMb: [idleHeap.external, loadedHeap.external] };
+}
+
+async function waitForJournal(url: URL): Promise<void> {
+  for (;;) {
+    const text = await (await fetch(new URL("/metrics", url))).text();
+    if (Number(/^evolvd_served_journal_backlog_units\{target="checkout"\} (\S+)$/m.exec(text)?.[1] ?? 0) === 0) return;
+    await sleep(500);
+  }
 }
 
 async function experimentId(url: URL): Promise<string | null> {

@@ -4,7 +4,7 @@ import type { ModeGauges, TargetControl } from "../runtime/ports.js";
 
 /** State gauges, refreshed at scrape time; stale label sets are dropped by the reset. */
 export function collectState(metrics: Metrics, targets: readonly { readonly target: Target; readonly runtime: TargetControl }[], mode: ModeGauges): void {
-  for (const g of [metrics.armWeight, metrics.armUnits, metrics.experimentState, metrics.baselineInfo, metrics.killSwitch, metrics.historyWritable, metrics.kpiEstimate, metrics.kpiLow, metrics.kpiHigh, metrics.srmPValue, metrics.probabilityBest, metrics.statsUnflushed]) g.reset();
+  for (const g of [metrics.armWeight, metrics.armUnits, metrics.experimentState, metrics.baselineInfo, metrics.killSwitch, metrics.historyWritable, metrics.kpiEstimate, metrics.kpiLow, metrics.kpiHigh, metrics.srmPValue, metrics.probabilityBest, metrics.statsUnflushed, metrics.servedJournalBacklog]) g.reset();
   if (mode.sharedState) metrics.sharedStateUp.set({ prefix: mode.sharedState.prefix }, mode.sharedState.up ? 1 : 0);
   for (const [target, n] of mode.unflushed) metrics.statsUnflushed.set({ target }, n);
   for (const { target, runtime } of targets) {
@@ -17,6 +17,7 @@ export function collectState(metrics: Metrics, targets: readonly { readonly targ
     metrics.experimentState.set({ target: name, state: experiment ? experiment.status : (record?.status ?? "none") }, 1);
     if (!experiment) continue;
     experiment.weights.forEach((w, i) => metrics.armWeight.set({ target: name, arm: armLabel(i) }, w));
+    if (experiment.journalBacklog) metrics.servedJournalBacklog.set({ target: name }, experiment.journalBacklog());
     record?.lastSnapshot?.units.forEach((u, i) => metrics.armUnits.set({ target: name, arm: armLabel(i) }, u));
     record?.lastProbabilityBest?.forEach((p, i) => metrics.probabilityBest.set({ target: name, arm: armLabel(i) }, p));
     const analysis = record?.lastAnalysis;

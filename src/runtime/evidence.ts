@@ -118,6 +118,7 @@ export class Evidence {
       isPulled: (arm) => experiment.isPulled(arm),
       indexOf: (arm) => experiment.indexOf(arm),
       statistics: () => experiment.statistics(),
+      ...(this.deps.journaling ? { journalBacklog: () => experiment.served.undrained } : {}),
     };
   }
 

@@ -24,6 +24,8 @@ export interface ExperimentView {
   indexOf(arm: VersionId): number | undefined;
   /** Distinct units per arm and per-period statistics, as of now (a copy). */
   statistics(): { readonly units: readonly number[]; readonly periods: readonly AllocationPeriod[] };
+  /** Embedded: units whose served-journal rows wait to be appended (absent in scale-out). */
+  journalBacklog?(): number;
 }
 
 /**
