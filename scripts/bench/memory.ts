@@ -20,6 +20,7 @@
  *   npm run bench:memory -- --baseline ../old    # a named baseline, same run
  *   npm run bench:memory -- --units 200000       # quicker
  *   npm run bench:memory -- --no-returning       # one experiment, no CUPED values
+ *   npm run bench:memory -- --settle 60          # seconds left idle before "loaded" is read (30)
  *   npm run bench:memory -- --node-options "--max-semi-space-size=4"   # the daemon's V8 flags
  */
 import { spawn, type ChildProcess } from "node:child_process";
@@ -34,6 +35,8 @@ const option = (name: string): string | undefined => (args.includes(name) ? args
 const UNITS = Number(option("--units") ?? 1_000_000);
 const OUTCOMES_PER_UNIT = Number(option("--outcomes") ?? 1);
 const RETURNING = !args.includes("--no-returning");
+/** Seconds the loaded daemon is left alone before it is measured (V8's memory reducer runs a full GC once allocation stays low for a while). */
+const SETTLE_S = Number(option("--settle") ?? 30);
 const WARM_DISTINCT = 1000;
 const BATCH = 10_000;
 const IN_FLIGHT = 2;
@@ -47,8 +50,9 @@ interface Figures {
   readonly stateMb: number;
   readonly addedMb: number;
   readonly eventsPerSec: number;
-  /** V8 heap committed and ArrayBuffer/external memory at idle and loaded (from /metrics). */
+  /** V8 heap committed, and used (live and not yet collected), and ArrayBuffer/external memory at idle and loaded (from /metrics). */
   readonly heapMb: readonly [number, number];
+  readonly heapUsedMb: readonly [number, number];
   readonly externalMb: readonly [number, number];
 }
 
@@ -121,12 +125,12 @@ async function measure(root: string): Promise<Figures> {
   }
   // Loaded: the served journal drained (its backlog gauge at 0), ticks and checkpoints done since.
   await waitForJournal(url);
-  await sleep(10_000);
+  await sleep(SETTLE_S * 1000);
   const loaded = Math.max(...(await samples(daemon.pid as number)));
   const loadedHeap = await heap(url);
   await new Promise((done) => (daemon.once("exit", done), daemon.kill("SIGTERM")));
   agent.destroy();
-  return { root, idleMb: round(idle), warmMb: round(warm), loadedMb: round(loaded), stateMb: round(loaded - warm), addedMb: round(loaded - idle), eventsPerSec: Math.round(eventsPerSec), heapMb: [idleHeap.heap, loadedHeap.heap], externalMb: [idleHeap.external, loadedHeap.external] };
+  return { root, idleMb: round(idle), warmMb: round(warm), loadedMb: round(loaded), stateMb: round(loaded - warm), addedMb: round(loaded - idle), eventsPerSec: Math.round(eventsPerSec), heapMb: [idleHeap.heap, loadedHeap.heap], heapUsedMb: [idleHeap.used, loadedHeap.used], externalMb: [idleHeap.external, loadedHeap.external] };
 }
 
 async function waitForJournal(url: URL): Promise<void> {
@@ -142,10 +146,10 @@ async function experimentId(url: URL): Promise<string | null> {
   return answer.experiment?.id ?? null;
 }
 
-async function heap(url: URL): Promise<{ heap: number; external: number }> {
+async function heap(url: URL): Promise<{ heap: number; used: number; external: number }> {
   const text = await (await fetch(new URL("/metrics", url))).text();
   const value = (name: string): number => round(Number(new RegExp(`^evolvd_process_${name} (\\S+)`, "m").exec(text)?.[1] ?? NaN) / 2 ** 20);
-  return { heap: value("nodejs_heap_size_total_bytes"), used: value("nodejs_heap_size_used_bytes"), external: value("nodejs_external_memory_bytes") } as { heap: number; external: number };
+  return { heap: value("nodejs_heap_size_total_bytes"), used: value("nodejs_heap_size_used_bytes"), external: value("nodejs_external_memory_bytes") };
 }
 
 async function samples(pid: number): Promise<number[]> {
@@ -175,11 +179,11 @@ const baselineRoot = option("--baseline");
 const rows: (Figures & { readonly name: string })[] = [];
 if (baselineRoot) rows.push({ name: "baseline", ...(await measure(resolve(baselineRoot))) });
 rows.push({ name: "this checkout", ...(await measure(ROOT)) });
-const setup = { units: UNITS, outcomesPerUnit: OUTCOMES_PER_UNIT, kpisPerOutcome: 3, returning: RETURNING, node: process.version, nodeOptions: option("--node-options") ?? process.env.NODE_OPTIONS ?? "" };
+const setup = { settleSeconds: SETTLE_S, units: UNITS, outcomesPerUnit: OUTCOMES_PER_UNIT, kpisPerOutcome: 3, returning: RETURNING, node: process.version, nodeOptions: option("--node-options") ?? process.env.NODE_OPTIONS ?? "" };
 if (json) process.stdout.write(JSON.stringify({ setup, rows }, null, 2) + "\n");
 else {
   console.log(`per-unit state: ${UNITS.toLocaleString("en-US")} units of one live experiment, 1 exposure + ${OUTCOMES_PER_UNIT} outcome(s) each, 3 KPIs${RETURNING ? ", every unit back from the previous experiment with its CUPED value" : ""}${setup.nodeOptions ? `, NODE_OPTIONS=${setup.nodeOptions}` : ""}\n`);
-  console.log("| build | idle RSS | warm RSS | loaded RSS | state (loaded − warm) | added (loaded − idle) | ingest events/s | V8 heap idle → loaded | external idle → loaded |");
+  console.log("| build | idle RSS | warm RSS | loaded RSS | state (loaded − warm) | added (loaded − idle) | ingest events/s | V8 heap idle → loaded (used) | external idle → loaded |");
   console.log("|---|---|---|---|---|---|---|---|---|");
-  for (const r of rows) console.log(`| ${r.name} (${r.root}) | ${r.idleMb} MB | ${r.warmMb} MB | ${r.loadedMb} MB | ${r.stateMb} MB | ${r.addedMb} MB | ${r.eventsPerSec.toLocaleString("en-US")} | ${r.heapMb[0]} → ${r.heapMb[1]} MB | ${r.externalMb[0]} → ${r.externalMb[1]} MB |`);
+  for (const r of rows) console.log(`| ${r.name} (${r.root}) | ${r.idleMb} MB | ${r.warmMb} MB | ${r.loadedMb} MB | ${r.stateMb} MB | ${r.addedMb} MB | ${r.eventsPerSec.toLocaleString("en-US")} | ${r.heapMb[0]} (${r.heapUsedMb[0]}) → ${r.heapMb[1]} (${r.heapUsedMb[1]}) MB | ${r.externalMb[0]} → ${r.externalMb[1]} MB |`);
 }

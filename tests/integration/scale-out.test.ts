@@ -241,3 +241,23 @@ describe("a change message that never arrives", () => {
     }
   }, 20_000);
 });
+
+describe("a target scale-out cannot run yet", () => {
+  it("is refused with the reason, naming the field: quantile metrics and percentile caps are not merged across instances", async () => {
+    const dir = fastWorkspace({
+      ...QUIET,
+      guardrails: [
+        { kpi: "latency_ms", kind: "mean", direction: "decrease", tolerance: 0.05 },
+        { kpi: "latency_p99", kind: "mean", direction: "decrease", tolerance: 0.05, metric: "quantile", quantile: 0.99, of: "latency_ms" },
+      ],
+    });
+    const daemon = await spawnScaleOut(dir, redis.url, `evolvd-test-${process.pid}-unsupported`);
+    try {
+      const status = await getJson<{ targets: unknown[]; rejectedDrops: { problems: string[] }[] }>(`${daemon.url}/v1/targets`);
+      expect(status.targets).toEqual([]);
+      expect(status.rejectedDrops[0]?.problems).toEqual(['policy.guardrails[1].metric: quantile metrics are not merged across instances yet; run target "checkout" embedded']);
+    } finally {
+      expect(await daemon.stop()).toBe(0);
+    }
+  }, 30_000);
+});
