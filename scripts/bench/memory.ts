@@ -7,10 +7,13 @@
  *      has grown to what ingesting at full speed needs (it keeps that memory), with almost no
  *      per-unit state;
  *   3. loaded: after UNITS more distinct units, each with one exposure and OUTCOMES_PER_UNIT
- *      outcomes through /v1/events. With `--returning` (the default) that experiment is then
- *      ended (kill switch, resume: the next generation starts) and the same UNITS units come
- *      back to the next one, so every unit has a row with its aggregates and a CUPED value kept
- *      from the first (evidence/earlier-values.ts); "loaded" is measured then.
+ *      outcomes through /v1/events. By default (not with `--no-returning`) that experiment is
+ *      then ended (kill switch, resume: the next generation starts) and the same UNITS units
+ *      come back to the next one, so every unit has a row with its aggregates and a CUPED value
+ *      kept from the first (evidence/earlier-values.ts); "loaded" is measured then, once the
+ *      served journal has drained.
+ * RSS moves with garbage V8 has not collected yet, so warm and loaded are the lowest reading of
+ * a window (10 s; `--settle` s, 30 by default, for loaded), the loaded peak shown beside it.
  * "state" is loaded − warm (what the units cost), "added" loaded − idle (what a fresh daemon
  * grows by). `--baseline DIR` runs the same against another checkout's build first (for example
  * the commit before per-unit statistics), so both are measured in one run.
@@ -47,6 +50,8 @@ interface Figures {
   readonly idleMb: number;
   readonly warmMb: number;
   readonly loadedMb: number;
+  /** The highest reading of the loaded window (garbage not yet collected included). */
+  readonly loadedPeakMb: number;
   readonly stateMb: number;
   readonly addedMb: number;
   readonly eventsPerSec: number;
@@ -112,8 +117,9 @@ async function measure(root: string): Promise<Figures> {
     return (UNITS * (1 + OUTCOMES_PER_UNIT)) / ((performance.now() - began) / 1000);
   };
   await load(WARM_DISTINCT, "warm-");
-  await sleep(10_000);
-  const warm = Math.max(...(await samples(daemon.pid as number)));
+  // RSS moves with garbage not yet collected: each moment is the lowest reading over a window
+  // (what stays resident), the highest shown beside it.
+  const warm = Math.min(...(await window(daemon.pid as number, 10)));
   if (!json) console.error(`warm: ${JSON.stringify(await heap(url))}`);
   const eventsPerSec = await load(UNITS, "unit-");
   if (RETURNING) {
@@ -125,12 +131,13 @@ async function measure(root: string): Promise<Figures> {
   }
   // Loaded: the served journal drained (its backlog gauge at 0), ticks and checkpoints done since.
   await waitForJournal(url);
-  await sleep(SETTLE_S * 1000);
-  const loaded = Math.max(...(await samples(daemon.pid as number)));
+  const settled = await window(daemon.pid as number, SETTLE_S);
+  const loaded = Math.min(...settled);
+  const peak = Math.max(...settled);
   const loadedHeap = await heap(url);
   await new Promise((done) => (daemon.once("exit", done), daemon.kill("SIGTERM")));
   agent.destroy();
-  return { root, idleMb: round(idle), warmMb: round(warm), loadedMb: round(loaded), stateMb: round(loaded - warm), addedMb: round(loaded - idle), eventsPerSec: Math.round(eventsPerSec), heapMb: [idleHeap.heap, loadedHeap.heap], heapUsedMb: [idleHeap.used, loadedHeap.used], externalMb: [idleHeap.external, loadedHeap.external] };
+  return { root, idleMb: round(idle), warmMb: round(warm), loadedMb: round(loaded), loadedPeakMb: round(peak), stateMb: round(loaded - warm), addedMb: round(loaded - idle), eventsPerSec: Math.round(eventsPerSec), heapMb: [idleHeap.heap, loadedHeap.heap], heapUsedMb: [idleHeap.used, loadedHeap.used], externalMb: [idleHeap.external, loadedHeap.external] };
 }
 
 async function waitForJournal(url: URL): Promise<void> {
@@ -150,6 +157,16 @@ async function heap(url: URL): Promise<{ heap: number; used: number; external: n
   const text = await (await fetch(new URL("/metrics", url))).text();
   const value = (name: string): number => round(Number(new RegExp(`^evolvd_process_${name} (\\S+)`, "m").exec(text)?.[1] ?? NaN) / 2 ** 20);
   return { heap: value("nodejs_heap_size_total_bytes"), used: value("nodejs_heap_size_used_bytes"), external: value("nodejs_external_memory_bytes") };
+}
+
+/** RSS once a second for `seconds`. */
+async function window(pid: number, seconds: number): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < seconds; i++) {
+    await sleep(1000);
+    out.push(rssMb(pid));
+  }
+  return out;
 }
 
 async function samples(pid: number): Promise<number[]> {
@@ -183,7 +200,7 @@ const setup = { settleSeconds: SETTLE_S, units: UNITS, outcomesPerUnit: OUTCOMES
 if (json) process.stdout.write(JSON.stringify({ setup, rows }, null, 2) + "\n");
 else {
   console.log(`per-unit state: ${UNITS.toLocaleString("en-US")} units of one live experiment, 1 exposure + ${OUTCOMES_PER_UNIT} outcome(s) each, 3 KPIs${RETURNING ? ", every unit back from the previous experiment with its CUPED value" : ""}${setup.nodeOptions ? `, NODE_OPTIONS=${setup.nodeOptions}` : ""}\n`);
-  console.log("| build | idle RSS | warm RSS | loaded RSS | state (loaded − warm) | added (loaded − idle) | ingest events/s | V8 heap idle → loaded (used) | external idle → loaded |");
+  console.log("| build | idle RSS | warm RSS | loaded RSS (peak) | state (loaded − warm) | added (loaded − idle) | ingest events/s | V8 heap idle → loaded (used) | external idle → loaded |");
   console.log("|---|---|---|---|---|---|---|---|---|");
-  for (const r of rows) console.log(`| ${r.name} (${r.root}) | ${r.idleMb} MB | ${r.warmMb} MB | ${r.loadedMb} MB | ${r.stateMb} MB | ${r.addedMb} MB | ${r.eventsPerSec.toLocaleString("en-US")} | ${r.heapMb[0]} (${r.heapUsedMb[0]}) → ${r.heapMb[1]} (${r.heapUsedMb[1]}) MB | ${r.externalMb[0]} → ${r.externalMb[1]} MB |`);
+  for (const r of rows) console.log(`| ${r.name} (${r.root}) | ${r.idleMb} MB | ${r.warmMb} MB | ${r.loadedMb} (${r.loadedPeakMb}) MB | ${r.stateMb} MB | ${r.addedMb} MB | ${r.eventsPerSec.toLocaleString("en-US")} | ${r.heapMb[0]} (${r.heapUsedMb[0]}) → ${r.heapMb[1]} (${r.heapUsedMb[1]}) MB | ${r.externalMb[0]} → ${r.externalMb[1]} MB |`);
 }
