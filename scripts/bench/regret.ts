@@ -2,7 +2,8 @@
  * Regret benchmark: a simulated 4-arm experiment (conversion 10%, 11%, 12%, 13%; arm 0 is the
  * baseline), 2,000 units per analysis tick for 200 ticks, averaged over 20 seeds. Cumulative
  * expected regret — Σ units × (best rate − served rate) — of evolvd's allocation (the real
- * allocate() with the WebAssembly kernel) against a uniform split of the same traffic.
+ * allocate() with the WebAssembly kernel) against a uniform split of the same traffic: Thompson,
+ * top-two Thompson, UCB and ε-greedy.
  *
  *   npm run bench:regret            # table
  *   npm run bench:regret -- --json
@@ -74,6 +75,8 @@ const variants: [string, Policy | null][] = [
   ["uniform split", null],
   ["thompson (floor 0.05, no baseline floor)", policyWith({ mode: "thompson", baselineFloor: 0 })],
   ["top-two thompson (floor 0.05, no baseline floor)", policyWith({ mode: "top-two", baselineFloor: 0 })],
+  ["ucb (floor 0.05, no baseline floor)", policyWith({ mode: "ucb", baselineFloor: 0 })],
+  ["epsilon-greedy, ε 0.1 (floor 0.05, no baseline floor)", policyWith({ mode: "epsilon-greedy", epsilon: 0.1, baselineFloor: 0 })],
   ["thompson, daemon defaults (baseline floor 0.2)", policyWith({ mode: "thompson" })],
 ];
 const started = performance.now();

@@ -70,7 +70,8 @@ export const PolicySchema = Type.Object(
     ),
     allocation: Type.Object(
       {
-        mode: StringEnum(["thompson", "top-two", "fixed"] as const, { default: "thompson", description: "thompson (weights = probability to be best), top-two (top-two Thompson), or fixed (equal split)." }),
+        mode: StringEnum(["thompson", "top-two", "ucb", "epsilon-greedy", "fixed"] as const, { default: "thompson", description: "thompson (weights = probability to be best), top-two (top-two Thompson), ucb (the arm with the highest upper confidence bound), epsilon-greedy, or fixed (equal split)." }),
+        epsilon: probability(0.5, 0.1, "epsilon-greedy: share spread equally over the live arms; the rest goes to the best-looking arm."),
         floor: share(0.2, 0.05, "Smallest weight of every live arm."),
         baselineFloor: share(0.9, 0.2, "Smallest weight of the baseline, which every decision compares against."),
         topTwoBeta: probability(0.99, 0.5, "Top-two: chance of serving the leader."),

@@ -1,3 +1,4 @@
+import { epsilonGreedyShares, ucbShares } from "../bandit/index-policies.js";
 import type { BanditEngine, Posterior } from "../bandit/posterior.js";
 import type { ExperimentSnapshot } from "../domain/snapshot.js";
 import type { Policy } from "../domain/target.js";
@@ -12,7 +13,7 @@ import { pooled } from "./analysis.js";
  *   equally; the share is the canary step's in canary, the last step's when running.
  * - Then the bandit: each live arm's posterior of the primary KPI (Beta for proportions, Normal
  *   for means; mirrored when lower is better), probability to be best (or top-two shares) from
- *   the kernel, a per-arm floor, and a cap on all candidates together: the canary step's
+ *   the kernel — or the UCB or ε-greedy shares (bandit/index-policies.ts) — a per-arm floor, and a cap on all candidates together: the canary step's
  *   share in canary, and 1 − baselineFloor always.
  */
 export function allocate(snapshot: ExperimentSnapshot, policy: Policy, engine: BanditEngine, seed: number, canaryStep: number): number[] {
@@ -27,10 +28,7 @@ export function allocate(snapshot: ExperimentSnapshot, policy: Policy, engine: B
   if (policy.allocation.mode === "fixed" || !burnedIn) return equal(step);
 
   const posteriors = liveIndices.map((i) => posteriorOf(snapshot, policy, i));
-  const shares =
-    policy.allocation.mode === "top-two"
-      ? engine.topTwo(posteriors, policy.allocation.draws, seed, policy.allocation.topTwoBeta)
-      : engine.probabilityBest(posteriors, policy.allocation.draws, seed);
+  const shares = banditShares(posteriors, policy, engine, seed, liveIndices.reduce((sum, i) => sum + (snapshot.units[i] ?? 0), 0));
   const floored = engine.floor(shares, policy.allocation.floor);
   const weights = snapshot.arms.map(() => 0);
   liveIndices.forEach((arm, j) => (weights[arm] = floored[j] as number));
@@ -47,6 +45,14 @@ export function allocate(snapshot: ExperimentSnapshot, policy: Policy, engine: B
     weights[0] = 1 - cap;
   }
   return weights;
+}
+
+function banditShares(posteriors: readonly Posterior[], policy: Policy, engine: BanditEngine, seed: number, units: number): number[] {
+  const { mode, draws, topTwoBeta, epsilon } = policy.allocation;
+  if (mode === "top-two") return engine.topTwo(posteriors, draws, seed, topTwoBeta);
+  if (mode === "ucb") return ucbShares(posteriors, units);
+  if (mode === "epsilon-greedy") return epsilonGreedyShares(posteriors, epsilon);
+  return engine.probabilityBest(posteriors, draws, seed);
 }
 
 /**

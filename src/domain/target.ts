@@ -70,7 +70,9 @@ export interface ScreeningPolicy {
 /** How live traffic is split between the baseline and the candidates. */
 export interface AllocationPolicy {
   /** thompson: weights = probability to be best; top-two: top-two Thompson shares; fixed: equal split. */
-  readonly mode: "thompson" | "top-two" | "fixed";
+  readonly mode: "thompson" | "top-two" | "ucb" | "epsilon-greedy" | "fixed";
+  /** epsilon-greedy: the share explored, spread equally. */
+  readonly epsilon: number;
   /** Smallest weight of every live arm. */
   readonly floor: number;
   /**

@@ -111,6 +111,8 @@ export class LiveExperiment {
     const plan = this.metrics;
     const at = this.served.slot(row);
     const sums = this.served.sumsOf(row);
+    // Before any add: a 32-bit promotion copies, and this array keeps every count a "before" reads.
+    const counts = this.served.countsOf(row);
     const outcome = ++this.outcomes;
     const touched = this.touched;
     const before = this.before;
@@ -123,8 +125,7 @@ export class LiveExperiment {
         if (this.stamp[m] === outcome) continue;
         this.stamp[m] = outcome;
         touched.push(m);
-        // Counts are read afresh: an add may have moved the chunk's counts to 32 bits.
-        before.push(contribution(plan.metrics[m] as UnitMetric, this.served.countsOf(row), sums, at));
+        before.push(contribution(plan.metrics[m] as UnitMetric, counts, sums, at));
       }
       const value = metrics[name] as number;
       this.served.add(row, r, value);
@@ -132,9 +133,10 @@ export class LiveExperiment {
       this.journal?.addValue(unit, index, this.served.rowPeriod(row), r, value);
     }
     const period = this.served.rowPeriod(row);
+    const countsNow = this.served.countsOf(row);
     for (let i = 0; i < touched.length; i++) {
       const metric = plan.metrics[touched[i] as number] as UnitMetric;
-      const after = contribution(metric, this.served.countsOf(row), sums, at);
+      const after = contribution(metric, countsNow, sums, at);
       change(this.stats.cell(period, index, metric.name), before[i] as readonly [number, number] | null, after);
       // The primary (metric 0) of a unit with a covariate also moves the CUPED sums.
       if (touched[i] === 0 && x === x) changeWithCovariate(this.stats.returningCell(period, index, metric.name), before[i] as readonly [number, number] | null, after, x);
