@@ -37,6 +37,13 @@ export interface HistoryStore {
   appendServed(target: string, experiment: string, lines: string): Promise<void>;
   /** The served journal of `experiment` ("" when there is none); a torn last line may end it. */
   loadServed(target: string, experiment: string): Promise<string>;
+  /**
+   * Replaces the target's kept CUPED values (evidence/earlier-values.ts encode()), whole or not
+   * at all. Optional: a store without it (scale-out) keeps none across restarts.
+   */
+  saveCovariates?(target: string, data: Uint8Array): Promise<void>;
+  /** The target's kept CUPED values as saved, or null. */
+  loadCovariates?(target: string): Promise<Uint8Array | null>;
 }
 
 // ── screening: a candidate's first test, on simulated traffic (sim/screening.ts implements it) ──

@@ -9,6 +9,8 @@
  * only weaken the covariate: any value from before the experiment is independent of its
  * assignment, so the adjusted estimate stays unbiased.
  */
+const MAGIC = [0x45, 0x56, 0x43, 0x56]; // "EVCV"
+
 export class EarlierValues {
   static readonly EMPTY = new EarlierValues("", new Uint32Array(0), new Float32Array(0));
 
@@ -24,6 +26,48 @@ export class EarlierValues {
 
   get size(): number {
     return this.keys.length;
+  }
+
+  /**
+   * Bytes for the store: "EVCV", version 1, the source's length (u16) and UTF-8, n (u32), then n
+   * keys (u32) and n values (f32), little-endian.
+   */
+  encode(): Uint8Array {
+    const source = new TextEncoder().encode(this.source);
+    const out = new Uint8Array(4 + 1 + 2 + source.length + 4 + 8 * this.size);
+    const view = new DataView(out.buffer);
+    out.set(MAGIC, 0);
+    out[4] = 1;
+    view.setUint16(5, source.length, true);
+    out.set(source, 7);
+    let at = 7 + source.length;
+    view.setUint32(at, this.size, true);
+    at += 4;
+    for (let i = 0; i < this.size; i++) view.setUint32(at + 4 * i, this.keys[i] as number, true);
+    at += 4 * this.size;
+    for (let i = 0; i < this.size; i++) view.setFloat32(at + 4 * i, this.values[i] as number, true);
+    return out;
+  }
+
+  /** What encode() wrote, or null for anything else (a torn or foreign file: no values kept). */
+  static decode(data: Uint8Array): EarlierValues | null {
+    if (data.length < 11 || MAGIC.some((b, i) => data[i] !== b) || data[4] !== 1) return null;
+    const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+    const length = view.getUint16(5, true);
+    if (data.length < 11 + length) return null;
+    const source = new TextDecoder().decode(data.subarray(7, 7 + length));
+    const n = view.getUint32(7 + length, true);
+    const at = 11 + length;
+    if (data.length !== at + 8 * n || n > EarlierValues.MAX_UNITS) return null;
+    const keys = new Uint32Array(n);
+    const values = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      keys[i] = view.getUint32(at + 4 * i, true);
+      values[i] = view.getFloat32(at + 4 * (n + i), true);
+      // Sorted, one per key, finite: what after() builds; anything else is not ours.
+      if ((i > 0 && (keys[i] as number) <= (keys[i - 1] as number)) || !Number.isFinite(values[i] as number)) return null;
+    }
+    return new EarlierValues(source, keys, values);
   }
 
   /** The unit's earlier value, NaN when it has none. */

@@ -6,7 +6,8 @@ import type { HistoryStore } from "../domain/ports.js";
 type Write =
   | { readonly kind: "batch"; readonly entries: readonly HistoryEntry[]; readonly then: (() => void) | null }
   | { kind: "checkpoint"; text: string | null }
-  | { kind: "served"; readonly experiment: string; lines: string };
+  | { kind: "served"; readonly experiment: string; lines: string }
+  | { readonly kind: "covariates"; readonly data: Uint8Array };
 
 export interface DurableWritesDeps {
   readonly store: HistoryStore;
@@ -65,6 +66,13 @@ export class DurableWrites {
     this.pump();
   }
 
+  /** Queues the kept CUPED values (stores without them skip it). */
+  covariates(data: Uint8Array): void {
+    if (!this.deps.store.saveCovariates) return;
+    this.queue.push({ kind: "covariates", data });
+    this.pump();
+  }
+
   /** Queues lines of an experiment's served journal (joined to a queued append not yet started). */
   served(experiment: string, lines: string): void {
     if (lines === "") return;
@@ -111,6 +119,7 @@ export class DurableWrites {
         if (write.kind === "batch") {
           if (write.entries.length > 0) await store.append(target, write.entries);
         } else if (write.kind === "served") await store.appendServed(target, write.experiment, write.lines);
+        else if (write.kind === "covariates") await store.saveCovariates?.(target, write.data);
         else await store.saveCheckpoint(target, write.text);
       } catch (error) {
         if (this.failure === null) log.error({ target, error: (error as Error).message, queued: this.queue.length }, "history write failed; decisions stop until the store takes writes again");

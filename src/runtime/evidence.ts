@@ -30,8 +30,9 @@ export class Evidence {
   private current: LiveExperiment | null = null;
   /**
    * The primary metric's values of the units of ended experiments, the CUPED covariates of the
-   * next. Kept in memory only: after a restart the experiment under way goes on unadjusted,
-   * and the next one adjusts by what the experiments since have left.
+   * next, kept by the store (covariates.bin) so a restart resumes the experiment under way with
+   * them; without them (a store that keeps none, a file that does not read back) it goes on
+   * unadjusted.
    */
   private earlier = EarlierValues.EMPTY;
 
@@ -43,6 +44,11 @@ export class Evidence {
       readonly journaling: boolean;
     },
   ) {}
+
+  /** Takes the CUPED values the store kept (none when it has none, or they do not read back). */
+  loadEarlier(data: Uint8Array | null): void {
+    this.earlier = (data && EarlierValues.decode(data)) ?? EarlierValues.EMPTY;
+  }
 
   /** Picks up the experiment a checkpoint describes (its history is durable: served at once). */
   async resume(checkpoint: RuntimeCheckpoint, arms: readonly Version[], journal: string): Promise<void> {
@@ -76,7 +82,10 @@ export class Evidence {
         // Ending serves the baseline at once: it is durable.
         router.setExperiment(target.name, null);
         const { cuped } = target.policy;
-        if (this.current && cuped.enabled && cuped.maxUnits > 0) this.earlier = this.current.earlierValues(this.earlier, cuped.maxUnits);
+        if (this.current && cuped.enabled && cuped.maxUnits > 0) {
+          this.earlier = this.current.earlierValues(this.earlier, cuped.maxUnits);
+          writes.covariates(this.earlier.encode());
+        }
         // Its units are released with it.
         this.current = null;
         return;

@@ -101,6 +101,7 @@ export class TargetRuntime implements TargetControl {
     const { target, store, clock } = this.deps;
     const restored = restore({ target, history: await store.read(target.name), checkpoint: await store.loadCheckpoint(target.name), now: clock.now() });
     this.state = restored.state;
+    this.evidence.loadEarlier((await store.loadCovariates?.(target.name)) ?? null);
     if (restored.resume) await this.evidence.resume(restored.resume.checkpoint, restored.resume.arms, await store.loadServed(target.name, restored.resume.checkpoint.id));
     this.apply(restored.effects);
   }

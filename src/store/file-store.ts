@@ -60,16 +60,21 @@ export class FileStore implements HistoryStore {
       await this.dropServed(target, null);
       return;
     }
-    await mkdir(join(file, ".."), { recursive: true });
-    const temp = `${file}.tmp`;
-    const handle = await open(temp, "w");
+    await replaceWhole(file, checkpoint);
+  }
+
+  /** `<dataDir>/targets/<target>/covariates.bin`, replaced whole like the checkpoint. */
+  async saveCovariates(target: string, data: Uint8Array): Promise<void> {
+    await replaceWhole(join(this.historyFile(target), "..", "covariates.bin"), data);
+  }
+
+  async loadCovariates(target: string): Promise<Uint8Array | null> {
     try {
-      await handle.write(checkpoint);
-      await handle.sync();
-    } finally {
-      await handle.close();
+      return await readFile(join(this.historyFile(target), "..", "covariates.bin"));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
+      throw error;
     }
-    await rename(temp, file);
   }
 
   async loadCheckpoint(target: string): Promise<string | null> {
@@ -165,4 +170,18 @@ async function cutTornTail(handle: FileHandle): Promise<void> {
     end = start;
   }
   await handle.truncate(0);
+}
+
+/** Temp file, fsync, rename: `file` holds the old data or the new, never part of either. */
+async function replaceWhole(file: string, data: string | Uint8Array): Promise<void> {
+  await mkdir(join(file, ".."), { recursive: true });
+  const temp = `${file}.tmp`;
+  const handle = await open(temp, "w");
+  try {
+    await (typeof data === "string" ? handle.write(data) : handle.write(data));
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await rename(temp, file);
 }

@@ -1,7 +1,8 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { startTestDaemon, waitFor, workspace } from "../helpers.js";
+import { fastWorkspace } from "../scale-out.js";
 
 describe("who was served what, across a restart", () => {
   it("is journaled apart from the checkpoint and replayed when the experiment resumes", async () => {
@@ -28,4 +29,43 @@ describe("who was served what, across a restart", () => {
     expect(daemon.targets.runtime("checkout")?.experiment?.statistics().units).toEqual(before);
     await daemon.stop();
   });
+});
+
+describe("CUPED values, across a restart", () => {
+  it("are kept when an experiment ends and read back at restart, so the next experiment stays adjusted", async () => {
+    const dir = fastWorkspace({ analysisEveryMs: 3_600_000, canary: { steps: [0.5], minUnitsPerStep: 1e6 } });
+    let daemon = await startTestDaemon(dir);
+    const post = (path: string, body: unknown) => fetch(daemon.url + path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    const units = Array.from({ length: 300 }, (_, i) => `returning-${i}`);
+    const visit = async () => {
+      const events = units.flatMap((unit, i) => [
+        { type: "exposure", target: "checkout", unit, ts: 1 },
+        { type: "outcome", target: "checkout", unit, ts: 1, metrics: { conversion: i % 3 === 0 ? 1 : 0 } },
+      ]);
+      expect(await (await post("/v1/events", events)).json()).toMatchObject({ accepted: 600, rejected: 0 });
+    };
+    await visit();
+    const first = daemon.targets.runtime("checkout")?.experiment?.id;
+    // Ending the experiment keeps each unit's conversion rate for the next one.
+    expect((await post("/v1/targets/checkout/kill", {})).status).toBe(200);
+    expect((await post("/v1/targets/checkout/resume", {})).status).toBe(200);
+    await waitFor(() => { const id = daemon.targets.runtime("checkout")?.experiment?.id; return id !== undefined && id !== first; }, 10_000, "the next experiment");
+    const covariates = join(dir, "data", "targets", "checkout", "covariates.bin");
+    await waitFor(() => existsSync(covariates), 5_000, "covariates.bin written");
+    await visit();
+    const returning = () => daemon.targets.runtime("checkout")?.experiment?.statistics().periods.map((p) => p.returning);
+    const before = returning();
+    expect(before?.[0]?.flatMap((arms) => Object.values(arms)).reduce((n, m) => n + m.n, 0)).toBe(300);
+    await daemon.stop();
+
+    daemon = await startTestDaemon(dir);
+    expect(returning()).toEqual(before);
+    await daemon.stop();
+    // A file that does not read back leaves the experiment unadjusted, never mixed.
+    writeFileSync(covariates, "garbage");
+    daemon = await startTestDaemon(dir);
+    expect(returning()?.every((r) => r === undefined)).toBe(true);
+    expect(daemon.targets.runtime("checkout")?.experiment?.statistics().units.reduce((a, b) => a + b, 0)).toBe(300);
+    await daemon.stop();
+  }, 60_000);
 });

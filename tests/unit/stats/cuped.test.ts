@@ -126,6 +126,21 @@ describe("earlier values", () => {
     expect([second.valueOf(1), second.valueOf(5)].filter((v) => !Number.isNaN(v))).toHaveLength(1);
   });
 
+  it("round-trip through bytes for the store; anything else reads back as nothing", () => {
+    const kept = EarlierValues.after("t/g7", Uint32Array.of(5, 1, 9), Float32Array.of(0.5, 0.1, 0.9), EarlierValues.EMPTY, 10);
+    const bytes = kept.encode();
+    const back = EarlierValues.decode(bytes)!;
+    expect(back.source).toBe("t/g7");
+    expect([back.valueOf(1), back.valueOf(5), back.valueOf(9), back.size]).toEqual([kept.valueOf(1), 0.5, kept.valueOf(9), 3]);
+    expect(EarlierValues.decode(bytes.subarray(0, bytes.length - 1))).toBeNull();
+    expect(EarlierValues.decode(new TextEncoder().encode("garbage, not values"))).toBeNull();
+    const unsorted = bytes.slice();
+    new DataView(unsorted.buffer).setUint32(7 + 4 + 4, 0, true); // the first key after the source "t/g7" and n
+    expect(EarlierValues.decode(unsorted)).not.toBeNull(); // 0 < 5: still sorted
+    new DataView(unsorted.buffer).setUint32(7 + 4 + 4 + 4, 0, true); // the second key now equals the first
+    expect(EarlierValues.decode(unsorted)).toBeNull();
+  });
+
   it("an ended experiment leaves its units' primary values (y / d) for the next", () => {
     const arms = [version(1), version(2)];
     const experiment = new LiveExperiment({ id: "t/g1", target: "t", generation: 1, arms, weights: [0.5, 0.5], now: 0, ...evidenceRules(policyOf({ kpi: "kpi", kind: "proportion", direction: "increase", minLift: 0, metric: "per_outcome" })) });
