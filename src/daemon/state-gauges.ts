@@ -4,7 +4,7 @@ import type { ModeGauges, TargetControl } from "../runtime/ports.js";
 
 /** State gauges, refreshed at scrape time; stale label sets are dropped by the reset. */
 export function collectState(metrics: Metrics, targets: readonly { readonly target: Target; readonly runtime: TargetControl }[], mode: ModeGauges): void {
-  for (const g of [metrics.armWeight, metrics.armUnits, metrics.experimentState, metrics.baselineInfo, metrics.killSwitch, metrics.historyWritable, metrics.kpiEstimate, metrics.kpiLow, metrics.kpiHigh, metrics.srmPValue, metrics.probabilityBest, metrics.statsUnflushed, metrics.servedJournalBacklog]) g.reset();
+  for (const g of [metrics.armWeight, metrics.armUnits, metrics.experimentState, metrics.baselineInfo, metrics.killSwitch, metrics.historyWritable, metrics.kpiEstimate, metrics.kpiLow, metrics.kpiHigh, metrics.srmPValue, metrics.probabilityBest, metrics.statsUnflushed, metrics.servedJournalBacklog, metrics.guardrailDrift]) g.reset();
   if (mode.sharedState) metrics.sharedStateUp.set({ prefix: mode.sharedState.prefix }, mode.sharedState.up ? 1 : 0);
   for (const [target, n] of mode.unflushed) metrics.statsUnflushed.set({ target }, n);
   for (const { target, runtime } of targets) {
@@ -12,6 +12,7 @@ export function collectState(metrics: Metrics, targets: readonly { readonly targ
     metrics.baselineInfo.set({ target: name, version: runtime.baseline.id }, 1);
     metrics.killSwitch.set({ target: name }, runtime.killed ? 1 : 0);
     metrics.historyWritable.set({ target: name }, runtime.storeError ? 0 : 1);
+    for (const [kpi, change] of Object.entries(runtime.guardrailDrift ?? {})) metrics.guardrailDrift.set({ target: name, kpi }, change);
     const experiment = runtime.experiment;
     const record = runtime.generations[runtime.generations.length - 1];
     metrics.experimentState.set({ target: name, state: experiment ? experiment.status : (record?.status ?? "none") }, 1);

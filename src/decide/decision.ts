@@ -2,6 +2,7 @@ import type { ExperimentSnapshot } from "../domain/snapshot.js";
 import type { Policy } from "../domain/target.js";
 import type { VersionId } from "../domain/version.js";
 import type { Analysis, ArmReading } from "./analysis.js";
+import { driftIfCommitted, NO_DRIFT, type Drift } from "./drift.js";
 
 /** An arm taken out of traffic this tick. */
 export interface Pull {
@@ -34,10 +35,11 @@ const pct = (x: number): string => `${x >= 0 ? "+" : ""}${(x * 100).toFixed(2)}%
  * 2. if no candidate is left, roll back; an SRM alarm holds everything else;
  * 3. in canary, ramp once every live candidate has its units for the step, then promote;
  * 4. running: commit the best candidate whose primary interval clears minLift on the good side
- *    with every guardrail within tolerance, after minUnitsPerArm;
+ *    with every guardrail within tolerance, after minUnitsPerArm — within tolerance in this
+ *    experiment and, chained with the commits before (`drift`, decide/drift.ts), from the anchor;
  * 5. inconclusive once the experiment has served maxUnitsPerArm × arms units in total.
  */
-export function decide(snapshot: ExperimentSnapshot, analysis: Analysis, policy: Policy): TickDecision {
+export function decide(snapshot: ExperimentSnapshot, analysis: Analysis, policy: Policy, drift: Drift = NO_DRIFT): TickDecision {
   const pulls: Pull[] = [];
   // Tripped arms are already out of traffic; the decision records why.
   for (const arm of analysis.arms) if (arm.breaker) pulls.push(breakerPull(arm));
@@ -62,8 +64,11 @@ export function decide(snapshot: ExperimentSnapshot, analysis: Analysis, policy:
   }
 
   const enough = (a: ArmReading): boolean => a.units >= policy.minUnitsPerArm && analysis.baselineUnits >= policy.minUnitsPerArm;
-  const winners = remaining
-    .filter((a) => enough(a) && a.primary.verdict === "better" && a.guardrails.every((g) => !g.beyondTolerance && !g.breached))
+  const good = remaining.filter((a) => enough(a) && a.primary.verdict === "better" && a.guardrails.every((g) => !g.beyondTolerance && !g.breached));
+  const drifting = good.map((a) => ({ arm: a, beyond: driftBeyond(a, policy, drift) }));
+  const winners = drifting
+    .filter((d) => d.beyond === null)
+    .map((d) => d.arm)
     .sort((a, b) => goodEffect(b, policy) - goodEffect(a, policy));
   const winner = winners[0];
   if (winner) {
@@ -83,7 +88,21 @@ export function decide(snapshot: ExperimentSnapshot, analysis: Analysis, policy:
   const spent = analysis.baselineUnits + analysis.arms.reduce((sum, a) => sum + a.units, 0);
   if (spent >= budget)
     return { pulls, verdict: { kind: "inconclusive", reason: `budget of ${budget} units (${policy.maxUnitsPerArm} per arm) spent without a significant winner` } };
-  return { pulls, verdict: { kind: "continue", reason: "collecting evidence" } };
+  const held = drifting.find((d) => d.beyond !== null)?.beyond;
+  return { pulls, verdict: { kind: "continue", reason: held ? `collecting evidence; a winner is held back: ${held}` : "collecting evidence" } };
+}
+
+/** Why committing `arm` would take a guardrail beyond tolerance from the anchor, or null. */
+function driftBeyond(arm: ArmReading, policy: Policy, drift: Drift): string | null {
+  for (const reading of arm.guardrails) {
+    const g = policy.guardrails.find((k) => k.kpi === reading.kpi);
+    const c = reading.comparison;
+    if (!g || !c) continue;
+    const d = driftIfCommitted(drift, g, { effect: c.effect, se: c.se, n: c.n }, policy, policy.sequentialTuning);
+    if (d && (d.point > g.tolerance || d.bound > g.tolerance))
+      return `guardrail ${g.kpi} would be ${pct(d.point)} from the anchor (at least ${pct(d.bound)}), tolerance ${pct(g.tolerance)}`;
+  }
+  return null;
 }
 
 function breakerPull(arm: ArmReading): Pull {

@@ -21,7 +21,8 @@ export function evidenceOf(analysis: Analysis): unknown {
         controlMean: a.primary.comparison.controlMean,
         treatmentMean: a.primary.comparison.treatmentMean,
       },
-      guardrails: a.guardrails.map((g) => ({ kpi: g.kpi, effect: g.comparison?.effect ?? null, bound: g.bound, tolerance: g.tolerance, breached: g.breached })),
+      // se and n let later commits chain this one's effects (decide/drift.ts).
+      guardrails: a.guardrails.map((g) => ({ kpi: g.kpi, effect: g.comparison?.effect ?? null, se: g.comparison?.se ?? null, n: g.comparison?.n ?? null, bound: g.bound, tolerance: g.tolerance, breached: g.breached })),
     })),
   };
 }

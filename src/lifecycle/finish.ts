@@ -1,3 +1,4 @@
+import { addSteps, NO_DRIFT, stepsFromEvidence } from "../decide/drift.js";
 import { canTransition, type ExperimentStatus } from "../domain/experiment.js";
 import type { HistoryEntry } from "../domain/history.js";
 import type { VersionId } from "../domain/version.js";
@@ -34,7 +35,9 @@ export function finish(
   const entries: HistoryEntry[] = [transitionEntry(experiment.id, experiment.generation, from, to, reason, now, undefined, evidence)];
   if (committed) entries.push({ kind: "baseline", at: now, version: committed.id, previous: state.baseline.id, cause: "commit", reason, experiment: experiment.id, evidence });
   const records = updateRecord(state.records, experiment.id, { status: to, reason, endedAt: now, committed: committed?.id ?? null });
-  const base = { ...known(state), records, ...(committed ? { baseline: committed } : {}) };
+  // The winner's drift from the anchor: its parent baseline's, chained with this commit's effects.
+  const drift = committed ? new Map(state.drift).set(committed.id, addSteps(state.drift.get(state.baseline.id) ?? NO_DRIFT, stepsFromEvidence(evidence, committed.id))) : state.drift;
+  const base = { ...known(state), records, drift, ...(committed ? { baseline: committed } : {}) };
   const effects: Effect[] = [{ kind: "end_experiment", id: experiment.id }, { kind: "append", entries }];
   if (committed) effects.push({ kind: "serve_baseline", version: committed });
   effects.push(log("info", { target, experiment: experiment.id, from, to, reason, version: committed?.id }, `experiment ${to}`));

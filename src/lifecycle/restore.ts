@@ -1,9 +1,10 @@
+import { addSteps, NO_DRIFT, stepsFromEvidence, type Drift } from "../decide/drift.js";
 import { versionIdOf } from "../config/canonical.js";
 import { validateValues } from "../config/schema.js";
 import { isLive, type ExperimentStatus, type LiveStatus } from "../domain/experiment.js";
 import { currentBaseline, lastGeneration, versionsOf, type HistoryEntry } from "../domain/history.js";
 import type { Target } from "../domain/target.js";
-import type { Version } from "../domain/version.js";
+import type { Version, VersionId } from "../domain/version.js";
 import type { ExperimentCheckpoint } from "../stream/live-experiment.js";
 import { log, type Effect } from "./effects.js";
 import { transitionEntry } from "./generation.js";
@@ -53,7 +54,7 @@ export function restore(input: { readonly target: Target; readonly history: read
   }
   effects.push({ kind: "serve_baseline", version: baseline });
   const generation = lastGeneration(history);
-  const base = { baseline, versions, generation, rebalances: 0, records: [] as GenerationRecord[] };
+  const base = { baseline, versions, generation, rebalances: 0, records: [] as GenerationRecord[], drift: driftOf(history, baseline.id) };
 
   const last = lastExperiment(history);
   if (!last || !isLive(last.status)) return { state: { ...base, kind: "idle" }, effects: [...effects, restoredLog(target, baseline, generation, null)], resume: null };
@@ -98,4 +99,20 @@ export function restore(input: { readonly target: Target; readonly history: read
 
 function restoredLog(target: Target, baseline: Version, generation: number, resumed: string | null): Effect {
   return log("info", { target: target.name, version: baseline.id, generation, resumed }, "target restored");
+}
+
+/**
+ * Each baseline's drift from the anchor, replayed from the history: the target file's baseline
+ * (initial, reload) is an anchor; a commit chains its evidence onto its parent baseline's
+ * drift; a rollback returns to a version whose drift is already known.
+ */
+function driftOf(history: readonly HistoryEntry[], current: VersionId): ReadonlyMap<VersionId, Drift> {
+  const drift = new Map<VersionId, Drift>();
+  for (const entry of history) {
+    if (entry.kind !== "baseline") continue;
+    if (entry.cause === "commit") drift.set(entry.version, addSteps((entry.previous && drift.get(entry.previous)) || NO_DRIFT, stepsFromEvidence(entry.evidence, entry.version)));
+    else if (entry.cause !== "rollback" || !drift.has(entry.version)) drift.set(entry.version, NO_DRIFT);
+  }
+  if (!drift.has(current)) drift.set(current, NO_DRIFT);
+  return drift;
 }

@@ -1,4 +1,5 @@
 import type { LiveStatus } from "../domain/experiment.js";
+import type { Drift } from "../decide/drift.js";
 import type { Version, VersionId } from "../domain/version.js";
 import type { GenerationRecord } from "./records.js";
 
@@ -24,6 +25,8 @@ interface Known {
   readonly rebalances: number;
   /** What the generations of this state's life did, oldest first. */
   readonly records: readonly GenerationRecord[];
+  /** Each baseline version's guardrail drift from the anchor along its commits (decide/drift.ts). */
+  readonly drift: ReadonlyMap<VersionId, Drift>;
 }
 
 /**
@@ -43,12 +46,12 @@ export type TargetState =
 
 /** The same state without its experiment, as `kind` (what an experiment's end leaves). */
 export function settled(state: TargetState, kind: "idle" | "done"): TargetState {
-  const { baseline, versions, generation, rebalances, records } = state;
-  return { kind, baseline, versions, generation, rebalances, records };
+  const { baseline, versions, generation, rebalances, records, drift } = state;
+  return { kind, baseline, versions, generation, rebalances, records, drift };
 }
 
 /** Known facts of a state, for building another kind from it. */
 export function known(state: TargetState): Known {
-  const { baseline, versions, generation, rebalances, records } = state;
-  return { baseline, versions, generation, rebalances, records };
+  const { baseline, versions, generation, rebalances, records, drift } = state;
+  return { baseline, versions, generation, rebalances, records, drift };
 }

@@ -24,7 +24,7 @@ export function tickLive(state: TargetState & { kind: "live" }, snapshot: Experi
   const target = ctx.target.name;
   const id = state.experiment.id;
   const analysis = analyze(snapshot, policy);
-  const decision = decide(snapshot, analysis, policy);
+  const decision = decide(snapshot, analysis, policy, state.drift.get(state.baseline.id));
   const evidence = evidenceOf(analysis);
   const effects: Effect[] = [];
   let records = updateRecord(state.records, id, { lastAnalysis: analysis, lastSnapshot: snapshot });

@@ -55,6 +55,7 @@ export function createMetrics(registry: Registry = new Registry()) {
     kpiHigh: gauge("evolvd_kpi_interval_high", "Upper end of the always-valid interval of the relative effect.", ["target", "arm", "kpi"]),
     probabilityBest: gauge("evolvd_probability_best", "Probability each arm is best on the primary KPI, at the last analysis.", ["target", "arm"]),
     sharedStateUp: gauge("evolvd_shared_state_up", "Scale-out: 1 while this instance reaches Redis and its last flush and reload succeeded (labelled with the deployment's key prefix; absent when embedded).", ["prefix"]),
+    guardrailDrift: gauge("evolvd_guardrail_drift", "Embedded: a guardrail's relative change from the target's anchor (the file's baseline) along the current baseline's commits, as measured.", ["target", "kpi"]),
     servedJournalBacklog: gauge("evolvd_served_journal_backlog_units", "Embedded: units whose served-journal rows changed and are not yet appended to disk (what a crash now would lose of who was served what).", ["target"]),
     statsUnflushed: gauge("evolvd_stats_unflushed", "Scale-out: statistics entries held back on this instance, not yet in Redis.", ["target"]),
     statsDropped: new Counter({ name: "evolvd_stats_dropped_total", help: "Scale-out: exposures dropped because the unflushed buffer was full while Redis was unreachable.", labelNames: ["target"], registers: [registry] }),

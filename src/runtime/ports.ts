@@ -38,6 +38,8 @@ export interface TargetControl {
   readonly experiment: ExperimentView | null;
   readonly killed: boolean;
   readonly generations: readonly GenerationRecord[];
+  /** Embedded: each guardrail's relative change from the anchor along the baseline's commits (decide/drift.ts). */
+  readonly guardrailDrift?: Readonly<Record<string, number>>;
   /** Why this target's decisions cannot be made durable now (null while they can): not ready. */
   readonly storeError: Error | null;
   restore(): Promise<void>;

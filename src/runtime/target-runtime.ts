@@ -1,3 +1,4 @@
+import { driftChanges, NO_DRIFT } from "../decide/drift.js";
 import { interval, timer, type SchedulerLike, type Subscription } from "rxjs";
 import type { BanditEngine } from "../bandit/posterior.js";
 import type { Clock } from "../domain/clock.js";
@@ -79,6 +80,9 @@ export class TargetRuntime implements TargetControl {
   }
   get generations(): readonly GenerationRecord[] {
     return this.state.records;
+  }
+  get guardrailDrift(): Readonly<Record<string, number>> {
+    return driftChanges(this.state.drift.get(this.state.baseline.id) ?? NO_DRIFT);
   }
   /** The highest generation started so far (0 for none). */
   get lastGeneration(): number {

@@ -61,6 +61,8 @@ export function registerAdmin(app: FastifyInstance, deps: AdminDeps): void {
       description: target.description,
       policy: target.policy,
       baseline: { version: runtime.baseline.id, values: runtime.baseline.values },
+      // Each guardrail's relative change from the anchor along the baseline's commits (embedded).
+      guardrailDrift: runtime.guardrailDrift ?? null,
       experiment: experiment && {
         id: experiment.id,
         generation: experiment.generation,

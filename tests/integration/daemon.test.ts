@@ -105,6 +105,8 @@ describe("evolvd start (in process)", () => {
   it("shows a target with its baseline and the live experiment's arms", async () => {
     const detail = await (await admin("/v1/targets/checkout")).json();
     expect(detail.baseline.values.retry.limit).toBe(2);
+    // The file's baseline is the anchor: no guardrail has drifted from it.
+    expect(detail.guardrailDrift).toEqual({});
     expect(detail.experiment.status).toBe("canary");
     expect(detail.experiment.arms[0].role).toBe("baseline");
     expect(detail.experiment.arms.length).toBeGreaterThanOrEqual(2);
