@@ -1,3 +1,4 @@
+import { afterExperiment, liveCandidates } from "../mutation/step-sizes.js";
 import { addSteps, NO_DRIFT, stepsFromEvidence } from "../decide/drift.js";
 import { canTransition, type ExperimentStatus } from "../domain/experiment.js";
 import type { HistoryEntry } from "../domain/history.js";
@@ -37,7 +38,9 @@ export function finish(
   const records = updateRecord(state.records, experiment.id, { status: to, reason, endedAt: now, committed: committed?.id ?? null });
   // The winner's drift from the anchor: its parent baseline's, chained with this commit's effects.
   const drift = committed ? new Map(state.drift).set(committed.id, addSteps(state.drift.get(state.baseline.id) ?? NO_DRIFT, stepsFromEvidence(evidence, committed.id))) : state.drift;
-  const base = { ...known(state), records, drift, ...(committed ? { baseline: committed } : {}) };
+  // Its live candidates' nudges adapt their settings' step sizes (a kill says nothing of them).
+  const steps = to === "killed" ? state.steps : afterExperiment(state.steps, liveCandidates(state.versions, experiment.arms), committed?.id ?? null);
+  const base = { ...known(state), records, drift, steps, ...(committed ? { baseline: committed } : {}) };
   const effects: Effect[] = [{ kind: "end_experiment", id: experiment.id }, { kind: "append", entries }];
   if (committed) effects.push({ kind: "serve_baseline", version: committed });
   effects.push(log("info", { target, experiment: experiment.id, from, to, reason, version: committed?.id }, `experiment ${to}`));

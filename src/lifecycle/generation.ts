@@ -1,3 +1,4 @@
+import { stepScale } from "../mutation/step-sizes.js";
 import { bucketCounts } from "../assign/bucket-table.js";
 import { BUCKETS } from "../assign/hash.js";
 import { versionIdOf } from "../config/canonical.js";
@@ -43,6 +44,7 @@ export function propose(state: TargetState & { kind: "idle" }, now: number, ctx:
     generation,
     now,
     known: new Set(state.versions.keys()),
+    stepScale: (path) => stepScale(state.steps, path),
   });
   const versions = new Map(state.versions);
   for (const v of proposal.candidates) versions.set(v.id, v);

@@ -23,6 +23,8 @@ export interface ProposeInput {
   readonly known?: ReadonlySet<VersionId>;
   /** Draws per candidate slot before it is dropped. */
   readonly maxAttempts?: number;
+  /** Multiplier of each nudged setting's maxStep (mutation/step-sizes.ts); 1 when absent. */
+  readonly stepScale?: (path: string) => number;
 }
 
 export interface DroppedCandidate {
@@ -47,6 +49,7 @@ export function proposeCandidates(input: ProposeInput): Proposal {
   const seen = new Set<VersionId>(input.known ?? []);
   seen.add(input.parent.id);
   const leaves = new Map(input.schema.map((leaf) => [leaf.path, leaf]));
+  const plan = input.stepScale ? input.plan.map((spec) => scaled(spec, leaves.get(spec.path), input.stepScale as (path: string) => number)) : input.plan;
   const candidates: Version[] = [];
   const dropped: DroppedCandidate[] = [];
 
@@ -55,7 +58,7 @@ export function proposeCandidates(input: ProposeInput): Proposal {
     let lastReason = "no attempt made";
     let accepted: Version | undefined;
     for (let attempt = 0; attempt < maxAttempts && !accepted; attempt++) {
-      const { values, mutations } = mutateOnce(input.parent.values, input.plan, leaves, input.functions, rng);
+      const { values, mutations } = mutateOnce(input.parent.values, plan, leaves, input.functions, rng);
       if (mutations.length === 0) {
         lastReason = "every drawn mutation left its value unchanged";
         continue;
@@ -92,6 +95,14 @@ export function proposeCandidates(input: ProposeInput): Proposal {
  * One draw: each plan entry fires with its probability; when none fires, one entry is chosen
  * uniformly, so every draw mutates something.
  */
+/** A nudge with its adapted step: maxStep × scale, at most the setting's range, at least one step. */
+function scaled(spec: MutationSpec, leaf: SchemaLeaf | undefined, scale: (path: string) => number): MutationSpec {
+  if (spec.op !== "nudge" || !leaf || (leaf.kind !== "integer" && leaf.kind !== "number")) return spec;
+  const factor = scale(spec.path);
+  if (factor === 1) return spec;
+  return { ...spec, maxStep: Math.max(spec.step, Math.min(leaf.max - leaf.min, spec.maxStep * factor)) };
+}
+
 function mutateOnce(
   values: ConfigValues,
   plan: readonly MutationSpec[],
