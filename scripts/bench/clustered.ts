@@ -14,8 +14,8 @@ import { evidenceRules } from "../../src/evidence/rules.js";
 import { seededRng } from "../../src/random/seeded-rng.js";
 import { EarlierValues } from "../../src/evidence/earlier-values.js";
 import { KEY, unitKey } from "../../src/evidence/unit-key.js";
-import type { Rng } from "../../src/domain/rng.js";
 import { binomial } from "../../src/sim/binomial.js";
+import { poisson } from "../../src/sim/poisson.js";
 import { LiveExperiment } from "../../src/stream/live-experiment.js";
 
 export type Outcome = "commit" | "rollback" | "inconclusive";
@@ -80,14 +80,6 @@ export function clusteredRun(world: ClusteredWorld, seed: number, analysed: Anal
     if (decision.verdict.kind === "commit") return { outcome: "commit", units };
     if (decision.verdict.kind === "inconclusive") return { outcome: "inconclusive", units };
   }
-}
-
-/** Knuth's Poisson draw, exact at any mean here (src/sim/poisson.ts approximates above 30; the published figures were made with this one). */
-function poisson(mean: number, rng: Rng): number {
-  const limit = Math.exp(-mean);
-  let k = 0;
-  for (let p = rng.next(); p > limit; p *= rng.next()) k++;
-  return k;
 }
 
 /**

@@ -44,6 +44,15 @@ export function stepsFromEvidence(evidence: unknown, winner: string): Steps {
   return steps;
 }
 
+/**
+ * The drift of `winner` once it is committed over `previous`: the previous baseline's drift
+ * chained with the winner's effects from the decision's evidence. The one rule the lifecycle
+ * applies at a commit and the replay of a history applies to each recorded one.
+ */
+export function driftAfterCommit(byVersion: ReadonlyMap<string, Drift>, previous: string | null, winner: string, evidence: unknown): Drift {
+  return addSteps((previous !== null && byVersion.get(previous)) || NO_DRIFT, stepsFromEvidence(evidence, winner));
+}
+
 /** Each guardrail's drift as a relative change from the anchor (+0.03 = 3 % higher). */
 export function driftChanges(drift: Drift): Record<string, number> {
   return Object.fromEntries(Object.entries(drift).map(([kpi, d]) => [kpi, Math.expm1(d.log)]));

@@ -91,26 +91,33 @@ export class EarlierValues {
   static after(source: string, keys: Uint32Array, values: Float32Array, previous: EarlierValues, max: number): EarlierValues {
     const limit = Math.min(max, EarlierValues.MAX_UNITS);
     const fresh = sortedEntries(keys, values, Math.min(keys.length, limit));
-    const kept: number[] = [];
-    for (let i = 0; i < previous.size && fresh.keys.length + kept.length < limit; i++) {
-      if (Number.isNaN(fresh.store.valueOf(previous.keys[i] as number))) kept.push(i);
+    // Both lists are sorted: one merge keeps every fresh unit and, while there is room, the
+    // earlier units it does not have, in key order.
+    let room = limit - fresh.keys.length;
+    const outKeys = new Uint32Array(fresh.keys.length + Math.min(room, previous.size));
+    const outValues = new Float32Array(outKeys.length);
+    let i = 0;
+    let j = 0;
+    let m = 0;
+    while (i < fresh.keys.length || (j < previous.size && room > 0)) {
+      const a = i < fresh.keys.length ? (fresh.keys[i] as number) : Infinity;
+      const b = j < previous.size && room > 0 ? (previous.keys[j] as number) : Infinity;
+      if (a <= b) {
+        outKeys[m] = a;
+        outValues[m++] = fresh.values[i++] as number;
+        if (a === b) j++; // the fresh value replaces the earlier one
+      } else {
+        outKeys[m] = b;
+        outValues[m++] = previous.values[j++] as number;
+        room--;
+      }
     }
-    if (kept.length === 0) return new EarlierValues(source, fresh.keys, fresh.values);
-    const allKeys = new Uint32Array(fresh.keys.length + kept.length);
-    const allValues = new Float32Array(allKeys.length);
-    allKeys.set(fresh.keys);
-    allValues.set(fresh.values);
-    kept.forEach((i, j) => {
-      allKeys[fresh.keys.length + j] = previous.keys[i] as number;
-      allValues[fresh.keys.length + j] = previous.values[i] as number;
-    });
-    const merged = sortedEntries(allKeys, allValues, allKeys.length);
-    return new EarlierValues(source, merged.keys, merged.values);
+    return new EarlierValues(source, outKeys.subarray(0, m), outValues.subarray(0, m));
   }
 }
 
 /** The first n entries sorted by key (a native sort of key·2²¹ + index), one per key. */
-function sortedEntries(keys: Uint32Array, values: Float32Array, n: number): { keys: Uint32Array; values: Float32Array; store: EarlierValues } {
+function sortedEntries(keys: Uint32Array, values: Float32Array, n: number): { keys: Uint32Array; values: Float32Array } {
   const order = new Float64Array(n);
   for (let i = 0; i < n; i++) order[i] = (keys[i] as number) * EarlierValues.MAX_UNITS + i;
   order.sort();
@@ -125,7 +132,5 @@ function sortedEntries(keys: Uint32Array, values: Float32Array, n: number): { ke
     outValues[m] = values[entry - key * EarlierValues.MAX_UNITS] as number;
     m++;
   }
-  const k = outKeys.subarray(0, m);
-  const v = outValues.subarray(0, m);
-  return { keys: k, values: v, store: new EarlierValues("", k, v) };
+  return { keys: outKeys.subarray(0, m), values: outValues.subarray(0, m) };
 }

@@ -30,7 +30,6 @@ export function binOf(x: number): number {
   return Math.min(BINS - 1, 1 + Math.floor(Math.log(x / MIN) / LOG_GROWTH));
 }
 
-
 export class QuantileSketch {
   /** GROUPS histograms, each allocated at its first outcome. */
   private readonly histograms: (Uint32Array | undefined)[] = new Array(GROUPS);

@@ -6,6 +6,9 @@ import { contribution, type MetricPlan, type UnitMetric } from "./unit-metrics.j
 /** One bin of unit totals: units, Σy, Σy². */
 type Bin = Float64Array;
 
+/** A (period, arm) cell as one number: no string is built per outcome (arms are fewer than 64). */
+const cellKey = (revision: number, arm: number): number => revision * 64 + arm;
+
 /**
  * Per-unit totals of the `sum` metrics capped at a percentile (`capPercentile`, winsorisation
  * as GrowthBook does it): for each (period, arm) cell a sparse histogram of the units' totals
@@ -17,14 +20,14 @@ type Bin = Float64Array;
  * Totals must be non-negative (evidence/kpi-rules.ts).
  */
 export class UnitTotals {
-  /** metric name → cell key (period, arm) → bin → [units, Σy, Σy²]. */
-  private readonly cells = new Map<string, Map<string, Map<number, Bin>>>();
+  /** metric name → cellKey(period, arm) → bin → [units, Σy, Σy²]. */
+  private readonly cells = new Map<string, Map<number, Map<number, Bin>>>();
 
   /** A unit's total of `metric` in cell (revision, arm) went from `before` to `after` (null: not counted). */
   move(metric: string, revision: number, arm: number, before: number | null, after: number | null): void {
     let byCell = this.cells.get(metric);
     if (!byCell) this.cells.set(metric, (byCell = new Map()));
-    const key = `${revision}|${arm}`;
+    const key = cellKey(revision, arm);
     let bins = byCell.get(key);
     if (!bins) byCell.set(key, (bins = new Map()));
     if (before !== null) shift(bins, before, -1);
@@ -32,10 +35,10 @@ export class UnitTotals {
   }
 
   /**
-   * The capped unit moments of `metric` in every cell, `cells.get("revision|arm")`, and the cap
+   * The capped unit moments of `metric` in every cell, by cellKey(revision, arm), and the cap
    * used; null when no unit has a total yet.
    */
-  capped(metric: string, percentile: number): { readonly cap: number; readonly cells: ReadonlyMap<string, UnitMoments> } | null {
+  capped(metric: string, percentile: number): { readonly cap: number; readonly cells: ReadonlyMap<number, UnitMoments> } | null {
     const byCell = this.cells.get(metric);
     if (!byCell) return null;
     const pooled = new Map<number, number>();
@@ -57,7 +60,7 @@ export class UnitTotals {
       }
     }
     const cap = binUpperEdge(capBin);
-    const cells = new Map<string, UnitMoments>();
+    const cells = new Map<number, UnitMoments>();
     for (const [key, bins] of byCell) {
       let n = 0;
       let sum = 0;
@@ -86,7 +89,7 @@ export class UnitTotals {
       if (!capped) continue;
       for (const period of periods)
         period.kpis.forEach((kpis, arm) => {
-          const cell = capped.cells.get(`${period.revision}|${arm}`);
+          const cell = capped.cells.get(cellKey(period.revision, arm));
           if (cell) (kpis as Record<string, UnitMoments>)[metric.name] = cell;
         });
     }

@@ -1,5 +1,5 @@
 import { afterExperiment, liveCandidates } from "../mutation/step-sizes.js";
-import { addSteps, NO_DRIFT, stepsFromEvidence } from "../decide/drift.js";
+import { driftAfterCommit } from "../decide/drift.js";
 import { canTransition, type ExperimentStatus } from "../domain/experiment.js";
 import type { HistoryEntry } from "../domain/history.js";
 import type { VersionId } from "../domain/version.js";
@@ -37,7 +37,7 @@ export function finish(
   if (committed) entries.push({ kind: "baseline", at: now, version: committed.id, previous: state.baseline.id, cause: "commit", reason, experiment: experiment.id, evidence });
   const records = updateRecord(state.records, experiment.id, { status: to, reason, endedAt: now, committed: committed?.id ?? null });
   // The winner's drift from the anchor: its parent baseline's, chained with this commit's effects.
-  const drift = committed ? new Map(state.drift).set(committed.id, addSteps(state.drift.get(state.baseline.id) ?? NO_DRIFT, stepsFromEvidence(evidence, committed.id))) : state.drift;
+  const drift = committed ? new Map(state.drift).set(committed.id, driftAfterCommit(state.drift, state.baseline.id, committed.id, evidence)) : state.drift;
   // Its live candidates' nudges adapt their settings' step sizes (a kill says nothing of them).
   const steps = to === "killed" ? state.steps : afterExperiment(state.steps, liveCandidates(state.versions, experiment.arms), committed?.id ?? null);
   const base = { ...known(state), records, drift, steps, ...(committed ? { baseline: committed } : {}) };

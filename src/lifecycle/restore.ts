@@ -1,5 +1,5 @@
 import { scalesOf } from "../mutation/step-sizes.js";
-import { addSteps, NO_DRIFT, stepsFromEvidence, type Drift } from "../decide/drift.js";
+import { driftAfterCommit, NO_DRIFT, type Drift } from "../decide/drift.js";
 import { versionIdOf } from "../config/canonical.js";
 import { validateValues } from "../config/schema.js";
 import { isLive, type ExperimentStatus, type LiveStatus } from "../domain/experiment.js";
@@ -111,7 +111,7 @@ function driftOf(history: readonly HistoryEntry[], current: VersionId): Readonly
   const drift = new Map<VersionId, Drift>();
   for (const entry of history) {
     if (entry.kind !== "baseline") continue;
-    if (entry.cause === "commit") drift.set(entry.version, addSteps((entry.previous && drift.get(entry.previous)) || NO_DRIFT, stepsFromEvidence(entry.evidence, entry.version)));
+    if (entry.cause === "commit") drift.set(entry.version, driftAfterCommit(drift, entry.previous, entry.version, entry.evidence));
     else if (entry.cause !== "rollback" || !drift.has(entry.version)) drift.set(entry.version, NO_DRIFT);
   }
   if (!drift.has(current)) drift.set(current, NO_DRIFT);
