@@ -73,17 +73,23 @@ describe("a FIFO named x.json in the drop folder (a real process)", () => {
     child.stderr.on("data", (d) => (out += d));
     const exited = new Promise<number | null>((done) => child.on("exit", (code) => done(code)));
     try {
-      await waitFor(() => out.includes("evolvd started"));
+      // Generous waits: on two shared cores beside the crash-point test a scan can take seconds.
+      // A child that died fails at once, naming its exit and last output, instead of timing out.
+      const alive = (what: string) => {
+        if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the daemon exited (${child.exitCode ?? child.signalCode}) before ${what}: ${out.slice(-600)}`);
+      };
+      await waitFor(() => (alive("it started"), out.includes("evolvd started")), 30_000, "evolvd started");
       const url = /"url":"([^"]+)"/.exec(out)?.[1] as string;
+      await waitFor(async () => (await fetch(url + "/readyz")).status === 200, 30_000, "ready");
       execFileSync("mkfifo", [join(dir, "configs", "x.json")]);
       child.kill("SIGHUP");
-      await waitFor(() => out.includes("x.json is not a regular file but a FIFO"));
+      await waitFor(() => (alive("the FIFO was refused"), out.includes("x.json is not a regular file but a FIFO")), 30_000, "FIFO refused");
       writeFileSync(join(dir, "configs", "checkout.kill"), "");
       child.kill("SIGHUP");
-      await waitFor(async () => (await (await fetch(url + "/v1/targets")).json()).targets[0].killed === true, 10_000, "kill file applied");
+      await waitFor(async () => (await (await fetch(url + "/v1/targets")).json()).targets[0].killed === true, 30_000, "kill file applied");
       writeFileSync(join(dir, "configs", "second.json"), targetText("second"));
       child.kill("SIGHUP");
-      await waitFor(async () => (await (await fetch(url + "/v1/targets")).json()).targets.length === 2, 10_000, "new target applied");
+      await waitFor(async () => (await (await fetch(url + "/v1/targets")).json()).targets.length === 2, 30_000, "new target applied");
       expect((await fetch(url + "/readyz")).status).toBe(200);
       rmSync(join(dir, "configs", "x.json"));
       child.kill("SIGTERM");
@@ -91,5 +97,5 @@ describe("a FIFO named x.json in the drop folder (a real process)", () => {
     } finally {
       child.kill("SIGKILL");
     }
-  });
+  }, 150_000);
 });
