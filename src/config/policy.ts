@@ -88,6 +88,16 @@ export const PolicySchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    search: Type.Object(
+      {
+        strategy: StringEnum(["surrogate", "mutation", "random"] as const, { default: "surrogate", description: "How candidates are proposed: surrogate (mutations ranked by a model fitted on every experiment's evidence), mutation (plain seeded mutations of the baseline), or random (every setting drawn afresh: a reference for benchmarks)." }),
+        explore: share(1, 0.25, "surrogate: share of each generation's candidates that are plain mutations, so the model keeps seeing new ground."),
+        pool: int(8, 4096, 256, "surrogate: mutations of the baseline (and recombinations of good arms) the model ranks per generation."),
+        extendChance: share(1, 0.9, "An arm whose chance to beat the baseline is at least this when the budget runs out gets up to extendFactor × the budget (0 never extends)."),
+        extendFactor: Type.Number({ minimum: 1, maximum: 10, default: 2, description: "Largest multiple of maxUnitsPerArm an experiment may run while an arm stays promising (1 never extends)." }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     primary: Primary,
     trackedKpis: Type.Array(KpiName, { maxItems: 16, uniqueItems: true, default: [], description: "Other KPIs accumulated per arm for reports (not decided on); outcomes' other KPIs are ignored and counted." }),
     guardrails: Type.Array(Guardrail, { maxItems: 32, default: [], description: "KPIs a candidate must not degrade: [{kpi, kind, direction, tolerance, hardLimit?}]." }),
@@ -162,7 +172,7 @@ export function parsePolicy(raw: unknown): { policy?: Policy; problems: string[]
   const p = checked.value;
   const primary: PrimaryKpi = { kpi: p.primary.kpi, kind: p.primary.kind, direction: p.primary.direction, minLift: p.primary.minLift, ...metricOf(p.primary) };
   const guardrails: GuardrailKpi[] = p.guardrails.map((g) => ({ kpi: g.kpi, kind: g.kind, direction: g.direction, tolerance: g.tolerance, ...(g.hardLimit === undefined ? {} : { hardLimit: g.hardLimit }), ...metricOf(g) }));
-  return { policy: { ...p, seed: String(p.seed), primary, guardrails, canary: { ...p.canary }, screening: { ...p.screening }, allocation: { ...p.allocation }, cuped: { ...p.cuped } }, problems };
+  return { policy: { ...p, seed: String(p.seed), primary, guardrails, canary: { ...p.canary }, screening: { ...p.screening }, allocation: { ...p.allocation }, cuped: { ...p.cuped }, search: { ...p.search } }, problems };
 }
 
 /** The metric fields of a checked KPI entry, without undefined keys. */

@@ -86,10 +86,32 @@ export function decide(snapshot: ExperimentSnapshot, analysis: Analysis, policy:
   // The budget counts all units, so a bandit that starves a weak arm still ends on time.
   const budget = policy.maxUnitsPerArm * snapshot.arms.length;
   const spent = analysis.baselineUnits + analysis.arms.reduce((sum, a) => sum + a.units, 0);
-  if (spent >= budget)
-    return { pulls, verdict: { kind: "inconclusive", reason: `budget of ${budget} units (${policy.maxUnitsPerArm} per arm) spent without a significant winner` } };
+  if (spent >= budget) {
+    const promising = spent < budget * policy.search.extendFactor ? mostPromising(remaining, policy) : null;
+    const extended = spent >= budget * policy.search.extendFactor && policy.search.extendFactor > 1 ? `, extended to ${Math.round(budget * policy.search.extendFactor)} while an arm looked promising,` : "";
+    if (!promising) return { pulls, verdict: { kind: "inconclusive", reason: `budget of ${budget} units (${policy.maxUnitsPerArm} per arm)${extended} spent without a significant winner` } };
+    // Always-valid intervals stay valid however long the experiment runs, so extending is safe.
+    return { pulls, verdict: { kind: "continue", reason: `budget of ${budget} units spent; extended up to ${Math.round(budget * policy.search.extendFactor)} while ${promising.arm.slice(0, 12)} has a ${(promising.chance * 100).toFixed(1)}% chance to beat the baseline` } };
+  }
   const held = drifting.find((d) => d.beyond !== null)?.beyond;
   return { pulls, verdict: { kind: "continue", reason: held ? `collecting evidence; a winner is held back: ${held}` : "collecting evidence" } };
+}
+
+/**
+ * The arm with the best chance to beat the baseline on the primary, if that chance reaches
+ * `extendChance` with every guardrail within tolerance so far (the "extend" recommendation):
+ * an arm this close to a commit keeps its statistics instead of starting over.
+ */
+function mostPromising(arms: readonly ArmReading[], policy: Policy): { arm: VersionId; chance: number } | null {
+  if (policy.search.extendChance <= 0) return null;
+  let best: { arm: VersionId; chance: number } | null = null;
+  for (const a of arms) {
+    const c = a.primary.comparison;
+    if (!c || a.guardrails.some((g) => g.beyondTolerance || g.breached)) continue;
+    const chance = policy.primary.direction === "increase" ? c.chanceToWin : 1 - c.chanceToWin;
+    if (chance >= policy.search.extendChance && (!best || chance > best.chance)) best = { arm: a.arm, chance };
+  }
+  return best;
 }
 
 /** Why committing `arm` would take a guardrail beyond tolerance from the anchor, or null. */

@@ -114,6 +114,21 @@ export interface Policy {
   readonly trackedKpis: readonly string[];
   /** Variance reduction of the primary KPI by the units' earlier values (stats/cuped.ts). */
   readonly cuped: CupedPolicy;
+  /** How candidates are proposed, and how long a promising experiment may run (search/). */
+  readonly search: SearchPolicy;
+}
+
+export interface SearchPolicy {
+  /** surrogate: mutations ranked by a model of every experiment's evidence; mutation: plain; random: reference. */
+  readonly strategy: "surrogate" | "mutation" | "random";
+  /** Share of a surrogate generation's candidates that are plain mutations. */
+  readonly explore: number;
+  /** Mutations and recombinations the surrogate ranks per generation. */
+  readonly pool: number;
+  /** Chance to beat the baseline at which an arm extends the budget. */
+  readonly extendChance: number;
+  /** Largest multiple of the budget an extended experiment may run. */
+  readonly extendFactor: number;
 }
 
 export interface CupedPolicy {

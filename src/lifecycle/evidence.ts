@@ -15,6 +15,9 @@ export function evidenceOf(analysis: Analysis): unknown {
         kpi: a.primary.kpi,
         verdict: a.primary.verdict,
         effect: a.primary.comparison.effect,
+        // se lets the search learn from this arm (search/observations.ts).
+        se: a.primary.comparison.se,
+        n: a.primary.comparison.n,
         ci: a.primary.comparison.ci,
         pValue: a.primary.comparison.pValue,
         chanceToWin: a.primary.comparison.chanceToWin,

@@ -1,4 +1,5 @@
 import { afterExperiment, liveCandidates } from "../mutation/step-sizes.js";
+import { liveObservations, withObservations } from "../search/observations.js";
 import { driftAfterCommit } from "../decide/drift.js";
 import { canTransition, type ExperimentStatus } from "../domain/experiment.js";
 import type { HistoryEntry } from "../domain/history.js";
@@ -40,7 +41,9 @@ export function finish(
   const drift = committed ? new Map(state.drift).set(committed.id, driftAfterCommit(state.drift, state.baseline.id, committed.id, evidence)) : state.drift;
   // Its live candidates' nudges adapt their settings' step sizes (a kill says nothing of them).
   const steps = to === "killed" ? state.steps : afterExperiment(state.steps, liveCandidates(state.versions, experiment.arms), committed?.id ?? null);
-  const base = { ...known(state), records, drift, steps, ...(committed ? { baseline: committed } : {}) };
+  // What its arms showed, against the baseline they ran beside (before a commit moves it).
+  const observations = to === "killed" ? state.observations : withObservations(state.observations, liveObservations(evidence, state.baseline.id));
+  const base = { ...known(state), records, drift, steps, observations, ...(committed ? { baseline: committed } : {}) };
   const effects: Effect[] = [{ kind: "end_experiment", id: experiment.id }, { kind: "append", entries }];
   if (committed) effects.push({ kind: "serve_baseline", version: committed });
   effects.push(log("info", { target, experiment: experiment.id, from, to, reason, version: committed?.id }, `experiment ${to}`));

@@ -6,7 +6,10 @@ import { validateValues } from "../config/schema.js";
 import type { ExperimentStatus } from "../domain/experiment.js";
 import type { HistoryEntry } from "../domain/history.js";
 import type { Version, VersionId } from "../domain/version.js";
-import { proposeCandidates } from "../mutation/engine.js";
+import { featureSpace } from "../search/features.js";
+import { screeningObservation, withObservations } from "../search/observations.js";
+import { rankByModel, searchCandidates } from "../search/propose.js";
+import type { ModelledKpi } from "../search/surrogate.js";
 import { log, type Effect } from "./effects.js";
 import type { StepContext } from "./inputs.js";
 import { newRecord } from "./records.js";
@@ -31,7 +34,10 @@ export function propose(state: TargetState & { kind: "idle" }, now: number, ctx:
   const id = `${target.name}/g${generation}`;
   const rng = ctx.rng.fork(`generation:${generation}`);
   const baseline = state.baseline;
-  const proposal = proposeCandidates({
+  const drift = state.drift.get(baseline.id) ?? {};
+  const kpis: ModelledKpi[] = [policy.primary, ...policy.guardrails.map((g) => ({ kpi: g.kpi, direction: g.direction, tolerance: g.tolerance, drift: drift[g.kpi]?.log ?? 0 }))];
+  const space = featureSpace(target.schema, target.functions);
+  const proposal = searchCandidates({
     target: target.name,
     parent: baseline,
     plan: target.mutations,
@@ -45,20 +51,31 @@ export function propose(state: TargetState & { kind: "idle" }, now: number, ctx:
     now,
     known: new Set(state.versions.keys()),
     stepScale: (path) => stepScale(state.steps, path),
+    search: policy.search,
+    space,
+    observations: state.observations,
+    versions: state.versions,
+    kpis,
   });
   const versions = new Map(state.versions);
   for (const v of proposal.candidates) versions.set(v.id, v);
   let record = newRecord(id, generation, baseline.id, now, proposal.candidates, proposal.dropped);
   const entries: HistoryEntry[] = proposal.candidates.map((version) => ({ kind: "version", at: now, version }));
-  entries.push(transitionEntry(id, generation, "proposed", "screening", `${proposal.candidates.length} candidates proposed (${proposal.dropped.length} dropped)`, now, proposal.candidates.map((v) => v.id), { dropped: proposal.dropped }));
+  entries.push(transitionEntry(id, generation, "proposed", "screening", `${proposal.candidates.length} candidates proposed (${proposal.dropped.length} dropped)`, now, proposal.candidates.map((v) => v.id), { dropped: proposal.dropped, search: { strategy: policy.search.strategy, picks: proposal.picks, model: proposal.model } }));
 
   const screening = ctx.screen({ target, baseline, candidates: proposal.candidates, generation, rng: rng.fork("screening"), now });
-  const live = screening.survivors.slice(0, policy.liveCandidates);
-  const notChosen = screening.survivors.slice(policy.liveCandidates).map((s) => ({ ...s, reason: `passed screening but ranked below the ${policy.liveCandidates} best` }));
+  // The model ranks the survivors once it has seen their screening (and knows the twin's bias).
+  const screenedNow = (list: typeof screening.rejected) => list.flatMap((s) => screeningObservation(s.version.id, baseline.id, s.evidence) ?? []);
+  const seen = withObservations(state.observations, screenedNow([...screening.rejected, ...screening.survivors]));
+  const survivors = proposal.model ? rankByModel(screening.survivors, { space, kpis, observations: seen, versions, baseline }) : screening.survivors;
+  const live = survivors.slice(0, policy.liveCandidates);
+  const notChosen = survivors.slice(policy.liveCandidates).map((s) => ({ ...s, reason: `passed screening but ranked below the ${policy.liveCandidates} best` }));
   const rejected = [...screening.rejected, ...notChosen];
   for (const r of rejected) entries.push({ kind: "arm_exit", at: now, experiment: id, version: r.version.id, exit: "rejected_in_screening", reason: r.reason, evidence: r.evidence });
   record = { ...record, rejected: rejected.map((r) => ({ version: r.version.id, reason: r.reason })) };
-  const next = { ...known(state), versions, generation };
+  // In the order the history lists them (rejected arms, then those that went live): a replay makes the same list.
+  const observations = withObservations(state.observations, screenedNow([...rejected, ...live]));
+  const next = { ...known(state), versions, generation, observations };
   const proposed = log("info", { target: target.name, experiment: id, generation, candidates: proposal.candidates.map((v) => v.id), dropped: proposal.dropped }, "generation proposed");
 
   if (live.length === 0) {
@@ -74,7 +91,7 @@ export function propose(state: TargetState & { kind: "idle" }, now: number, ctx:
   // Canary step 0: the step's share split over the candidates, the rest to the baseline.
   const share = policy.canary.steps[0] as number;
   const weights = arms.map((_, i) => (i === 0 ? 1 - share : share / live.length));
-  entries.push(transitionEntry(id, generation, "screening", "canary", `${live.length} candidates passed screening`, now, arms.map((v) => v.id), { screened: live.map((s) => ({ version: s.version.id, score: s.score })) }));
+  entries.push(transitionEntry(id, generation, "screening", "canary", `${live.length} candidates passed screening`, now, arms.map((v) => v.id), { screened: live.map((s) => ({ version: s.version.id, score: s.score, evidence: s.evidence })) }));
   record = { ...record, arms: arms.map((v) => v.id), status: "canary" };
   return {
     state: { ...next, kind: "live", records: [...state.records, record], experiment: { id, generation, arms: arms.map((v) => v.id), status: "canary", canaryStep: 0 } },

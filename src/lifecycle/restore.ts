@@ -1,4 +1,5 @@
 import { scalesOf } from "../mutation/step-sizes.js";
+import { observationsOf } from "../search/observations.js";
 import { driftAfterCommit, NO_DRIFT, type Drift } from "../decide/drift.js";
 import { versionIdOf } from "../config/canonical.js";
 import { validateValues } from "../config/schema.js";
@@ -55,7 +56,7 @@ export function restore(input: { readonly target: Target; readonly history: read
   }
   effects.push({ kind: "serve_baseline", version: baseline });
   const generation = lastGeneration(history);
-  const base = { baseline, versions, generation, rebalances: 0, records: [] as GenerationRecord[], drift: driftOf(history, baseline.id), steps: scalesOf(history, versions) };
+  const base = { baseline, versions, generation, rebalances: 0, records: [] as GenerationRecord[], drift: driftOf(history, baseline.id), steps: scalesOf(history, versions), observations: observationsOf(history, versions) };
 
   const last = lastExperiment(history);
   if (!last || !isLive(last.status)) return { state: { ...base, kind: "idle" }, effects: [...effects, restoredLog(target, baseline, generation, null)], resume: null };

@@ -2,6 +2,7 @@ import type { LiveStatus } from "../domain/experiment.js";
 import type { Drift } from "../decide/drift.js";
 import type { Version, VersionId } from "../domain/version.js";
 import type { StepScales } from "../mutation/step-sizes.js";
+import type { Observation } from "../search/observations.js";
 import type { GenerationRecord } from "./records.js";
 
 /** The experiment a target runs now, as the lifecycle sees it (its evidence is the runtime's). */
@@ -30,6 +31,8 @@ interface Known {
   readonly drift: ReadonlyMap<VersionId, Drift>;
   /** Step scales of the nudged settings (mutation/step-sizes.ts). */
   readonly steps: StepScales;
+  /** What every screened and live arm showed, newest last: the search learns from it (search/). */
+  readonly observations: readonly Observation[];
 }
 
 /**
@@ -49,12 +52,12 @@ export type TargetState =
 
 /** The same state without its experiment, as `kind` (what an experiment's end leaves). */
 export function settled(state: TargetState, kind: "idle" | "done"): TargetState {
-  const { baseline, versions, generation, rebalances, records, drift, steps } = state;
-  return { kind, baseline, versions, generation, rebalances, records, drift, steps };
+  const { baseline, versions, generation, rebalances, records, drift, steps, observations } = state;
+  return { kind, baseline, versions, generation, rebalances, records, drift, steps, observations };
 }
 
 /** Known facts of a state, for building another kind from it. */
 export function known(state: TargetState): Known {
-  const { baseline, versions, generation, rebalances, records, drift, steps } = state;
-  return { baseline, versions, generation, rebalances, records, drift, steps };
+  const { baseline, versions, generation, rebalances, records, drift, steps, observations } = state;
+  return { baseline, versions, generation, rebalances, records, drift, steps, observations };
 }

@@ -4,6 +4,7 @@ import { allocate, probabilityBest, rememberingLast, totalVariation } from "../d
 import { analyze } from "../decide/analysis.js";
 import { decide } from "../decide/decision.js";
 import type { ExperimentSnapshot } from "../domain/snapshot.js";
+import { liveObservations, withObservations } from "../search/observations.js";
 import { log, type Effect } from "./effects.js";
 import { evidenceOf } from "./evidence.js";
 import { finish, promote } from "./finish.js";
@@ -36,7 +37,8 @@ export function tickLive(state: TargetState & { kind: "live" }, snapshot: Experi
     effects.push(log("warn", { target, experiment: id, arm: pull.arm, cause: pull.cause, reason: pull.reason }, "arm pulled"));
     const last = next.records[next.records.length - 1];
     records = updateRecord(next.records, id, { pulled: [...(last?.pulled ?? []), { version: pull.arm, reason: pull.reason }] });
-    next = { ...next, records };
+    // What the arm showed up to its pull is evidence for the search (search/observations.ts).
+    next = { ...next, records, observations: withObservations(next.observations, liveObservations(evidence, state.experiment.arms[0] as string, pull.arm)) };
   }
   const live = next as TargetState & { kind: "live" };
   const verdict = decision.verdict;

@@ -25,7 +25,12 @@ export interface ProposeInput {
   readonly maxAttempts?: number;
   /** Multiplier of each nudged setting's maxStep (mutation/step-sizes.ts); 1 when absent. */
   readonly stepScale?: (path: string) => number;
+  /** One draw of new values from the parent's (a seeded mutation of the plan when absent). */
+  readonly move?: Move;
 }
+
+/** A way to draw new values: returns them with the changes made, in lineage form. */
+export type Move = (values: ConfigValues, plan: readonly MutationSpec[], leaves: ReadonlyMap<string, SchemaLeaf>, functions: Readonly<Record<string, readonly string[]>>, rng: Rng) => { values: ConfigValues; mutations: AppliedMutation[] };
 
 export interface DroppedCandidate {
   readonly slot: number;
@@ -58,7 +63,7 @@ export function proposeCandidates(input: ProposeInput): Proposal {
     let lastReason = "no attempt made";
     let accepted: Version | undefined;
     for (let attempt = 0; attempt < maxAttempts && !accepted; attempt++) {
-      const { values, mutations } = mutateOnce(input.parent.values, plan, leaves, input.functions, rng);
+      const { values, mutations } = (input.move ?? mutateOnce)(input.parent.values, plan, leaves, input.functions, rng);
       if (mutations.length === 0) {
         lastReason = "every drawn mutation left its value unchanged";
         continue;

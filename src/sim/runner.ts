@@ -35,6 +35,8 @@ export interface SimulationOptions {
   readonly onProgress?: (done: number) => void;
   /** Receives every event line the simulated applications send (for `--record`). */
   readonly record?: (line: string) => void;
+  /** Stops after this many visits (benchmarks compare strategies at equal traffic). */
+  readonly maxVisits?: number;
 }
 
 export interface ArmReport {
@@ -148,7 +150,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     const trafficRng = seededRng(seed).fork("traffic");
     const outcomeRng = seededRng(seed).fork("outcomes");
     for (const visit of arrivals({ ...scenario.traffic, start: VIRTUAL_EPOCH, rng: trafficRng })) {
-      if (visit.ts > horizon) break;
+      if (visit.ts > horizon || visits >= (options.maxVisits ?? Infinity)) break;
       advanceTo(visit.ts);
       // What a decision serves waits for its history batch, as in the daemon (memory: a microtask).
       if (optimizer.pendingWrites > 0) await optimizer.flush();
@@ -182,6 +184,7 @@ function withPolicy(target: Target, scenario: Scenario, seed: string, before: nu
     ...overrides,
     canary: { ...target.policy.canary, ...(overrides.canary as object | undefined) },
     screening: { ...target.policy.screening, ...(overrides.screening as object | undefined) },
+    search: { ...target.policy.search, ...(overrides.search as object | undefined) },
     seed,
   };
   const { policy, problems } = parsePolicy(merged);

@@ -58,7 +58,7 @@ export function simulationScreener(model: ResponseModel, segments: readonly Segm
       const effect = reading.primary.comparison?.effect ?? 0;
       const score = target.policy.primary.direction === "increase" ? effect : -effect;
       const verdict = screeningVerdict(reading);
-      const evidence = { units: reading.units, primary: reading.primary.comparison, guardrails: reading.guardrails.map((g) => ({ kpi: g.kpi, effect: g.comparison?.effect ?? null })) };
+      const evidence = { units: reading.units, primary: reading.primary.comparison && { kpi: reading.primary.kpi, ...reading.primary.comparison }, guardrails: reading.guardrails.map((g) => ({ kpi: g.kpi, effect: g.comparison?.effect ?? null, se: g.comparison?.se ?? null })) };
       (verdict ? rejected : survivors).push({ version, score, reason: verdict ?? "passed screening", evidence });
     });
     survivors.sort((a, b) => b.score - a.score);

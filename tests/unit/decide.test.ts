@@ -109,6 +109,20 @@ describe("decision policy", () => {
     expect(d.verdict.kind).toBe("inconclusive");
   });
 
+  it("extends the budget while an arm is likely to beat the baseline, up to extendFactor × the budget", () => {
+    // 84,000 units against a budget of 80,000: +3 % is a 92 % chance to win, not yet significant.
+    const promising = run(snapshot([{ n: 42000, conversion: 0.1 }, { n: 42000, conversion: 0.103 }]));
+    expect(promising.verdict.kind).toBe("continue");
+    expect(promising.verdict.reason).toMatch(/extended up to 160000 while c1c1c1c1c1c1 has a 9\d\.\d% chance to beat the baseline/);
+    const never = { ...policy, search: { ...policy.search, extendFactor: 1 } };
+    const s = snapshot([{ n: 42000, conversion: 0.1 }, { n: 42000, conversion: 0.103 }]);
+    expect(decide(s, analyze(s, never), never).verdict.kind).toBe("inconclusive");
+    // Past twice the budget it ends, however promising.
+    const eager = { ...policy, search: { ...policy.search, extendChance: 0.5 } };
+    const long = snapshot([{ n: 81000, conversion: 0.1 }, { n: 81000, conversion: 0.1015 }]);
+    expect(decide(long, analyze(long, eager), eager).verdict.kind).toBe("inconclusive");
+  });
+
   it("splits alpha over live candidates (Bonferroni)", () => {
     const a = analyze(snapshot([{ n: 100, conversion: 0.1 }, { n: 100, conversion: 0.1 }, { n: 100, conversion: 0.1 }]), policy);
     expect(a.primaryAlpha).toBeCloseTo(policy.alpha / 2, 12);
