@@ -33,6 +33,13 @@ export interface ExperimentView {
  * embedded (runtime/target-runtime.ts) or in scale-out (scale/shared-target.ts). Control calls
  * resolve once the change is durable, or reject with an error whose `code` says why.
  */
+export interface SearchView {
+  readonly strategy: string;
+  /** Screened and live arms kept as evidence (the newest 300). */
+  readonly observations: number;
+  readonly live: number;
+}
+
 export interface TargetControl {
   readonly baseline: Version;
   readonly experiment: ExperimentView | null;
@@ -40,6 +47,8 @@ export interface TargetControl {
   readonly generations: readonly GenerationRecord[];
   /** Embedded: each guardrail's relative change from the anchor along the baseline's commits (decide/drift.ts). */
   readonly guardrailDrift?: Readonly<Record<string, number>>;
+  /** Embedded: how candidates are proposed, and how many observations the search has learnt from. */
+  readonly search?: SearchView;
   /** Why this target's decisions cannot be made durable now (null while they can): not ready. */
   readonly storeError: Error | null;
   restore(): Promise<void>;

@@ -17,7 +17,7 @@ import { step } from "../lifecycle/step.js";
 import type { ExperimentRouter } from "../stream/router.js";
 import { DurableWrites } from "./durable-writes.js";
 import { Evidence } from "./evidence.js";
-import type { ExperimentView, RuntimeObserver, TargetControl } from "./ports.js";
+import type { ExperimentView, RuntimeObserver, SearchView, TargetControl } from "./ports.js";
 
 export interface RuntimeDeps {
   readonly target: Target;
@@ -83,6 +83,11 @@ export class TargetRuntime implements TargetControl {
   }
   get guardrailDrift(): Readonly<Record<string, number>> {
     return driftChanges(this.state.drift.get(this.state.baseline.id) ?? NO_DRIFT);
+  }
+  /** What the search has learnt from (search/observations.ts). */
+  get search(): SearchView {
+    const observations = this.state.observations;
+    return { strategy: this.target.policy.search.strategy, observations: observations.length, live: observations.filter((o) => o.source === "live").length };
   }
   /** The highest generation started so far (0 for none). */
   get lastGeneration(): number {

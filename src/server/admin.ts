@@ -63,6 +63,8 @@ export function registerAdmin(app: FastifyInstance, deps: AdminDeps): void {
       baseline: { version: runtime.baseline.id, values: runtime.baseline.values },
       // Each guardrail's relative change from the anchor along the baseline's commits (embedded).
       guardrailDrift: runtime.guardrailDrift ?? null,
+      // What the search has learnt from (embedded; search/observations.ts).
+      search: runtime.search ?? null,
       experiment: experiment && {
         id: experiment.id,
         generation: experiment.generation,

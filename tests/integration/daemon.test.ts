@@ -107,6 +107,10 @@ describe("evolvd start (in process)", () => {
     expect(detail.baseline.values.retry.limit).toBe(2);
     // The file's baseline is the anchor: no guardrail has drifted from it.
     expect(detail.guardrailDrift).toEqual({});
+    // The first generation went live with screening results: the search has them as evidence.
+    expect(detail.search.strategy).toBe("surrogate");
+    expect(detail.search.observations).toBeGreaterThan(0);
+    expect(detail.search.live).toBe(0);
     expect(detail.experiment.status).toBe("canary");
     expect(detail.experiment.arms[0].role).toBe("baseline");
     expect(detail.experiment.arms.length).toBeGreaterThanOrEqual(2);
