@@ -9,12 +9,26 @@ import { getPath, type ConfigValues } from "../domain/values.js";
  *   normal:    N(η, sd²)           (revenue-like means)
  *   lognormal: exp(N(η, σ²))       (latency-like, lower is better)
  */
-export type Term =
+export type Term = SettingTerm | InteractionTerm;
+
+/** A term of one setting. */
+export type SettingTerm =
   | { readonly path: string; readonly linear: number; readonly center?: number }
   | { readonly path: string; readonly quadratic: number; readonly center?: number }
   | { readonly path: string; readonly ifTrue: number }
   | { readonly path: string; readonly levels: Readonly<Record<string, number>> }
   | { readonly path: string; readonly dot: readonly number[] };
+
+/**
+ * Two settings that act together: c·(xa − ca)·(xb − cb), a Boolean counting as 0/1 and a
+ * numeric setting as its value (a cache that helps only with a long TTL, a rerank depth that
+ * pays only with the reranker on).
+ */
+export interface InteractionTerm {
+  readonly paths: readonly [string, string];
+  readonly interaction: number;
+  readonly centers?: readonly [number, number];
+}
 
 export interface KpiModel {
   readonly distribution: "bernoulli" | "normal" | "lognormal";
@@ -49,6 +63,10 @@ export function predictor(model: KpiModel, values: ConfigValues, segment: string
 }
 
 function termValue(term: Term, values: ConfigValues): number {
+  if ("interaction" in term) {
+    const [a, b] = term.paths;
+    return term.interaction * (asNumber(getPath(values, a)) - (term.centers?.[0] ?? 0)) * (asNumber(getPath(values, b)) - (term.centers?.[1] ?? 0));
+  }
   const x = getPath(values, term.path);
   if ("linear" in term) return term.linear * ((x as number) - (term.center ?? 0));
   if ("quadratic" in term) return term.quadratic * ((x as number) - (term.center ?? 0)) ** 2;
@@ -57,6 +75,9 @@ function termValue(term: Term, values: ConfigValues): number {
   const weights = x as number[];
   return term.dot.reduce((sum, c, i) => sum + c * (weights[i] ?? 0), 0);
 }
+
+/** A setting's value as a number in an interaction: a Boolean is 0/1. */
+const asNumber = (x: unknown): number => (x === true ? 1 : x === false ? 0 : (x as number));
 
 /** One draw of a KPI value given its predictor. */
 export function draw(model: KpiModel, eta: number, rng: Rng): number {

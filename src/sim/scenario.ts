@@ -4,13 +4,13 @@ import { fileProblem, parseJsonObject, readTextFile, type FileProblem } from "..
 import { compile, StringEnum } from "../config/validate.js";
 import { err, ok, type Result } from "../domain/result.js";
 import type { SchemaLeaf, Target } from "../domain/target.js";
-import type { ResponseModel, Term } from "./response-model.js";
+import type { ResponseModel, SettingTerm } from "./response-model.js";
 
 /**
  * A scenario file (docs/scenario-file.md) as TypeBox schemas, validated by ajv through
  * `compile()`: types, bounds, required and unknown fields. What needs more than one field stays
- * in code below the schemas: segment shares sum to 1, a term has exactly one kind, KPI names
- * are snake_case, a scenario has a model or a replay.
+ * in code below the schemas: segment shares sum to 1, a term has exactly one kind (and `path`,
+ * or `paths` for an interaction), KPI names are snake_case, a scenario has a model or a replay.
  */
 const object = { additionalProperties: false } as const;
 const positive = (maximum: number, description: string) => Type.Number({ exclusiveMinimum: 0, maximum, description });
@@ -39,7 +39,10 @@ export type Traffic = Static<typeof TrafficSchema>;
 /** A term as written: one object with every kind optional; "exactly one kind" is code. */
 const TermSchema = Type.Object(
   {
-    path: Type.String({ rule: "must name a setting" }),
+    path: Type.Optional(Type.String({ rule: "must name a setting" })),
+    paths: Type.Optional(Type.Array(Type.String(), { minItems: 2, maxItems: 2, rule: "must name two settings", description: "The two settings of an interaction term." })),
+    interaction: Type.Optional(Type.Number({ description: "c of c·(xa − ca)·(xb − cb); a Boolean counts as 0/1." })),
+    centers: Type.Optional(Type.Array(Type.Number(), { minItems: 2, maxItems: 2, rule: "must be two numbers", description: "[ca, cb] of an interaction term (default [0, 0])." })),
     linear: Type.Optional(Type.Number()),
     quadratic: Type.Optional(Type.Number()),
     center: Type.Optional(Type.Number({ description: "x0 of a linear or quadratic term (default 0)." })),
@@ -49,7 +52,7 @@ const TermSchema = Type.Object(
   },
   object,
 );
-const TERM_KINDS = ["linear", "quadratic", "ifTrue", "levels", "dot"] as const;
+const TERM_KINDS = ["linear", "quadratic", "ifTrue", "levels", "dot", "interaction"] as const;
 
 const KpiModelSchema = Type.Object(
   {
@@ -152,14 +155,29 @@ function crossFieldProblems(doc: Raw): string[] {
       if (!/^[a-z][a-z0-9_]*$/.test(kpi)) problems.push(`${at}: KPI names are snake_case`);
       const terms: unknown[] = isObject(spec) && Array.isArray(spec.terms) ? spec.terms : [];
       terms.forEach((term, i) => {
-        if (!isObject(term)) return;
-        const kinds = TERM_KINDS.filter((k) => k in term);
-        if (kinds.length !== 1) problems.push(`${at}.terms[${i}]: needs exactly one of ${TERM_KINDS.join(", ")}`);
-        else if ("center" in term && kinds[0] !== "linear" && kinds[0] !== "quadratic") problems.push(`${at}.terms[${i}].center: only linear and quadratic terms have a center`);
+        if (isObject(term)) problems.push(...termProblems(term, `${at}.terms[${i}]`));
       });
     }
   }
   if (doc.model === undefined && (doc.replay === undefined || doc.replay === null)) problems.push("model: a scenario needs a response model, or a replay file");
+  return problems;
+}
+
+/** One kind per term; an interaction names two distinct settings in `paths`, any other term one in `path`. */
+function termProblems(term: Raw, at: string): string[] {
+  const kinds = TERM_KINDS.filter((k) => k in term);
+  if (kinds.length !== 1) return [`${at}: needs exactly one of ${TERM_KINDS.join(", ")}`];
+  const problems: string[] = [];
+  if ("center" in term && kinds[0] !== "linear" && kinds[0] !== "quadratic") problems.push(`${at}.center: only linear and quadratic terms have a center`);
+  if (kinds[0] === "interaction") {
+    if ("path" in term) problems.push(`${at}.path: an interaction names its two settings in "paths", not "path"`);
+    if (!("paths" in term)) problems.push(`${at}.paths: an interaction needs the two settings it multiplies, [a, b]`);
+    else if (Array.isArray(term.paths) && term.paths.length === 2 && term.paths[0] === term.paths[1]) problems.push(`${at}.paths: must name two distinct settings (both are ${JSON.stringify(term.paths[0])})`);
+  } else {
+    if ("paths" in term) problems.push(`${at}.paths: only an interaction term has two settings; a ${kinds[0]} term names one in "path"`);
+    if ("centers" in term) problems.push(`${at}.centers: only an interaction term has centers`);
+    if (!("path" in term)) problems.push(`${at}.path: must name a setting`);
+  }
   return problems;
 }
 
@@ -173,14 +191,22 @@ export function checkAgainstTarget(scenario: Scenario, target: Target): string[]
     for (const kpi of kpis) if (!(kpi in model)) problems.push(`${where}: has no model for the target's KPI "${kpi}"`);
     for (const [kpi, m] of Object.entries(model))
       (m.terms ?? []).forEach((term, i) => {
-        const broken = termFits(term, leaves.get(term.path));
-        if (broken) problems.push(`${where}.${kpi}.terms[${i}]: ${broken}`);
+        const at = `${where}.${kpi}.terms[${i}]`;
+        if (!("interaction" in term)) {
+          const broken = termFits(term, leaves.get(term.path));
+          if (broken) problems.push(`${at}: ${broken}`);
+        } else
+          term.paths.forEach((path, j) => {
+            const leaf = leaves.get(path);
+            if (!leaf) problems.push(`${at}.paths[${j}]: "${path}" is not a setting of the target`);
+            else if (leaf.kind !== "boolean" && leaf.kind !== "integer" && leaf.kind !== "number") problems.push(`${at}.paths[${j}]: an interaction needs Boolean or numeric settings, "${path}" is ${leaf.kind}`);
+          });
       });
   }
   return problems;
 }
 
-function termFits(term: Term, leaf: SchemaLeaf | undefined): string | null {
+function termFits(term: SettingTerm, leaf: SchemaLeaf | undefined): string | null {
   if (!leaf) return `"${term.path}" is not a setting of the target`;
   const numeric = leaf.kind === "integer" || leaf.kind === "number";
   if (("linear" in term || "quadratic" in term) && !numeric) return `linear/quadratic terms need a numeric setting`;
