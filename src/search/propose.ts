@@ -3,6 +3,7 @@ import { getPath, setPath, type ConfigValues } from "../domain/values.js";
 import type { AppliedMutation, MutationOp, Version, VersionId } from "../domain/version.js";
 import { proposeCandidates, type DroppedCandidate, type Proposal, type ProposeInput } from "../mutation/engine.js";
 import type { FeatureSpace } from "./features.js";
+import { dot } from "./linalg.js";
 import type { Observation } from "./observations.js";
 import { randomValues } from "./random-values.js";
 import { fitSurrogate, goodSide, withinTolerance, type ModelledKpi, type Surrogate } from "./surrogate.js";
@@ -103,12 +104,6 @@ export function searchCandidates(input: SearchInput): SearchProposal {
   }
   for (const v of plain.candidates) picks.push({ version: v.id, by: "explore" });
   return { candidates: [...chosen, ...plain.candidates], dropped, picks, model: { liveRows: surrogate.liveRows, observations: input.observations.length, pool: pool.length } };
-}
-
-function dot(a: Float64Array, b: Float64Array): number {
-  let sum = 0;
-  for (let i = 0; i < a.length; i++) sum += (a[i] as number) * (b[i] as number);
-  return sum;
 }
 
 /** The operator that changes a setting of this kind, for the lineage of a recombined candidate. */
