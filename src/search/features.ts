@@ -72,15 +72,14 @@ export function featureSpace(schema: readonly SchemaLeaf[], functions: Readonly<
         break;
     }
   });
-  const pairs: [Main, Main][] = [];
+  /** Interactions as indices into the main features. */
+  const pairs: [number, number][] = [];
   for (let i = 0; i < mains.length && pairs.length < MAX_INTERACTIONS; i++) {
     for (let j = i + 1; j < mains.length && pairs.length < MAX_INTERACTIONS; j++) {
-      const a = mains[i] as Main;
-      const b = mains[j] as Main;
-      if (a.setting !== b.setting) pairs.push([a, b]);
+      if ((mains[i] as Main).setting !== (mains[j] as Main).setting) pairs.push([i, j]);
     }
   }
-  const names = [...mains.map((m) => m.name), ...squares.map((s) => s.name), ...pairs.map(([a, b]) => `${a.name}×${b.name}`)];
+  const names = [...mains.map((m) => m.name), ...squares.map((s) => s.name), ...pairs.map(([a, b]) => `${(mains[a] as Main).name}×${(mains[b] as Main).name}`)];
   const kinds: FeatureKind[] = [...mains.map((): FeatureKind => "main"), ...squares.map((): FeatureKind => "square"), ...pairs.map((): FeatureKind => "interaction")];
   const interaction = 1 / (2 * Math.max(1, schema.length - 1));
   return {
@@ -92,8 +91,7 @@ export function featureSpace(schema: readonly SchemaLeaf[], functions: Readonly<
       const first = mains.map((m) => m.read(values));
       first.forEach((x, i) => (out[i] = x));
       squares.forEach((s, i) => (out[mains.length + i] = s.read(values)));
-      const index = new Map(mains.map((m, i) => [m, i]));
-      pairs.forEach(([a, b], k) => (out[mains.length + squares.length + k] = (first[index.get(a) as number] as number) * (first[index.get(b) as number] as number)));
+      pairs.forEach(([a, b], k) => (out[mains.length + squares.length + k] = (first[a] as number) * (first[b] as number)));
       return out;
     },
   };

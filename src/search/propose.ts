@@ -126,7 +126,7 @@ function recombinations(input: SearchInput, surrogate: Surrogate, known: Set<Ver
     const arm = input.versions.get(o.arm);
     const base = input.versions.get(o.base);
     if (!arm || !base) continue;
-    const mean = goodSide(fit.predict(surrogate.difference(arm.values)).mean, direction);
+    const mean = goodSide(dot(surrogate.difference(arm.values), fit.mean), direction);
     const changes = changesOf(base.values, arm.values, input.parent.values, input.schema);
     if (mean > 0 && changes.length > 0) rated.set(o.arm, { changes, mean });
   }
@@ -178,7 +178,10 @@ export function rankByModel<T extends { readonly version: Version }>(
   const primary = context.kpis[0] as ModelledKpi;
   const rated = arms.map((arm, order) => {
     const d = surrogate.difference(arm.version.values);
-    const mean = (kpi: ModelledKpi) => surrogate.fits.get(kpi.kpi)?.predict(d).mean ?? 0;
+    const mean = (kpi: ModelledKpi) => {
+      const fit = surrogate.fits.get(kpi.kpi);
+      return fit ? dot(d, fit.mean) : 0;
+    };
     const feasible = context.kpis.slice(1).every((g) => withinTolerance(mean(g), g));
     return { arm, order, feasible, score: goodSide(mean(primary), primary.direction) };
   });

@@ -38,17 +38,21 @@ export function fitSurrogate(space: FeatureSpace, kpis: readonly ModelledKpi[], 
     encoded.set(id, x);
     return x;
   };
+  // Each observation's feature difference, once for all KPIs (null when a version is unknown).
+  const differences = observations.map((o) => {
+    const arm = encode(o.arm);
+    const base = encode(o.base);
+    return arm && base ? arm.map((v, f) => v - (base[f] as number)) : null;
+  });
   const fits = new Map<string, Fit>();
   let liveRows = 0;
   for (const { kpi } of kpis) {
     const rows: Row[] = [];
-    for (const o of observations) {
+    observations.forEach((o, i) => {
       const reading = o.kpis[kpi];
-      const arm = encode(o.arm);
-      const base = encode(o.base);
-      if (!reading || !arm || !base) continue;
-      rows.push({ x: arm.map((v, f) => v - (base[f] as number)), y: reading.y, se: reading.se, screening: o.source === "screening" });
-    }
+      const x = differences[i];
+      if (reading && x) rows.push({ x, y: reading.y, se: reading.se, screening: o.source === "screening" });
+    });
     if (kpi === kpis[0]?.kpi) liveRows = rows.filter((r) => !r.screening).length;
     const fit = fitRegression(rows, space.prior);
     if (fit) fits.set(kpi, fit);
