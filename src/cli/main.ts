@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from "commander";
 import { analyzeCommand } from "./commands/analyze.js";
-import { killCommand, statusCommand } from "./commands/remote.js";
+import { proposeCommand } from "./commands/propose.js";
+import { killCommand, pauseCommand, statusCommand } from "./commands/remote.js";
 import { diffCommand, historyCommand, rollbackCommand } from "./commands/versions.js";
 import { mutateCommand } from "./commands/mutate.js";
 import { simulateCommand } from "./commands/simulate.js";
@@ -98,6 +99,29 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     .addOption(token())
     .option("--reason <text>", "why, for the history")
     .action((target: string, options) => killCommand(target, options, io));
+
+  program
+    .command("propose")
+    .description("an operator's candidate for a running daemon: values (all, or those it changes) kept as a draft, screened and ramped by the next generation")
+    .argument("<target>", "target name")
+    .argument("<values-file>", "JSON object of settings")
+    .addOption(url())
+    .addOption(token())
+    .option("--note <text>", "why, for the history")
+    .action((target: string, file: string, options) => proposeCommand(target, file, options, io));
+
+  for (const [action, description] of [
+    ["pause", "pause a target's live experiment on a running daemon: every unit gets the baseline, its arms, units and statistics are kept"],
+    ["resume", "resume a paused experiment (the same one goes on), or turn a held target's kill switch off (a new generation starts)"],
+  ] as const)
+    program
+      .command(action)
+      .description(description)
+      .argument("<target>", "target name")
+      .addOption(url())
+      .addOption(token())
+      .option("--reason <text>", "why, for the history")
+      .action((target: string, options) => pauseCommand(action, target, options, io));
 
   program
     .command("mutate")

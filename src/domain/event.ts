@@ -13,8 +13,8 @@ export interface Exposure {
   /** Milliseconds since the epoch. */
   readonly ts: number;
   readonly arm?: VersionId;
-  /** Segment attributes (country, device, …), used by scenarios and targeting. */
-  readonly attributes?: Readonly<Record<string, string>>;
+  /** The unit's attributes (country, device, orders in the last 30 days, …): what audiences read. */
+  readonly attributes?: Readonly<Record<string, string | number | boolean>>;
 }
 
 export interface Outcome {

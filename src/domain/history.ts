@@ -28,6 +28,8 @@ export type HistoryEntry =
       readonly reason: string;
       readonly evidence?: unknown;
     }
+  /** An operator's candidate, waiting as a draft for the next generation (its `version` entry comes first). */
+  | { readonly kind: "draft"; readonly at: number; readonly version: VersionId; readonly note: string }
   | {
       readonly kind: "baseline";
       readonly at: number;
@@ -54,6 +56,20 @@ export function versionsOf(history: readonly HistoryEntry[]): Map<VersionId, Ver
   const versions = new Map<VersionId, Version>();
   for (const entry of history) if (entry.kind === "version") versions.set(entry.version.id, entry.version);
   return versions;
+}
+
+/**
+ * Operators' drafts not yet taken by a generation, oldest first: a draft is taken by the first
+ * generation proposed after it (its `proposed → screening` entry lists it among its candidates).
+ * `before`: what was pending before these entries (a replica reads the history in batches).
+ */
+export function pendingDrafts(history: readonly HistoryEntry[], before: readonly VersionId[] = []): VersionId[] {
+  let pending: VersionId[] = [...before];
+  for (const entry of history) {
+    if (entry.kind === "draft" && !pending.includes(entry.version)) pending.push(entry.version);
+    else if (entry.kind === "transition" && entry.from === "proposed") pending = pending.filter((id) => !entry.arms?.includes(id));
+  }
+  return pending;
 }
 
 /** The highest generation a history has started (0 for none). */

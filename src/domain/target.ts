@@ -116,6 +116,38 @@ export interface Policy {
   readonly cuped: CupedPolicy;
   /** How candidates are proposed, and how long a promising experiment may run (search/). */
   readonly search: SearchPolicy;
+  /**
+   * Who takes part: a JsonLogic rule over the unit's evaluation context (targeting/audience.ts);
+   * units outside it are served the baseline, not exposed and not counted. null: every unit.
+   */
+  readonly audience: AudienceRule | null;
+  /** When experiments may take traffic (targeting/schedule.ts); null: always. */
+  readonly schedule: Schedule | null;
+}
+
+/** A validated JsonLogic rule, as written in the target file (JSON, so status views show it). */
+export type AudienceRule = boolean | number | string | null | readonly AudienceRule[] | { readonly [operator: string]: AudienceRule };
+
+/** A window of days and times of day in which experiments take traffic (minutes of the day, in the schedule's time zone). */
+export interface ScheduleWindow {
+  /** Bit d is day d of the week, 0 = Sunday. */
+  readonly days: number;
+  /** Start, inclusive, and end, exclusive; an end before the start crosses midnight (the window belongs to its start's day). */
+  readonly from: number;
+  readonly to: number;
+}
+
+/** An experiment schedule as plain data (targeting/schedule.ts parses the target file's form). */
+export interface Schedule {
+  /** Epoch milliseconds: no experiment starts before, and one still live ends at endAt. */
+  readonly startAt?: number;
+  readonly endAt?: number;
+  /** IANA time zone of the windows. */
+  readonly timeZone: string;
+  /** Empty: every day, all day. */
+  readonly windows: readonly ScheduleWindow[];
+  /** Wall-clock (injected clock) duration after which a live experiment ends. */
+  readonly maxDurationMs?: number;
 }
 
 export interface SearchPolicy {

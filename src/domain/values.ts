@@ -44,3 +44,23 @@ export function diffValues(a: ConfigValues, b: ConfigValues): ValueChange[] {
     .map((path) => ({ path, from: getPath(a, path), to: getPath(b, path) }))
     .filter((c) => JSON.stringify(c.from) !== JSON.stringify(c.to));
 }
+
+/**
+ * `values` with `change` laid over it: nested objects merge key by key, anything else (a number,
+ * a weights array) replaces. The inputs are never changed. An operator's partial candidate
+ * (`{"retry": {"limit": 4}}`) is merged onto the baseline this way.
+ */
+export function mergeValues(values: ConfigValues, change: ConfigValues): ConfigValues {
+  const isObject = (v: JsonValue | undefined): v is ConfigValues => v !== null && v !== undefined && typeof v === "object" && !Array.isArray(v);
+  // Own data properties only (fromEntries never calls a setter, so "__proto__" stays a key the
+  // schema then refuses, never a prototype).
+  const keys = [...new Set([...Object.keys(values), ...Object.keys(change)])];
+  return Object.fromEntries(
+    keys.map((key) => {
+      const current = Object.hasOwn(values, key) ? values[key] : undefined;
+      if (!Object.hasOwn(change, key)) return [key, current as JsonValue];
+      const next = change[key] as JsonValue;
+      return [key, isObject(current) && isObject(next) ? mergeValues(current, next) : next];
+    }),
+  );
+}

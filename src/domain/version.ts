@@ -3,7 +3,8 @@ import type { ConfigValues, JsonValue } from "./values.js";
 /** sha256 (hex) of a version's canonical JSON: the same values always get the same id. */
 export type VersionId = string;
 
-export type MutationOp = "swap" | "nudge" | "flip" | "reweight" | "substitute";
+/** The five operators of the mutation engine, and `edit`: a setting an operator's candidate changed. */
+export type MutationOp = "swap" | "nudge" | "flip" | "reweight" | "substitute" | "edit";
 
 /** One operator applied to one path, kept in the version's lineage. */
 export interface AppliedMutation {

@@ -1,15 +1,17 @@
-import type { Policy } from "../domain/target.js";
+import type { AudienceRule, Policy } from "../domain/target.js";
 import { breakerRules, type BreakerRule } from "./breakers.js";
 import { kpiRules, type KpiRules } from "./kpi-rules.js";
 import { metricPlan, type MetricPlan } from "./unit-metrics.js";
 
-/** What a live experiment's evidence needs of the policy: KPI value rules, metrics, breakers. */
+/** What a live experiment's evidence needs of the policy: KPI value rules, metrics, breakers, audience. */
 export interface EvidenceRules {
   readonly kpis: KpiRules;
   readonly metrics: MetricPlan;
   readonly breakers: readonly BreakerRule[];
+  /** Who takes part (null: every unit); units outside are served the baseline and not counted. */
+  readonly audience: AudienceRule | null;
 }
 
 export function evidenceRules(policy: Policy): EvidenceRules {
-  return { kpis: kpiRules(policy), metrics: metricPlan(policy), breakers: breakerRules(policy) };
+  return { kpis: kpiRules(policy), metrics: metricPlan(policy), breakers: breakerRules(policy), audience: policy.audience };
 }

@@ -16,8 +16,9 @@ export type LogLevel = "debug" | "info" | "warn" | "error";
 /**
  * What a step asks the world to do, as data. Order is part of the contract: the runtime applies
  * effects in order, and the serving ones that depend on history (`serve_baseline`,
- * `start_experiment`) only once every `append` before them is durable; `end_experiment` and
- * `pull` only ever move traffic to the durable baseline, so they apply at once.
+ * `start_experiment`) only once every `append` before them is durable; `end_experiment`,
+ * `pause_experiment` and `pull` only ever move traffic to the durable baseline, so they apply at
+ * once; `unpause_experiment` waits like `start_experiment`.
  */
 export type Effect =
   /** One atomic history batch. */
@@ -25,6 +26,10 @@ export type Effect =
   | { readonly kind: "serve_baseline"; readonly version: Version }
   | { readonly kind: "start_experiment"; readonly plan: ExperimentPlan }
   | { readonly kind: "end_experiment"; readonly id: string }
+  /** Every unit gets the baseline and nothing is counted; the experiment's evidence is kept. */
+  | { readonly kind: "pause_experiment"; readonly id: string }
+  /** Its arms are served again (once the history before it is durable). */
+  | { readonly kind: "unpause_experiment"; readonly id: string }
   | { readonly kind: "pull"; readonly arm: VersionId; readonly at: number }
   | { readonly kind: "set_weights"; readonly weights: readonly number[]; readonly at: number }
   /** Save the live experiment's checkpoint (every tick). */
@@ -32,7 +37,7 @@ export type Effect =
   /** A generation is due: propose it now (embedded) or ask any instance to (scale-out). */
   | { readonly kind: "propose"; readonly generation: number }
   | { readonly kind: "log"; readonly level: LogLevel; readonly fields: Record<string, unknown>; readonly message: string }
-  /** A decision, counted in metrics: kind commit, rollback, inconclusive, killed, pull, ramp, promote, hold. */
+  /** A decision, counted in metrics: kind commit, rollback, inconclusive, killed, pull, ramp, promote, hold, pause, unpause. */
   | { readonly kind: "count"; readonly decision: string; readonly cause: string };
 
 export const log = (level: LogLevel, fields: Record<string, unknown>, message: string): Effect => ({ kind: "log", level, fields, message });

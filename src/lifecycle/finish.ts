@@ -8,7 +8,7 @@ import { log, type Effect } from "./effects.js";
 import { transitionEntry } from "./generation.js";
 import type { KillCause, StepContext } from "./inputs.js";
 import { updateRecord } from "./records.js";
-import { known, type TargetState } from "./state.js";
+import { known, statusOf, type TargetState } from "./state.js";
 
 export type Ending = "committed" | "rolled_back" | "inconclusive" | "killed";
 
@@ -30,7 +30,7 @@ export function finish(
   options: { readonly winner?: VersionId; readonly cause?: KillCause; readonly after: After },
 ): { state: TargetState; effects: Effect[] } {
   const { experiment } = state;
-  const from = experiment.status;
+  const from = statusOf(experiment);
   const target = ctx.target.name;
   if (!canTransition(from, to)) return { state, effects: [log("error", { experiment: experiment.id, from, to }, "refused an illegal transition")] };
   const committed = options.winner ? state.versions.get(options.winner) : undefined;

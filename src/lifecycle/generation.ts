@@ -37,7 +37,9 @@ export function propose(state: TargetState & { kind: "idle" }, now: number, ctx:
   const drift = state.drift.get(baseline.id) ?? {};
   const kpis: ModelledKpi[] = [policy.primary, ...policy.guardrails.map((g) => ({ kpi: g.kpi, direction: g.direction, tolerance: g.tolerance, drift: drift[g.kpi]?.log ?? 0 }))];
   const space = featureSpace(target.schema, target.functions);
-  const proposal = searchCandidates({
+  // Operators' drafts take the first slots; the search fills the rest.
+  const drafted = state.drafts.flatMap((d) => state.versions.get(d) ?? []);
+  const searched = searchCandidates({
     target: target.name,
     parent: baseline,
     plan: target.mutations,
@@ -46,7 +48,7 @@ export function propose(state: TargetState & { kind: "idle" }, now: number, ctx:
     validate: (values) => validateValues(target.schema, target.functions, values),
     idOf: versionIdOf,
     rng: rng.fork("mutation"),
-    count: policy.candidatesPerGeneration,
+    count: Math.max(0, policy.candidatesPerGeneration - drafted.length),
     generation,
     now,
     known: new Set(state.versions.keys()),
@@ -58,16 +60,21 @@ export function propose(state: TargetState & { kind: "idle" }, now: number, ctx:
     kpis,
   });
   const versions = new Map(state.versions);
-  for (const v of proposal.candidates) versions.set(v.id, v);
+  for (const v of searched.candidates) versions.set(v.id, v);
+  const proposal = { ...searched, candidates: [...drafted, ...searched.candidates], picks: [...drafted.map((v) => ({ version: v.id, by: "operator" as const })), ...searched.picks] };
   let record = newRecord(id, generation, baseline.id, now, proposal.candidates, proposal.dropped);
-  const entries: HistoryEntry[] = proposal.candidates.map((version) => ({ kind: "version", at: now, version }));
+  const entries: HistoryEntry[] = searched.candidates.map((version) => ({ kind: "version", at: now, version }));
+  if (drafted.length > 0) entries.push(transitionEntry(id, generation, "draft", "proposed", `${drafted.length} operator-proposed candidate${drafted.length === 1 ? "" : "s"} taken`, now, drafted.map((v) => v.id)));
   entries.push(transitionEntry(id, generation, "proposed", "screening", `${proposal.candidates.length} candidates proposed (${proposal.dropped.length} dropped)`, now, proposal.candidates.map((v) => v.id), { dropped: proposal.dropped, search: { strategy: policy.search.strategy, picks: proposal.picks, model: proposal.model } }));
 
   const screening = ctx.screen({ target, baseline, candidates: proposal.candidates, generation, rng: rng.fork("screening"), now });
   // The model ranks the survivors once it has seen their screening (and knows the twin's bias).
   const screenedNow = (list: typeof screening.rejected) => list.flatMap((s) => screeningObservation(s.version.id, baseline.id, s.evidence) ?? []);
   const seen = withObservations(state.observations, screenedNow([...screening.rejected, ...screening.survivors]));
-  const survivors = proposal.model ? rankByModel(screening.survivors, { space, kpis, observations: seen, versions, baseline }) : screening.survivors;
+  const ranked = proposal.model ? rankByModel(screening.survivors, { space, kpis, observations: seen, versions, baseline }) : screening.survivors;
+  // A draft that passed screening goes live ahead of the search's candidates: the operator asked for it.
+  const isDraft = (s: { version: Version }) => state.drafts.includes(s.version.id);
+  const survivors = [...ranked.filter(isDraft), ...ranked.filter((s) => !isDraft(s))];
   const live = survivors.slice(0, policy.liveCandidates);
   const notChosen = survivors.slice(policy.liveCandidates).map((s) => ({ ...s, reason: `passed screening but ranked below the ${policy.liveCandidates} best` }));
   const rejected = [...screening.rejected, ...notChosen];
@@ -75,7 +82,7 @@ export function propose(state: TargetState & { kind: "idle" }, now: number, ctx:
   record = { ...record, rejected: rejected.map((r) => ({ version: r.version.id, reason: r.reason })) };
   // In the order the history lists them (rejected arms, then those that went live): a replay makes the same list.
   const observations = withObservations(state.observations, screenedNow([...rejected, ...live]));
-  const next = { ...known(state), versions, generation, observations };
+  const next = { ...known(state), versions, generation, observations, drafts: [] };
   const proposed = log("info", { target: target.name, experiment: id, generation, candidates: proposal.candidates.map((v) => v.id), dropped: proposal.dropped }, "generation proposed");
 
   if (live.length === 0) {
@@ -94,7 +101,7 @@ export function propose(state: TargetState & { kind: "idle" }, now: number, ctx:
   entries.push(transitionEntry(id, generation, "screening", "canary", `${live.length} candidates passed screening`, now, arms.map((v) => v.id), { screened: live.map((s) => ({ version: s.version.id, score: s.score, evidence: s.evidence })) }));
   record = { ...record, arms: arms.map((v) => v.id), status: "canary" };
   return {
-    state: { ...next, kind: "live", records: [...state.records, record], experiment: { id, generation, arms: arms.map((v) => v.id), status: "canary", canaryStep: 0 } },
+    state: { ...next, kind: "live", records: [...state.records, record], experiment: { id, generation, arms: arms.map((v) => v.id), status: "canary", canaryStep: 0, paused: [], startedAt: now } },
     effects: [
       // The candidates are served only once their versions are durable.
       { kind: "append", entries },

@@ -3,6 +3,7 @@ import type { Screener } from "../domain/ports.js";
 import type { Rng } from "../domain/rng.js";
 import type { ExperimentSnapshot } from "../domain/snapshot.js";
 import type { Target } from "../domain/target.js";
+import type { ConfigValues } from "../domain/values.js";
 import type { VersionId } from "../domain/version.js";
 
 /** Why an experiment was killed, as a field (never read back out of a reason's text). */
@@ -17,9 +18,13 @@ export type Input =
   /** Propose, screen and start generation `generation` (stale when it is not the next one). */
   | { readonly kind: "propose"; readonly now: number; readonly generation: number }
   | { readonly kind: "kill"; readonly now: number; readonly cause: KillCause; readonly reason: string }
-  /** Kill switch off. */
+  /** An operator's pause: the live experiment stops taking traffic and keeps everything it has. */
+  | { readonly kind: "pause"; readonly now: number; readonly reason: string }
+  /** An operator's resume: clears the operator's pause of a live experiment, or the kill switch of a held target. */
   | { readonly kind: "resume"; readonly now: number }
-  | { readonly kind: "rollback"; readonly now: number; readonly version: VersionId; readonly reason: string };
+  | { readonly kind: "rollback"; readonly now: number; readonly version: VersionId; readonly reason: string }
+  /** An operator's candidate (all settings, or the ones it changes), kept as a draft for the next generation. */
+  | { readonly kind: "draft"; readonly now: number; readonly change: ConfigValues; readonly note: string };
 
 /** What a step may consult besides the state: the target file, seeded randomness, screening, the kernel. */
 export interface StepContext {

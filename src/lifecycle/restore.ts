@@ -3,8 +3,8 @@ import { observationsOf } from "../search/observations.js";
 import { driftAfterCommit, NO_DRIFT, type Drift } from "../decide/drift.js";
 import { versionIdOf } from "../config/canonical.js";
 import { validateValues } from "../config/schema.js";
-import { isLive, type ExperimentStatus, type LiveStatus } from "../domain/experiment.js";
-import { currentBaseline, lastGeneration, versionsOf, type HistoryEntry } from "../domain/history.js";
+import { isLive, type ExperimentStatus, type LiveStatus, type PauseCause } from "../domain/experiment.js";
+import { currentBaseline, lastGeneration, pendingDrafts, versionsOf, type HistoryEntry } from "../domain/history.js";
 import type { Target } from "../domain/target.js";
 import type { Version, VersionId } from "../domain/version.js";
 import type { ExperimentCheckpoint } from "../stream/live-experiment.js";
@@ -25,10 +25,16 @@ export interface Restored {
 }
 
 /** The last experiment a history started, and the state its last transition left it in. */
-function lastExperiment(history: readonly HistoryEntry[]): { experiment: string; generation: number; status: ExperimentStatus } | null {
-  let last: { experiment: string; generation: number; status: ExperimentStatus } | null = null;
-  for (const entry of history) if (entry.kind === "transition" && (last === null || entry.generation >= last.generation)) last = { experiment: entry.experiment, generation: entry.generation, status: entry.to };
+function lastExperiment(history: readonly HistoryEntry[]): { experiment: string; generation: number; status: ExperimentStatus; from: ExperimentStatus } | null {
+  let last: { experiment: string; generation: number; status: ExperimentStatus; from: ExperimentStatus } | null = null;
+  for (const entry of history) if (entry.kind === "transition" && (last === null || entry.generation >= last.generation)) last = { experiment: entry.experiment, generation: entry.generation, status: entry.to, from: entry.from };
   return last;
+}
+
+/** A paused experiment's status to go back to: the live status its pause left. */
+function liveStatusOf(last: { status: ExperimentStatus; from: ExperimentStatus }): LiveStatus | null {
+  if (isLive(last.status)) return last.status;
+  return last.status === "paused" && isLive(last.from) ? last.from : null;
 }
 
 /**
@@ -56,15 +62,15 @@ export function restore(input: { readonly target: Target; readonly history: read
   }
   effects.push({ kind: "serve_baseline", version: baseline });
   const generation = lastGeneration(history);
-  const base = { baseline, versions, generation, rebalances: 0, records: [] as GenerationRecord[], drift: driftOf(history, baseline.id), steps: scalesOf(history, versions), observations: observationsOf(history, versions) };
+  const base = { baseline, versions, generation, rebalances: 0, records: [] as GenerationRecord[], drift: driftOf(history, baseline.id), steps: scalesOf(history, versions), observations: observationsOf(history, versions), drafts: pendingDrafts(history) };
 
   const last = lastExperiment(history);
-  if (!last || !isLive(last.status)) return { state: { ...base, kind: "idle" }, effects: [...effects, restoredLog(target, baseline, generation, null)], resume: null };
-  const status: LiveStatus = last.status;
+  const status = last ? liveStatusOf(last) : null;
+  if (!last || status === null) return { state: { ...base, kind: "idle" }, effects: [...effects, restoredLog(target, baseline, generation, null)], resume: null };
   const abandoned = (reason: string): Restored => ({
     state: { ...base, kind: "idle" },
-    // canary and running may both end "killed"; the reason says it was the restart.
-    effects: [...effects, { kind: "append", entries: [transitionEntry(last.experiment, last.generation, status, "killed", `not resumed: ${reason}`, now)] }, log("warn", { target: target.name, experiment: last.experiment, reason }, "experiment not resumed"), restoredLog(target, baseline, generation, null)],
+    // canary, running and paused may all end "killed"; the reason says it was the restart.
+    effects: [...effects, { kind: "append", entries: [transitionEntry(last.experiment, last.generation, last.status, "killed", `not resumed: ${reason}`, now)] }, log("warn", { target: target.name, experiment: last.experiment, reason }, "experiment not resumed"), restoredLog(target, baseline, generation, null)],
     resume: null,
   });
   if (input.checkpoint === null) return abandoned("the daemon stopped without a checkpoint of this experiment");
@@ -83,7 +89,7 @@ export function restore(input: { readonly target: Target; readonly history: read
 
   // What the history says of this generation, so status views read as if it never stopped.
   const own = history.filter((e) => (e.kind === "transition" || e.kind === "arm_exit") && e.experiment === checkpoint.id);
-  let record: GenerationRecord = { ...newRecord(checkpoint.id, checkpoint.generation, baseline.id, own[0]?.at ?? now, (arms as Version[]).slice(1), []), arms: [...checkpoint.arms], status };
+  let record: GenerationRecord = { ...newRecord(checkpoint.id, checkpoint.generation, baseline.id, own[0]?.at ?? now, (arms as Version[]).slice(1), []), arms: [...checkpoint.arms], status: last.status };
   for (const entry of own) {
     if (entry.kind === "transition") record = { ...record, reason: entry.reason };
     else if (entry.kind === "arm_exit") record = entry.exit === "pulled" ? { ...record, pulled: [...record.pulled, { version: entry.version, reason: entry.reason }] } : { ...record, rejected: [...record.rejected, { version: entry.version, reason: entry.reason }] };
@@ -93,10 +99,26 @@ export function restore(input: { readonly target: Target; readonly history: read
     rebalances: typeof checkpoint.ticks === "number" ? checkpoint.ticks : 0,
     records: [record],
     kind: "live",
-    experiment: { id: checkpoint.id, generation: checkpoint.generation, arms: checkpoint.arms, status, canaryStep: checkpoint.canaryStep },
+    experiment: { id: checkpoint.id, generation: checkpoint.generation, arms: checkpoint.arms, status, canaryStep: checkpoint.canaryStep, paused: pausedOf(last.status, checkpoint), startedAt: startOf(own, checkpoint, now) },
   };
-  const resumed = log("info", { target: target.name, experiment: checkpoint.id, status, weights: checkpoint.periods[checkpoint.periods.length - 1]?.weights ?? null }, "experiment resumed from checkpoint");
-  return { state, effects: [...effects, resumed, restoredLog(target, baseline, generation, checkpoint.id)], resume: { checkpoint: { ...checkpoint, status }, arms: arms as Version[] } };
+  const resumed = log("info", { target: target.name, experiment: checkpoint.id, status: last.status, weights: checkpoint.periods[checkpoint.periods.length - 1]?.weights ?? null }, "experiment resumed from checkpoint");
+  return { state, effects: [...effects, resumed, restoredLog(target, baseline, generation, checkpoint.id)], resume: { checkpoint: { ...checkpoint, status, paused: state.kind === "live" ? state.experiment.paused : [] }, arms: arms as Version[] } };
+}
+
+/**
+ * Why a restored experiment is paused: the checkpoint's causes while the history says paused (an
+ * operator's pause when a crash came between the two writes: resuming it is the operator's call).
+ */
+function pausedOf(status: ExperimentStatus, checkpoint: RuntimeCheckpoint): readonly PauseCause[] {
+  if (status !== "paused") return [];
+  const causes = (checkpoint.paused ?? []).filter((c): c is PauseCause => c === "operator" || c === "schedule");
+  return causes.length > 0 ? [...new Set(causes)].sort() : ["operator"];
+}
+
+/** When the experiment began taking traffic: its transition into canary, else its first period. */
+function startOf(own: readonly HistoryEntry[], checkpoint: RuntimeCheckpoint, now: number): number {
+  const canary = own.find((e) => e.kind === "transition" && e.to === "canary");
+  return canary?.at ?? checkpoint.periods[0]?.from ?? now;
 }
 
 function restoredLog(target: Target, baseline: Version, generation: number, resumed: string | null): Effect {

@@ -1,4 +1,4 @@
-import type { LiveStatus } from "../domain/experiment.js";
+import type { ExperimentStatus, LiveStatus, PauseCause } from "../domain/experiment.js";
 import type { Drift } from "../decide/drift.js";
 import type { Version, VersionId } from "../domain/version.js";
 import type { StepScales } from "../mutation/step-sizes.js";
@@ -11,10 +11,18 @@ export interface LiveState {
   readonly generation: number;
   /** Baseline first. */
   readonly arms: readonly VersionId[];
+  /** canary or running: while paused, the status it goes back to. */
   readonly status: LiveStatus;
   /** Index into the policy's canary steps. */
   readonly canaryStep: number;
+  /** Why it is paused (empty while it takes traffic); see domain/experiment.ts PauseCause. */
+  readonly paused: readonly PauseCause[];
+  /** When it started (its first canary step): a schedule's maximum duration counts from here. */
+  readonly startedAt: number;
 }
+
+/** The status an experiment shows: paused while any cause holds it, else canary or running. */
+export const statusOf = (live: LiveState): ExperimentStatus => (live.paused.length > 0 ? "paused" : live.status);
 
 /** What every state of a target knows. */
 interface Known {
@@ -33,6 +41,8 @@ interface Known {
   readonly steps: StepScales;
   /** What every screened and live arm showed, newest last: the search learns from it (search/). */
   readonly observations: readonly Observation[];
+  /** Operators' candidates waiting for the next generation (lifecycle/draft.ts), oldest first. */
+  readonly drafts: readonly VersionId[];
 }
 
 /**
@@ -52,12 +62,12 @@ export type TargetState =
 
 /** The same state without its experiment, as `kind` (what an experiment's end leaves). */
 export function settled(state: TargetState, kind: "idle" | "done"): TargetState {
-  const { baseline, versions, generation, rebalances, records, drift, steps, observations } = state;
-  return { kind, baseline, versions, generation, rebalances, records, drift, steps, observations };
+  const { baseline, versions, generation, rebalances, records, drift, steps, observations, drafts } = state;
+  return { kind, baseline, versions, generation, rebalances, records, drift, steps, observations, drafts };
 }
 
 /** Known facts of a state, for building another kind from it. */
 export function known(state: TargetState): Known {
-  const { baseline, versions, generation, rebalances, records, drift, steps, observations } = state;
-  return { baseline, versions, generation, rebalances, records, drift, steps, observations };
+  const { baseline, versions, generation, rebalances, records, drift, steps, observations, drafts } = state;
+  return { baseline, versions, generation, rebalances, records, drift, steps, observations, drafts };
 }

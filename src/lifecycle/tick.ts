@@ -25,6 +25,8 @@ export function tickLive(state: TargetState & { kind: "live" }, snapshot: Experi
   const target = ctx.target.name;
   const id = state.experiment.id;
   const analysis = analyze(snapshot, policy);
+  // Paused: no traffic comes, so nothing is decided; status views still see the analysis.
+  if (state.experiment.paused.length > 0) return { state: { ...state, records: updateRecord(state.records, id, { lastAnalysis: analysis, lastSnapshot: snapshot }) }, effects: [{ kind: "checkpoint" }] };
   const decision = decide(snapshot, analysis, policy, state.drift.get(state.baseline.id));
   const evidence = evidenceOf(analysis);
   const effects: Effect[] = [];

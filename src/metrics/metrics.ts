@@ -37,7 +37,7 @@ export function createMetrics(registry: Registry = new Registry()) {
     // The event path counts through tallies (see tally.ts): plain numbers, handed over at scrape time.
     events: tally(registry, "evolvd_events_total", "Transaction stream lines by result (accepted, ignored, rejected) and reason.", ["target", "result", "reason"]),
     evaluations: tally(registry, "evolvd_evaluations_total", "OFREP evaluations (exposures) by arm role.", ["target", "arm"]),
-    decisions: new Counter({ name: "evolvd_decisions_total", help: "Experiment decisions by kind (commit, rollback, inconclusive, killed, pull, ramp, promote, hold) and cause.", labelNames: ["target", "kind", "cause"], registers: [registry] }),
+    decisions: new Counter({ name: "evolvd_decisions_total", help: "Experiment decisions by kind (commit, rollback, inconclusive, killed, pull, ramp, promote, hold, pause, unpause) and cause.", labelNames: ["target", "kind", "cause"], registers: [registry] }),
     assignments: tally(registry, "evolvd_assignments_total", "Exposures accepted into a live experiment, by arm role.", ["target", "arm"]),
     outcomes: tally(registry, "evolvd_outcomes_total", "Outcomes attributed to an arm of a live experiment, by arm role.", ["target", "arm"]),
     kpisIgnored: tally(registry, "evolvd_kpis_ignored_total", "KPI values of accepted outcomes that are not the policy's (primary, guardrails, trackedKpis): counted, never accumulated.", ["target"]),

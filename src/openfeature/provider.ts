@@ -89,10 +89,13 @@ export class EvolvdProvider implements Provider {
 
   /** Remembers which version a unit was served, for the `arm` of its outcomes. */
   private remember(metadata: unknown, unit: string | undefined): void {
-    const m = metadata as { target?: unknown; version?: unknown } | undefined;
+    const m = metadata as { target?: unknown; version?: unknown; experiment?: unknown } | undefined;
     if (typeof m?.target !== "string" || typeof m.version !== "string" || !unit) return;
     const key = `${m.target}\u0000${unit}`;
     this.served.delete(key);
+    // Only an experiment's arm is remembered: a unit outside its audience (or served with none
+    // live) names no arm, so its outcomes are never counted for the baseline arm.
+    if (typeof m.experiment !== "string") return;
     this.served.set(key, m.version);
     const limit = this.options.rememberUnits ?? 10_000;
     if (this.served.size > limit) this.served.delete(this.served.keys().next().value as string);

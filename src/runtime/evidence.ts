@@ -6,7 +6,7 @@ import { EarlierValues } from "../evidence/earlier-values.js";
 import { evidenceRules } from "../evidence/rules.js";
 import type { Effect } from "../lifecycle/effects.js";
 import type { RuntimeCheckpoint } from "../lifecycle/restore.js";
-import type { LiveState, TargetState } from "../lifecycle/state.js";
+import { statusOf, type LiveState, type TargetState } from "../lifecycle/state.js";
 import { LiveExperiment } from "../stream/live-experiment.js";
 import type { ExperimentRouter } from "../stream/router.js";
 import type { DurableWrites } from "./durable-writes.js";
@@ -50,14 +50,14 @@ export class Evidence {
     this.earlier = (data && EarlierValues.decode(data)) ?? EarlierValues.EMPTY;
   }
 
-  /** Picks up the experiment a checkpoint describes (its history is durable: served at once). */
+  /** Picks up the experiment a checkpoint describes (its history is durable: served at once, unless paused). */
   async resume(checkpoint: RuntimeCheckpoint, arms: readonly Version[], journal: string): Promise<void> {
     const { target } = this.deps;
     const experiment = LiveExperiment.restore(checkpoint, { target: target.name, arms, ...evidenceRules(target.policy), ...this.covariates() });
     experiment.served.replay(journal);
     experiment.rebuildTotals();
     this.install(experiment);
-    this.deps.router.setExperiment(target.name, experiment);
+    if (!checkpoint.paused?.length) this.deps.router.setExperiment(target.name, experiment);
   }
 
   apply(effect: Effect): void {
@@ -90,6 +90,17 @@ export class Evidence {
         this.current = null;
         return;
       }
+      case "pause_experiment":
+        // Every unit gets the baseline and nothing is counted; the evidence stays here.
+        router.setExperiment(target.name, null);
+        return;
+      case "unpause_experiment": {
+        const experiment = this.current;
+        writes.append([], () => {
+          if (experiment && this.current === experiment && experiment.id === effect.id) router.setExperiment(target.name, experiment);
+        });
+        return;
+      }
       case "pull":
         this.current?.pull(effect.arm, effect.at);
         return;
@@ -120,13 +131,15 @@ export class Evidence {
     return {
       id: experiment.id,
       generation: experiment.generation,
-      status: live.status,
+      status: statusOf(live),
+      paused: live.paused,
       canaryStep: live.canaryStep,
       arms: experiment.arms,
       weights: experiment.weights,
       isPulled: (arm) => experiment.isPulled(arm),
       indexOf: (arm) => experiment.indexOf(arm),
       statistics: () => experiment.statistics(),
+      unitsNow: () => experiment.unitsPerArm(),
       ...(this.deps.journaling ? { journalBacklog: () => experiment.served.undrained } : {}),
     };
   }

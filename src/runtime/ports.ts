@@ -1,11 +1,12 @@
 import type { BanditEngine } from "../bandit/posterior.js";
 import type { Clock } from "../domain/clock.js";
-import type { LiveStatus } from "../domain/experiment.js";
+import type { ExperimentStatus, PauseCause } from "../domain/experiment.js";
 import type { Logger } from "../domain/logger.js";
 import type { HistoryStore, Screener } from "../domain/ports.js";
 import type { Problem, Result } from "../domain/result.js";
 import type { AllocationPeriod } from "../domain/snapshot.js";
 import type { Target } from "../domain/target.js";
+import type { ConfigValues } from "../domain/values.js";
 import type { Version, VersionId } from "../domain/version.js";
 import type { KillCause } from "../lifecycle/inputs.js";
 import type { GenerationRecord } from "../lifecycle/records.js";
@@ -15,7 +16,10 @@ import type { ExperimentRouter } from "../stream/router.js";
 export interface ExperimentView {
   readonly id: string;
   readonly generation: number;
-  readonly status: LiveStatus;
+  /** canary, running or paused. */
+  readonly status: ExperimentStatus;
+  /** Why it is paused (empty while it takes traffic). */
+  readonly paused: readonly PauseCause[];
   readonly canaryStep: number;
   /** Baseline first. */
   readonly arms: readonly Version[];
@@ -24,6 +28,11 @@ export interface ExperimentView {
   indexOf(arm: VersionId): number | undefined;
   /** Distinct units per arm and per-period statistics, as of now (a copy). */
   statistics(): { readonly units: readonly number[]; readonly periods: readonly AllocationPeriod[] };
+  /**
+   * Embedded: distinct units per arm as of now (absent in scale-out, where this instance sees only
+   * its share: status views show the last tick's merged count there).
+   */
+  unitsNow?(): readonly number[];
   /** Embedded: units whose served-journal rows wait to be appended (absent in scale-out). */
   journalBacklog?(): number;
 }
@@ -56,8 +65,15 @@ export interface TargetControl {
   stop(): Promise<void>;
   flush(): Promise<void>;
   kill(reason: string, cause?: KillCause): Promise<void>;
+  /** An operator's pause of the live experiment; rejects with code `not_live` when there is none. */
+  pause(reason: string): Promise<void>;
+  /** Clears an operator's pause, or the kill switch of a held target. */
   resume(): Promise<void>;
   rollbackTo(id: VersionId, reason: string): Promise<Result<Version, Problem>>;
+  /** An operator's candidate (all settings or those it changes), kept as a draft for the next generation; refused with a reason. */
+  draft(change: ConfigValues, note: string): Promise<Result<Version, Problem>>;
+  /** Operators' drafts waiting for the next generation. */
+  readonly drafts: readonly VersionId[];
 }
 
 /** A drop file that could not be loaded, and why. */

@@ -7,13 +7,14 @@ import type { HistoryStore, Screener } from "../domain/ports.js";
 import { err, ok, problem, type Problem, type Result } from "../domain/result.js";
 import type { Rng } from "../domain/rng.js";
 import type { Target } from "../domain/target.js";
+import type { ConfigValues } from "../domain/values.js";
 import type { Version, VersionId } from "../domain/version.js";
 import type { Effect } from "../lifecycle/effects.js";
 import type { Input, KillCause, StepContext } from "../lifecycle/inputs.js";
 import type { GenerationRecord } from "../lifecycle/records.js";
 import { restore } from "../lifecycle/restore.js";
 import type { TargetState } from "../lifecycle/state.js";
-import { step } from "../lifecycle/step.js";
+import { step, type Step } from "../lifecycle/step.js";
 import type { ExperimentRouter } from "../stream/router.js";
 import { DurableWrites } from "./durable-writes.js";
 import { Evidence } from "./evidence.js";
@@ -155,9 +156,17 @@ export class TargetRuntime implements TargetControl {
     await this.flush();
   }
 
-  /** Kill switch off: the next generation starts now. */
+  /** Pauses the live experiment: every unit gets the baseline; arms, units and statistics are kept. */
+  async pause(reason: string): Promise<void> {
+    if (this.writes.error) throw unavailable(this.deps.target.name, this.writes.error);
+    const refused = this.dispatch({ kind: "pause", now: this.deps.clock.now(), reason });
+    if (refused) throw Object.assign(new Error(refused.message), { code: refused.code });
+    await this.flush();
+  }
+
+  /** Clears an operator's pause (the same experiment goes on), or the kill switch (the next generation starts now). */
   async resume(): Promise<void> {
-    if (this.state.kind === "held" && this.writes.error) throw unavailable(this.deps.target.name, this.writes.error);
+    if (this.state.kind !== "idle" && this.writes.error) throw unavailable(this.deps.target.name, this.writes.error);
     this.dispatch({ kind: "resume", now: this.deps.clock.now() });
     await this.flush();
   }
@@ -171,6 +180,20 @@ export class TargetRuntime implements TargetControl {
     return ok(this.state.baseline);
   }
 
+  /** Keeps an operator's candidate as a draft (see lifecycle/draft.ts). */
+  async draft(change: ConfigValues, note: string): Promise<Result<Version, Problem>> {
+    if (this.writes.error) return err(problem("store_unavailable", `the history of "${this.deps.target.name}" cannot be written now: ${this.writes.error.message}`));
+    const drafted = this.step({ kind: "draft", now: this.deps.clock.now(), change, note });
+    if (drafted.refused) return err(drafted.refused);
+    await this.flush();
+    return ok(this.state.versions.get(draftedVersion(drafted.effects)) as Version);
+  }
+
+  /** Operators' drafts waiting for the next generation. */
+  get drafts(): readonly VersionId[] {
+    return this.state.drafts;
+  }
+
   /** The live experiment's checkpoint as the runtime writes it, or null (scale-out shares its structure). */
   checkpointState(): string | null {
     return this.evidence.checkpointText(this.state);
@@ -178,10 +201,14 @@ export class TargetRuntime implements TargetControl {
 
   /** Steps the lifecycle and applies what it asks; returns the refusal, if any. */
   private dispatch(input: Input): Problem | undefined {
+    return this.step(input).refused;
+  }
+
+  private step(input: Input): Step {
     const next = step(this.state, input, this.ctx);
     this.state = next.state;
     this.apply(next.effects);
-    return next.refused;
+    return next;
   }
 
   private apply(effects: readonly Effect[]): void {
@@ -209,6 +236,12 @@ export class TargetRuntime implements TargetControl {
       }
     }
   }
+}
+
+/** The version a draft step recorded (its history entry), whether or not a generation took it at once. */
+export function draftedVersion(effects: readonly Effect[]): VersionId {
+  for (const e of effects) if (e.kind === "append") for (const entry of e.entries) if (entry.kind === "draft") return entry.version;
+  return "";
 }
 
 function unavailable(target: string, cause: Error): Error {

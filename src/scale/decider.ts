@@ -42,6 +42,8 @@ export interface Decided {
   readonly refused?: Problem;
   /** A generation is due: the caller asks a screening job to propose it (never proposed inline). */
   readonly propose: number | null;
+  /** The committed decision's effects (what it recorded). */
+  readonly effects: readonly Effect[];
 }
 
 /** The decision to make on the state as read: an input (given a snapshot of the merged evidence), or none. */
@@ -105,7 +107,7 @@ export class Decider {
       const propose = effects.reduce<number | null>((due, e) => (e.kind === "propose" ? e.generation : due), null);
       if (batches.length === 0 && !allocationChanged && !record && read.trips.length === 0) {
         this.replay(effects, analysed ? seconds : null);
-        return { state: current, ...(refused ? { refused } : {}), propose };
+        return { state: current, ...(refused ? { refused } : {}), propose, effects };
       }
       const pause = this.deps.pauseBeforeCommitMs ?? 0;
       if (pause > 0) {
@@ -121,7 +123,7 @@ export class Decider {
       if (committed) {
         this.replay(effects, analysed ? seconds : null);
         if (stored && stored.id !== (current.kind === "live" ? current.experiment.id : null)) await stats.retire(stored.id);
-        return { state: current, ...(refused ? { refused } : {}), propose };
+        return { state: current, ...(refused ? { refused } : {}), propose, effects };
       }
       log.info({ target: target.name, decision: label, revision: read.revision, attempt }, "another instance decided first; deciding again on the new state");
     }

@@ -1,4 +1,4 @@
-import { currentBaseline } from "../domain/history.js";
+import { currentBaseline, pendingDrafts } from "../domain/history.js";
 import type { Logger } from "../domain/logger.js";
 import type { BreakerTrip } from "../domain/snapshot.js";
 import type { Target } from "../domain/target.js";
@@ -59,6 +59,7 @@ export class Replica {
   /** A kill made here that Redis has not confirmed yet: it holds whatever the shared state says. */
   private localKill: string | null = null;
   private recordValue: GenerationRecord | null = null;
+  private pendingDrafts: readonly VersionId[] = [];
   /** Oldest first; at most one unsealed batch per experiment, at the end. */
   private pending: Pending[] = [];
   private flushes = 0;
@@ -74,22 +75,24 @@ export class Replica {
     if (!this.baselineVersion) throw new Error(`target "${this.deps.target.name}" has no baseline yet`);
     return this.baselineVersion;
   }
-  /** The live experiment this instance serves (null when none, or killed). */
+  /** The live experiment this instance serves (null when none, killed or paused). */
   get experiment(): LiveExperiment | null {
-    return this.killReason === null ? this.current : null;
+    return this.killReason === null && !this.lifecycle?.paused?.length ? this.current : null;
   }
   get killed(): boolean {
     return this.killReason !== null;
   }
   /** The served experiment as status views see it. */
   get view(): ExperimentView | null {
-    const experiment = this.experiment;
+    const experiment = this.killReason === null ? this.current : null;
     const lifecycle = this.lifecycle;
     if (!experiment || !lifecycle) return null;
+    const paused = lifecycle.paused ?? [];
     return {
       id: experiment.id,
       generation: experiment.generation,
-      status: lifecycle.status,
+      status: paused.length > 0 ? "paused" : lifecycle.status,
+      paused,
       canaryStep: lifecycle.canaryStep,
       arms: experiment.arms,
       weights: experiment.weights,
@@ -97,6 +100,10 @@ export class Replica {
       indexOf: (arm) => experiment.indexOf(arm),
       statistics: () => experiment.statistics(),
     };
+  }
+  /** Operators' drafts the shared history holds that no generation has taken yet. */
+  get drafts(): readonly VersionId[] {
+    return this.pendingDrafts;
   }
   get record(): GenerationRecord | null {
     return this.recordValue;
@@ -122,6 +129,7 @@ export class Replica {
       this.deps.log.error({ target: target.name, seen: this.batchesSeen, stored: read.batches }, "shared history shorter than seen; reloading it whole");
       this.batchesSeen = 0;
       this.versions.clear();
+      this.pendingDrafts = [];
       read = await state.read(target.name, 0);
     }
     this.apply(read);
@@ -142,6 +150,7 @@ export class Replica {
   private apply(read: SharedRead): void {
     const { target, router, log } = this.deps;
     for (const entry of read.history) if (entry.kind === "version") this.versions.set(entry.version.id, entry.version);
+    this.pendingDrafts = pendingDrafts(read.history, this.pendingDrafts);
     this.batchesSeen = read.batches;
     const baselineId = currentBaseline(read.history);
     const baseline = baselineId ? this.versions.get(baselineId) : undefined;
@@ -238,8 +247,8 @@ export class Replica {
 
 /** Status and step as the shared allocation records them. */
 function lifecycleOf(text: string): LifecycleView {
-  const { status, canaryStep } = JSON.parse(text) as SharedCheckpoint;
-  return { status, canaryStep };
+  const { status, canaryStep, paused } = JSON.parse(text) as SharedCheckpoint;
+  return { status, canaryStep, ...(paused?.length ? { paused } : {}) };
 }
 
 /** The shared status record; a garbled one is ignored (it is only what status views show). */

@@ -2,10 +2,12 @@ import type { Clock } from "../domain/clock.js";
 import type { Logger } from "../domain/logger.js";
 import { err, ok, type Problem, type Result } from "../domain/result.js";
 import type { Target } from "../domain/target.js";
+import type { ConfigValues } from "../domain/values.js";
 import type { Version, VersionId } from "../domain/version.js";
 import type { KillCause } from "../lifecycle/inputs.js";
 import type { GenerationRecord } from "../lifecycle/records.js";
 import type { ExperimentView, TargetControl } from "../runtime/ports.js";
+import { draftedVersion } from "../runtime/target-runtime.js";
 import type { Decider, DecisionOf } from "./decider.js";
 import type { Replica } from "./replica.js";
 
@@ -125,9 +127,18 @@ export class SharedTarget implements TargetControl {
     await this.pushKill();
   }
 
+  /** Pauses the live experiment on every instance: a decision, so it reaches the replicas with their next reload. */
+  async pause(reason: string): Promise<void> {
+    const decided = await this.decide("pause", (_state, _snapshot, now) => ({ kind: "pause", now, reason }));
+    if (decided.refused) throw Object.assign(new Error(decided.refused.message), { code: decided.refused.code });
+  }
+
+  /** Clears an operator's pause, or turns the shared kill switch off. */
   async resume(): Promise<void> {
-    this.pendingKill = { reason: null };
-    await this.pushKill();
+    if (this.deps.replica.killed) {
+      this.pendingKill = { reason: null };
+      await this.pushKill();
+    } else await this.decide("resume", (_state, _snapshot, now) => ({ kind: "resume", now }));
   }
 
   private async pushKill(): Promise<void> {
@@ -139,6 +150,19 @@ export class SharedTarget implements TargetControl {
     // The kill switch is in the shared state, which every decision reads: a kill is recorded by
     // this one; with the switch off, the target is idle again and its next generation is due.
     await this.decide(pending.reason === null ? "resume" : "kill", (_state, _snapshot, now) => (pending.reason === null ? { kind: "start", now } : null));
+  }
+
+  /** Keeps an operator's candidate as a draft in the shared history (see lifecycle/draft.ts). */
+  async draft(change: ConfigValues, note: string): Promise<Result<Version, Problem>> {
+    const decided = await this.deps.decider.run("draft", (_state, _snapshot, now) => ({ kind: "draft", now, change, note }));
+    await this.deps.replica.sync();
+    if (decided.refused) return err(decided.refused);
+    if (decided.propose !== null) await this.deps.requestScreening(this.deps.target.name, decided.propose);
+    return ok(decided.state.versions.get(draftedVersion(decided.effects)) as Version);
+  }
+
+  get drafts(): readonly VersionId[] {
+    return this.deps.replica.drafts;
   }
 
   async rollbackTo(id: VersionId, reason: string): Promise<Result<Version, Problem>> {

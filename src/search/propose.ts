@@ -20,7 +20,7 @@ export interface SearchInput extends ProposeInput {
 /** How one candidate was chosen, for the history and the operator. */
 export interface Pick {
   readonly version: VersionId;
-  readonly by: "mutation" | "random" | "explore" | "model" | "recombination";
+  readonly by: "mutation" | "random" | "explore" | "model" | "recombination" | "operator";
   /** The surrogate's posterior mean of the primary's lift (relative), when it chose. */
   readonly predicted?: number;
 }

@@ -3,9 +3,9 @@ import { pooled, pooledMean } from "../decide/analysis.js";
 import { versionsOf, currentBaseline } from "../domain/history.js";
 import { diffValues, type ConfigValues } from "../domain/values.js";
 import type { HistoryStore } from "../domain/ports.js";
-import type { TargetDirectory } from "../runtime/ports.js";
+import type { TargetControl, TargetDirectory } from "../runtime/ports.js";
 import { protocolError } from "./errors.js";
-import { DiffQuery, KillBody, RollbackBody, RouteValidationError, TargetParams } from "./route-schemas.js";
+import { CandidateBody, DiffQuery, KillBody, RollbackBody, RouteValidationError, TargetParams } from "./route-schemas.js";
 
 export interface AdminDeps {
   readonly targets: TargetDirectory;
@@ -17,8 +17,16 @@ const unavailable = (error: unknown): string => ((error as { code?: unknown }).c
 
 const problem = (reply: FastifyReply, status: number, code: string, message: string) => reply.code(status).send({ error: code, message });
 
+/** What a pause or resume left: the kill switch, and the live experiment's status and pause causes. */
+const controlAnswer = (target: string, runtime: TargetControl) => ({
+  target,
+  killed: runtime.killed,
+  experiment: runtime.experiment ? { id: runtime.experiment.id, status: runtime.experiment.status, paused: runtime.experiment.paused } : null,
+});
+
 /**
- * The admin API: targets and their experiments, versions, diffs, the kill switch and rollback.
+ * The admin API: targets and their experiments, versions, diffs, the kill switch, pause and
+ * resume, operators' candidates, and rollback.
  * Registered inside the admin plugin of app.ts, whose hook asks for the admin token on every
  * route declared here.
  */
@@ -40,7 +48,7 @@ export function registerAdmin(app: FastifyInstance, deps: AdminDeps): void {
       target: target.name,
       file,
       baseline: runtime.baseline.id,
-      experiment: runtime.experiment ? { id: runtime.experiment.id, status: runtime.experiment.status } : null,
+      experiment: runtime.experiment ? { id: runtime.experiment.id, status: runtime.experiment.status, paused: runtime.experiment.paused } : null,
       killed: runtime.killed,
     })),
     rejectedDrops: deps.targets.rejectedDrops,
@@ -53,11 +61,15 @@ export function registerAdmin(app: FastifyInstance, deps: AdminDeps): void {
     const experiment = runtime.experiment;
     const record = runtime.generations[runtime.generations.length - 1];
     const snapshot = record?.lastSnapshot ?? null;
+    // Units as of now where this process sees them all (embedded), else the last tick's merged
+    // count; the KPI means are the last analysis tick's.
+    const units = experiment?.unitsNow?.() ?? snapshot?.units ?? [];
     const kpis = [target.policy.primary.kpi, ...target.policy.guardrails.map((g) => g.kpi)];
     return {
       target: target.name,
       file: loaded.file,
       killed: runtime.killed,
+      drafts: runtime.drafts,
       description: target.description,
       policy: target.policy,
       baseline: { version: runtime.baseline.id, values: runtime.baseline.values },
@@ -69,13 +81,14 @@ export function registerAdmin(app: FastifyInstance, deps: AdminDeps): void {
         id: experiment.id,
         generation: experiment.generation,
         status: experiment.status,
+        paused: experiment.paused,
         canaryStep: experiment.canaryStep,
         arms: experiment.arms.map((v, i) => ({
           version: v.id,
           role: i === 0 ? "baseline" : "candidate",
           weight: experiment.weights[i] ?? 0,
           pulled: experiment.isPulled(v.id),
-          units: snapshot?.units[i] ?? 0,
+          units: units[i] ?? 0,
           mutations: v.mutations,
           kpis: snapshot ? Object.fromEntries(kpis.map((k) => [k, { n: pooled(snapshot, i, k).n, mean: pooledMean(snapshot, i, k) }])) : {},
         })),
@@ -115,6 +128,20 @@ export function registerAdmin(app: FastifyInstance, deps: AdminDeps): void {
     return { target: request.params.target, killed: true };
   });
 
+  app.post<{ Params: TargetParams; Body: KillBody }>("/v1/targets/:target/pause", { schema: { params: TargetParams, body: KillBody } }, async (request, reply) => {
+    const runtime = deps.targets.runtime(request.params.target);
+    if (!runtime) return problem(reply, 404, "unknown_target", `no target named ${JSON.stringify(request.params.target)}`);
+    try {
+      await runtime.pause(request.body.reason ?? "admin API");
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      if (code === "not_live") return problem(reply, 409, "not_live", (error as Error).message);
+      return problem(reply, 503, unavailable(error), `not paused: ${(error as Error).message}`);
+    }
+    return controlAnswer(request.params.target, runtime);
+  });
+
+  // Clears an operator's pause (the same experiment goes on) or the kill switch (a new generation).
   app.post<{ Params: TargetParams; Body: KillBody }>("/v1/targets/:target/resume", { schema: { params: TargetParams, body: KillBody } }, async (request, reply) => {
     const runtime = deps.targets.runtime(request.params.target);
     if (!runtime) return problem(reply, 404, "unknown_target", `no target named ${JSON.stringify(request.params.target)}`);
@@ -123,7 +150,21 @@ export function registerAdmin(app: FastifyInstance, deps: AdminDeps): void {
     } catch (error) {
       return problem(reply, 503, unavailable(error), `not resumed: ${(error as Error).message}`);
     }
-    return { target: request.params.target, killed: false };
+    return controlAnswer(request.params.target, runtime);
+  });
+
+  app.post<{ Params: TargetParams; Body: CandidateBody }>("/v1/targets/:target/candidates", { schema: { params: TargetParams, body: CandidateBody } }, async (request, reply) => {
+    const runtime = deps.targets.runtime(request.params.target);
+    if (!runtime) return problem(reply, 404, "unknown_target", `no target named ${JSON.stringify(request.params.target)}`);
+    let result;
+    try {
+      result = await runtime.draft(request.body.values as ConfigValues, request.body.note ?? "admin API");
+    } catch (error) {
+      return problem(reply, 503, unavailable(error), `not drafted: ${(error as Error).message}`);
+    }
+    if (!result.ok) return problem(reply, result.error.code === "invalid_candidate" ? 400 : result.error.code === "store_unavailable" ? 503 : 409, result.error.code, result.error.message);
+    const v = result.value;
+    return reply.code(201).send({ target: request.params.target, version: v.id, parent: v.parent, changes: v.mutations, drafts: runtime.drafts });
   });
 
   app.post<{ Params: TargetParams; Body: RollbackBody }>("/v1/targets/:target/rollback", { schema: { params: TargetParams, body: RollbackBody } }, async (request, reply) => {

@@ -3,6 +3,7 @@ import { canonicalJson, sha256, shortId } from "../config/canonical.js";
 import type { Clock } from "../domain/clock.js";
 import { getPath, type JsonValue } from "../domain/values.js";
 import type { ExperimentRouter } from "../stream/router.js";
+import type { EvaluationContext } from "../targeting/audience.js";
 import { OfrepBody, OfrepParams } from "./route-schemas.js";
 
 /**
@@ -21,7 +22,7 @@ export interface OfrepDeps {
 }
 
 type Evaluation =
-  | { readonly key: string; readonly value: JsonValue; readonly reason: "SPLIT" | "STATIC"; readonly variant: string; readonly metadata: Record<string, string | number | boolean> }
+  | { readonly key: string; readonly value: JsonValue; readonly reason: "SPLIT" | "STATIC" | "DEFAULT"; readonly variant: string; readonly metadata: Record<string, string | number | boolean> }
   | { readonly key: string; readonly errorCode: string; readonly errorDetails: string; readonly status: number };
 
 /** The unit of an evaluation context, or the OFREP error code and details. */
@@ -41,17 +42,20 @@ function evaluate(deps: OfrepDeps, key: string, context: unknown): Evaluation {
   const dot = key.indexOf(".");
   const target = dot < 0 ? key : key.slice(0, dot);
   const path = dot < 0 ? null : key.slice(dot + 1);
-  const served = deps.router.evaluate(target, targetingKey);
+  const now = deps.clock.now();
+  const served = deps.router.evaluate(target, targetingKey, context as EvaluationContext, now);
   if (!served.ok) return { key, errorCode: "FLAG_NOT_FOUND", errorDetails: `no target named ${JSON.stringify(target)}`, status: 404 };
-  const { version, experiment, reason } = served.value;
+  const { version, experiment, reason, audience } = served.value;
   const value = path === null ? version.values : getPath(version.values, path);
   if (value === undefined) return { key, errorCode: "FLAG_NOT_FOUND", errorDetails: `target "${target}" has no setting "${path}"`, status: 404 };
-  const live = deps.router.experiment(target);
+  const live = experiment ? deps.router.experiment(target) : undefined;
   const armIndex = live?.indexOf(version.id) ?? 0;
-  deps.expose({ type: "exposure", target, unit: targetingKey, ts: deps.clock.now(), arm: version.id });
+  // A unit outside the audience takes no part: not exposed, so its outcomes are not counted.
+  if (audience !== "outside") deps.expose({ type: "exposure", target, unit: targetingKey, ts: now, arm: version.id });
   deps.onEvaluation?.(target, armIndex);
   const metadata: Record<string, string> = { target, version: version.id, arm: armIndex === 0 ? "baseline" : `candidate_${armIndex}` };
   if (experiment) metadata.experiment = experiment;
+  if (audience) metadata.audience = audience;
   return { key, value, reason, variant: shortId(version.id), metadata };
 }
 
@@ -63,7 +67,7 @@ const EVALUATION = {
     value: {},
     reason: { type: "string" },
     variant: { type: "string" },
-    metadata: { type: "object", properties: { target: { type: "string" }, version: { type: "string" }, arm: { type: "string" }, experiment: { type: "string" } } },
+    metadata: { type: "object", properties: { target: { type: "string" }, version: { type: "string" }, arm: { type: "string" }, experiment: { type: "string" }, audience: { type: "string" } } },
   },
 } as const;
 

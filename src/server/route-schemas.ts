@@ -29,6 +29,16 @@ export const RollbackBody = Type.Object(
 );
 export type RollbackBody = Static<typeof RollbackBody>;
 
+/** `POST …/candidates`: an operator's candidate, all settings or those it changes (checked against the target's schema). */
+export const CandidateBody = Type.Object(
+  {
+    values: Type.Record(Type.String(), Type.Unknown(), { rule: "must be an object of settings (all of them, or those the candidate changes)" }),
+    note: Type.Optional(reason),
+  },
+  { additionalProperties: false },
+);
+export type CandidateBody = Static<typeof CandidateBody>;
+
 export const DiffQuery = Type.Object(
   {
     from: Type.String({ minLength: 1, maxLength: 200, rule: "must be a version id" }),

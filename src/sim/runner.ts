@@ -155,10 +155,11 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       // What a decision serves waits for its history batch, as in the daemon (memory: a microtask).
       if (optimizer.pendingWrites > 0) await optimizer.flush();
       if (optimizer.done) break;
-      const served = router.evaluate(target.name, visit.unit);
+      const served = router.evaluate(target.name, visit.unit, visit.segment.attributes, visit.ts);
       if (!served.ok) break;
       const version = served.value.version;
-      send({ type: "exposure", target: target.name, unit: visit.unit, ts: visit.ts, arm: version.id, attributes: visit.segment.attributes });
+      // A unit outside the audience is not exposed (its outcomes still come, and are not counted).
+      if (served.value.audience !== "outside") send({ type: "exposure", target: target.name, unit: visit.unit, ts: visit.ts, arm: version.id, attributes: visit.segment.attributes });
       // Several outcomes of one visit (drawn only when asked for: same bytes as before otherwise).
       const outcomes = scenario.traffic.outcomesPerVisit > 1 ? 1 + poisson(scenario.traffic.outcomesPerVisit - 1, outcomeRng) : 1;
       for (let k = 0; k < outcomes; k++) {

@@ -1,6 +1,7 @@
 import type { AllocationRecord } from "../assign/allocation.js";
-import type { LiveStatus } from "../domain/experiment.js";
+import type { LiveStatus, PauseCause } from "../domain/experiment.js";
 import type { AllocationPeriod } from "../domain/snapshot.js";
+import type { AudienceRule } from "../domain/target.js";
 import type { Version, VersionId } from "../domain/version.js";
 import type { BreakerRule } from "../evidence/breakers.js";
 import type { EarlierValues } from "../evidence/earlier-values.js";
@@ -11,6 +12,8 @@ import type { MetricPlan } from "../evidence/unit-metrics.js";
 export interface LifecycleView {
   readonly status: LiveStatus;
   readonly canaryStep: number;
+  /** Why it is paused (absent or empty while it takes traffic). */
+  readonly paused?: readonly PauseCause[];
 }
 
 /** A live experiment's state as JSON (the runtime's checkpoint; scale-out's shared allocation). */
@@ -26,6 +29,8 @@ export interface ExperimentCheckpoint extends AllocationRecord {
   readonly arms: readonly VersionId[];
   readonly status: LiveStatus;
   readonly canaryStep: number;
+  /** Why it is paused, when it is: it stays paused across a restart (and on every instance). */
+  readonly paused?: readonly PauseCause[];
   readonly unitsPerArm: readonly number[];
   readonly periods: readonly AllocationPeriod[];
   readonly served?: readonly (readonly [string, number])[];
@@ -47,6 +52,8 @@ export interface ExperimentSpec {
   /** The metrics computed per unit (evidence/unit-metrics.ts metricPlan). */
   readonly metrics: MetricPlan;
   readonly breakers?: readonly BreakerRule[];
+  /** Who takes part (absent or null: every unit): a JsonLogic rule over the evaluation context. */
+  readonly audience?: AudienceRule | null;
   /** Earlier values of the primary metric: CUPED covariates of the units that come back. */
   readonly covariates?: EarlierValues;
 }

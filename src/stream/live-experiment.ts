@@ -12,10 +12,8 @@ import { ServedUnits } from "../evidence/served-units.js";
 import { KEY } from "../evidence/unit-key.js";
 import { UnitTotals } from "../evidence/unit-totals.js";
 import { contribution, type MetricPlan, type UnitMetric } from "../evidence/unit-metrics.js";
+import type { AudienceRule } from "../domain/target.js";
 import type { ExperimentCheckpoint, ExperimentSpec, LifecycleView } from "./experiment-spec.js";
-
-
-export { MAX_ARMS } from "../assign/allocation.js";
 
 export type { ExperimentCheckpoint, ExperimentSpec, LifecycleView } from "./experiment-spec.js";
 
@@ -34,6 +32,8 @@ export class LiveExperiment {
   /** The KPIs this experiment accumulates (the policy's); outcomes' other KPIs are ignored. */
   readonly kpis: KpiRules;
   readonly metrics: MetricPlan;
+  /** Who takes part (null: every unit): stream/audience.ts admits units by it. */
+  readonly audience: AudienceRule | null;
   readonly served: ServedUnits;
   private readonly allocation: Allocation;
   /** Scratch of recordOutcome: the metrics an outcome touches and their contributions before it. */
@@ -51,6 +51,7 @@ export class LiveExperiment {
 
   constructor(spec: ExperimentSpec) {
     ({ id: this.id, target: this.target, generation: this.generation, arms: this.arms, kpis: this.kpis, metrics: this.metrics } = spec);
+    this.audience = spec.audience ?? null;
     this.served = new ServedUnits(spec.metrics.raw.length);
     this.stamp = new Int32Array(spec.metrics.metrics.length).fill(-1);
     this.allocation = new Allocation(spec.id, spec.arms.map((v) => v.id), spec.weights);
@@ -229,6 +230,11 @@ export class LiveExperiment {
     for (const index of previous.allocation.pulled()) this.pullIndex(index, now);
   }
 
+  /** Distinct units per arm, as of now. */
+  unitsPerArm(): number[] {
+    return this.stats.unitsPerArm();
+  }
+
   /** Distinct units per arm and per-period statistics, copied (trips are left for the tick). */
   statistics(): { units: number[]; periods: AllocationPeriod[] } {
     return { units: this.stats.unitsPerArm(), periods: this.cappedPeriods() };
@@ -261,6 +267,7 @@ export class LiveExperiment {
       arms: this.arms.map((v) => v.id),
       status: lifecycle.status,
       canaryStep: lifecycle.canaryStep,
+      ...(lifecycle.paused?.length ? { paused: lifecycle.paused } : {}),
       ...this.allocation.record(),
       unitsPerArm: this.stats.unitsPerArm(),
       periods: this.stats.snapshot(),
@@ -272,20 +279,12 @@ export class LiveExperiment {
   /** Rebuilds an experiment from its checkpoint; `arms` are the versions named in it, in order. */
   static restore(
     checkpoint: ExperimentCheckpoint,
-    input: { target: string; arms: readonly Version[]; kpis: KpiRules; metrics: MetricPlan; breakers?: readonly BreakerRule[]; covariates?: EarlierValues },
+    input: { target: string; arms: readonly Version[]; kpis: KpiRules; metrics: MetricPlan; breakers?: readonly BreakerRule[]; audience?: AudienceRule | null; covariates?: EarlierValues },
   ): LiveExperiment {
     const first = checkpoint.periods[0];
-    const experiment = new LiveExperiment({
-      id: checkpoint.id,
-      target: input.target,
-      generation: checkpoint.generation,
-      arms: input.arms,
-      weights: first?.weights ?? input.arms.map(() => 1),
-      now: first?.from ?? 0,
-      kpis: input.kpis,
-      metrics: input.metrics,
-      ...(input.breakers ? { breakers: input.breakers } : {}),
-    });
+    const { target, arms, kpis, metrics, breakers, audience } = input;
+    const weights = first?.weights ?? arms.map(() => 1);
+    const experiment = new LiveExperiment({ id: checkpoint.id, target, generation: checkpoint.generation, arms, weights, now: first?.from ?? 0, kpis, metrics, audience: audience ?? null, ...(breakers ? { breakers } : {}) });
     experiment.allocation.restore(checkpoint);
     experiment.stats.restore(checkpoint.periods, checkpoint.unitsPerArm);
     experiment.quantiles.restore(checkpoint.quantiles);

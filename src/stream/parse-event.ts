@@ -12,6 +12,10 @@ export const MAX_UNIT_LENGTH = 256;
 export const MAX_LINE_BYTES = 64 * 1024;
 /** Largest KPI value magnitude: sums of squares over a billion outcomes stay finite. */
 export const MAX_KPI_VALUE = 1e12;
+/** Longest string attribute of an exposure (country, device, a segment label). */
+export const MAX_ATTRIBUTE_LENGTH = 256;
+const isAttribute = (v: unknown): boolean => (typeof v === "string" && v.length <= MAX_ATTRIBUTE_LENGTH) || (typeof v === "number" && Number.isFinite(v)) || typeof v === "boolean";
+
 /** Most KPIs one outcome may carry. */
 export const MAX_KPIS_PER_OUTCOME = 64;
 
@@ -50,8 +54,8 @@ export function parseEvent(input: unknown): Result<StreamEvent, Problem> {
   if (type === "exposure") {
     const attributes = event.attributes;
     if (attributes !== undefined) {
-      if (attributes === null || typeof attributes !== "object" || Array.isArray(attributes) || !Object.values(attributes).every((v) => typeof v === "string"))
-        return err(problem("invalid_attributes", "attributes: must be an object of string values"));
+      if (attributes === null || typeof attributes !== "object" || Array.isArray(attributes) || !Object.values(attributes).every(isAttribute))
+        return err(problem("invalid_attributes", `attributes: must be an object of strings (at most ${MAX_ATTRIBUTE_LENGTH} characters), finite numbers or booleans`));
       for (const key in attributes) if (FORBIDDEN_KEYS.has(key)) return err(problem("forbidden_key", `attributes.${key}: the key "${key}" is not allowed`));
     }
     return ok(event as unknown as StreamEvent);

@@ -107,6 +107,24 @@ describe("two daemons on one Redis act as one", () => {
     }
   }, 60_000);
 
+  it("pauses on every instance within one second, keeping the experiment; resume on the other brings its arms back", async () => {
+    let unit = "";
+    for (let i = 0; !unit; i++) if ((await evaluate(b.url, `pause-${i}`)).reason === "SPLIT") unit = `pause-${i}`;
+    const before = await getJson<{ experiment: { id: string } }>(`${a.url}/v1/targets/checkout`);
+    const pausedAt = performance.now();
+    const answer = await post(`${a.url}/v1/targets/checkout/pause`, { reason: "test pause" });
+    expect(answer.status).toBe(200);
+    await waitFor(async () => (await evaluate(b.url, unit)).reason === "STATIC", 1000, "b serving the baseline after the pause on a");
+    expect(performance.now() - pausedAt).toBeLessThan(1000);
+    const detail = await getJson<{ killed: boolean; experiment: { id: string; status: string; paused: string[] } }>(`${b.url}/v1/targets/checkout`);
+    expect(detail).toMatchObject({ killed: false, experiment: { id: before.experiment.id, status: "paused", paused: ["operator"] } });
+    expect((await post(`${b.url}/v1/targets/checkout/resume`)).status).toBe(200);
+    await waitFor(async () => (await evaluate(a.url, unit)).reason === "SPLIT", 2000, "a serving the candidate arm again");
+    expect((await getJson<{ experiment: { id: string; status: string } }>(`${a.url}/v1/targets/checkout`)).experiment).toMatchObject({ id: before.experiment.id, status: "canary" });
+    const history = (await new SharedState(client, prefix).read("checkout")).history;
+    expect(history.filter((e) => e.kind === "transition" && (e.to === "paused" || e.from === "paused")).map((e) => (e.kind === "transition" ? `${e.from}→${e.to}` : ""))).toEqual(["canary→paused", "paused→canary"]);
+  }, 30_000);
+
   it("stops assignment on the other instance within one second of a kill", async () => {
     // A unit on a candidate arm, as b serves it now.
     let unit = "";

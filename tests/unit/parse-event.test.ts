@@ -22,7 +22,8 @@ describe("event lines", () => {
     ['{"type":"exposure","target":"t","unit":"","ts":1}', "invalid_unit"],
     ['{"type":"exposure","target":"t","unit":"u","ts":"yesterday"}', "invalid_ts"],
     ['{"type":"exposure","target":"t","unit":"u","ts":1,"arm":"v2"}', "invalid_arm"],
-    ['{"type":"exposure","target":"t","unit":"u","ts":1,"attributes":{"n":1}}', "invalid_attributes"],
+    ['{"type":"exposure","target":"t","unit":"u","ts":1,"attributes":{"n":null}}', "invalid_attributes"],
+    ['{"type":"exposure","target":"t","unit":"u","ts":1,"attributes":{"n":{"deep":1}}}', "invalid_attributes"],
     ['{"type":"outcome","target":"t","unit":"u","ts":1}', "invalid_metrics"],
     ['{"type":"outcome","target":"t","unit":"u","ts":1,"metrics":{}}', "invalid_metrics"],
     ['{"type":"outcome","target":"t","unit":"u","ts":1,"metrics":{"Conversion":1}}', "invalid_metrics"],
@@ -40,12 +41,15 @@ describe("event lines", () => {
   it("refuses values whose sums would overflow, and lines over the limit in bytes (not UTF-16 units)", () => {
     expect(codeOf('{"type":"outcome","target":"t","unit":"u","ts":1,"metrics":{"revenue":1e308}}')).toBe("invalid_metrics");
     expect(codeOf('{"type":"outcome","target":"t","unit":"u","ts":1,"metrics":{"revenue":-1e13}}')).toBe("invalid_metrics");
-    // 30,000 three-byte characters: 30,000 UTF-16 units but 90,000 bytes, over the 64 KiB limit.
-    const wide = JSON.stringify({ type: "exposure", target: "t", unit: "u", ts: 1, attributes: { note: "€".repeat(30_000) } });
+    // 30,000 three-byte characters: 30,000 UTF-16 units but 90,000 bytes, over the 64 KiB limit
+    // (in 120 attributes: one may hold at most 256 characters).
+    const many = (c: string) => Object.fromEntries(Array.from({ length: 120 }, (_, i) => [`a${i}`, c.repeat(250)]));
+    const wide = JSON.stringify({ type: "exposure", target: "t", unit: "u", ts: 1, attributes: many("€") });
     expect(wide.length).toBeLessThan(65_536);
     expect(codeOf(wide)).toBe("line_too_long");
-    const ascii = JSON.stringify({ type: "exposure", target: "t", unit: "u", ts: 1, attributes: { note: "e".repeat(30_000) } });
+    const ascii = JSON.stringify({ type: "exposure", target: "t", unit: "u", ts: 1, attributes: many("e") });
     expect(codeOf(ascii)).toBe("ok");
+    expect(codeOf(JSON.stringify({ type: "exposure", target: "t", unit: "u", ts: 1, attributes: { note: "e".repeat(257) } }))).toBe("invalid_attributes");
   });
 
   it("never throws, whatever it is fed", () => {

@@ -21,6 +21,25 @@ describe("target files", () => {
     expect(target.policy.guardrails.map((g) => g.kpi)).toEqual(["latency_ms", "error"]);
   });
 
+  it("reads an audience and a schedule, and refuses bad ones naming the field, with every other problem", () => {
+    const doc = base();
+    doc.policy.audience = { in: [{ var: "country" }, ["DE", "AT"]] };
+    doc.policy.schedule = { startAt: "2026-12-07T08:00:00+01:00", timeZone: "Europe/Berlin", windows: [{ days: ["mon", "fri"], from: "08:00", to: "20:00" }], maxDuration: "P3D" };
+    const parsed = parseTarget(JSON.stringify(doc), "ok.json");
+    if (!parsed.ok) throw new Error(parsed.error.message);
+    expect(parsed.value.policy.audience).toEqual(doc.policy.audience);
+    expect(parsed.value.policy.schedule).toMatchObject({ startAt: Date.parse("2026-12-07T07:00:00Z"), timeZone: "Europe/Berlin", maxDurationMs: 3 * 86_400_000 });
+    expect(checkoutTarget().policy).toMatchObject({ audience: null, schedule: null });
+    const bad = base();
+    bad.policy.audience = { and: [{ "==": [1, 1] }, { foo: [1] }] };
+    bad.policy.schedule = { startAt: "2026-12-07T08:00:00Z", endAt: "2026-12-01T08:00:00Z" };
+    bad.policy.alpha = 2;
+    const problems = problemsOf(bad);
+    expect(problems).toContainEqual(expect.stringMatching(/^policy\.audience\.and\[1\].*foo/));
+    expect(problems).toContain("policy.schedule.endAt: must be after startAt");
+    expect(problems).toContainEqual(expect.stringMatching(/^policy\.alpha/));
+  });
+
   it("reads a file saved with a UTF-8 byte-order mark", () => {
     expect(parseTarget("\ufeff" + readFileSync(CHECKOUT, "utf8"), "bom.json").ok).toBe(true);
   });

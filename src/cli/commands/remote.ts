@@ -70,6 +70,13 @@ export interface RollbackAnswer {
   readonly baseline: VersionId;
 }
 
+/** `POST /v1/targets/:target/pause` and `…/resume`. */
+export interface ControlAnswer {
+  readonly target: string;
+  readonly killed: boolean;
+  readonly experiment: { readonly id: string; readonly status: string; readonly paused: readonly string[] } | null;
+}
+
 /** `POST /v1/targets/:target/kill`. */
 export interface KillAnswer {
   readonly target: string;
@@ -161,6 +168,14 @@ function statusOfTarget(body: TargetAnswer, options: RemoteOptions, io: CliIo): 
       ["arm", "role", "weight", "units", ...kpis],
     ),
   );
+}
+
+/** `evolvd pause <target>` and `evolvd resume <target>`: what the daemon says the call left. */
+export async function pauseCommand(action: "pause" | "resume", target: string, options: RemoteOptions & { reason?: string }, io: CliIo): Promise<void> {
+  const body = (await callDaemon(options, io, `/v1/targets/${encodeURIComponent(target)}/${action}`, { method: "POST", body: { reason: options.reason ?? `evolvd ${action}` } })) as ControlAnswer;
+  const e = body.experiment;
+  const state = body.killed ? "kill switch on" : e ? `experiment ${e.id} ${e.status}${e.paused.length ? ` (paused by ${e.paused.join(" and ")})` : ""}` : "no live experiment";
+  io.stdout.write(`${target}: ${state}\n`);
 }
 
 /** `evolvd kill <target>`: the kill switch of a running daemon. */

@@ -52,6 +52,8 @@ export async function historyCommand(target: string, options: { dataDir?: string
         return [isoTime(e.at), e.exit === "pulled" ? "pulled" : "rejected", short(e.version), e.reason];
       case "baseline":
         return [isoTime(e.at), "baseline", short(e.version), `${e.cause}${e.previous ? ` (was ${short(e.previous)})` : ""}: ${e.reason}`];
+      case "draft":
+        return [isoTime(e.at), "draft", short(e.version), `operator's candidate: ${e.note}`];
     }
   });
   io.stdout.write(table(rows, ["time", "entry", "id", "detail"]));

@@ -44,6 +44,8 @@ export function harness(options: { readonly target?: Target; readonly screen?: S
   const effects: Effect[] = [];
   let state: TargetState = restored.state;
   let live: LiveExperiment | null = null;
+  /** False while the experiment is paused: its arms get no traffic. */
+  let serving = true;
   let units = 0;
   let now = 0;
 
@@ -54,7 +56,10 @@ export function harness(options: { readonly target?: Target; readonly screen?: S
       else if (effect.kind === "start_experiment") {
         const { plan } = effect;
         live = new LiveExperiment({ id: plan.id, target: target.name, generation: plan.generation, arms: plan.arms, weights: plan.weights, now: plan.now, ...evidenceRules(target.policy) });
+        serving = true;
       } else if (effect.kind === "end_experiment") live = null;
+      else if (effect.kind === "pause_experiment") serving = false;
+      else if (effect.kind === "unpause_experiment") serving = true;
       else if (effect.kind === "pull") live?.pull(effect.arm, effect.at);
       else if (effect.kind === "set_weights") live?.setWeights(effect.weights, effect.at);
     }
@@ -83,7 +88,7 @@ export function harness(options: { readonly target?: Target; readonly screen?: S
     send,
     /** `n` new units exposed and each given one outcome, arm by arm as `world` says (index 0: baseline). */
     serve(n: number, world: (arm: number) => ArmWorld = () => NEUTRAL): void {
-      if (!live) return;
+      if (!live || !serving) return;
       for (let i = 0; i < n; i++) {
         const unit = `u${units++}`;
         const arm = live.assign(unit);
@@ -98,6 +103,10 @@ export function harness(options: { readonly target?: Target; readonly screen?: S
       now += ms;
       const lifecycle = state.kind === "live" ? state.experiment : null;
       return send({ kind: "tick", now, snapshot: live && lifecycle ? live.snapshot(now, lifecycle) : null });
+    },
+    /** Whether the live experiment's arms take traffic now (false while paused). */
+    get serving(): boolean {
+      return live !== null && serving;
     },
     at(ms = 1): number {
       return (now += ms);

@@ -4,7 +4,9 @@ import { canTransition, isLive, TRANSITIONS, type ExperimentStatus } from "../..
 import type { Screener } from "../../../src/domain/ports.js";
 import type { Input } from "../../../src/lifecycle/inputs.js";
 import { noScreening } from "../../../src/sim/screening.js";
-import { harness, NEUTRAL, type ArmWorld } from "./harness.js";
+import type { Schedule } from "../../../src/domain/target.js";
+import { statusOf } from "../../../src/lifecycle/state.js";
+import { harness, NEUTRAL, smallTarget, type ArmWorld } from "./harness.js";
 
 /** Screening that keeps or rejects candidates by a per-run coin, so both paths are taken. */
 const coinScreening =
@@ -13,6 +15,9 @@ const coinScreening =
     const all = noScreening(input);
     return keep[input.generation % keep.length] ? all : { survivors: [], rejected: all.survivors.map((s) => ({ ...s, reason: "coin" })) };
   };
+
+/** Every day 00:00–20:00 UTC, each experiment at most 4 hours. */
+const SCHEDULE: Schedule = { timeZone: "UTC", windows: [{ days: 0x7f, from: 0, to: 20 * 60 }], maxDurationMs: 4 * 3_600_000 };
 
 const worlds: ArmWorld[] = [NEUTRAL, { ...NEUTRAL, conversion: 0.45 }, { ...NEUTRAL, conversion: 0.02 }, { ...NEUTRAL, error: 0.6 }, { ...NEUTRAL, latency: 160 }];
 
@@ -24,6 +29,8 @@ type Command =
   | { readonly kind: "propose"; readonly offset: number }
   | { readonly kind: "kill"; readonly cause: "kill_switch" | "target_file" | "operator_rollback" }
   | { readonly kind: "resume" }
+  | { readonly kind: "pause" }
+  | { readonly kind: "draft"; readonly limit: number }
   | { readonly kind: "rollback"; readonly pick: number };
 
 const command: fc.Arbitrary<Command> = fc.oneof(
@@ -33,6 +40,8 @@ const command: fc.Arbitrary<Command> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("propose" as const), offset: fc.integer({ min: -1, max: 2 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("kill" as const), cause: fc.constantFrom("kill_switch" as const, "target_file" as const, "operator_rollback" as const) }) },
   { weight: 1, arbitrary: fc.constant({ kind: "resume" as const }) },
+  { weight: 1, arbitrary: fc.constant({ kind: "pause" as const }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("draft" as const), limit: fc.integer({ min: -1, max: 9 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("rollback" as const), pick: fc.nat() }) },
 );
 
@@ -41,7 +50,8 @@ describe("the lifecycle under random inputs", () => {
     const walked = new Set<string>();
     fc.assert(
       fc.property(fc.array(command, { minLength: 1, maxLength: 60 }), fc.array(fc.boolean(), { minLength: 1, maxLength: 4 }), fc.array(fc.nat(worlds.length - 1), { minLength: 3, maxLength: 3 }), fc.string({ maxLength: 6 }), (commands, keep, armWorlds, seed) => {
-        const h = harness({ screen: coinScreening(keep), seed });
+        // Hourly ticks under a schedule: windows close every evening and experiments time out.
+        const h = harness({ screen: coinScreening(keep), seed, target: smallTarget({ analysisEveryMs: 3_600_000, schedule: SCHEDULE }) });
         h.send({ kind: "start", now: 0 });
         for (const c of commands) {
           const now = h.at();
@@ -51,6 +61,8 @@ describe("the lifecycle under random inputs", () => {
             h.tick();
           } else if (c.kind === "tick") h.tick();
           else if (c.kind === "start" || c.kind === "resume") input = { kind: c.kind, now };
+          else if (c.kind === "pause") input = { kind: "pause", now, reason: "random" };
+          else if (c.kind === "draft") input = { kind: "draft", now, change: { retry: { limit: c.limit } }, note: "random" };
           else if (c.kind === "propose") input = { kind: "propose", now, generation: h.state.generation + c.offset };
           else if (c.kind === "kill") input = { kind: "kill", now, cause: c.cause, reason: "random" };
           else {
@@ -75,7 +87,7 @@ function check(h: ReturnType<typeof harness>): void {
   let baseline: string | null = null;
   for (const e of h.history) {
     if (e.kind === "transition") {
-      const before = last.get(e.experiment) ?? "proposed";
+      const before = last.get(e.experiment) ?? (e.from === "draft" ? "draft" : "proposed");
       expect(e.from, `${e.experiment}: ${e.from} after ${before}`).toBe(before);
       expect(canTransition(e.from, e.to), `${e.experiment}: ${e.from} → ${e.to}`).toBe(true);
       last.set(e.experiment, e.to);
@@ -93,11 +105,11 @@ function check(h: ReturnType<typeof harness>): void {
   // The state agrees with the history: baseline, generation, live experiment.
   expect(h.state.baseline.id).toBe(baseline);
   expect(h.state.generation).toBe(last.size);
-  const liveIds = [...last].filter(([, s]) => isLive(s)).map(([id]) => id);
+  const liveIds = [...last].filter(([, s]) => isLive(s) || s === "paused").map(([id]) => id);
   expect(liveIds.length).toBeLessThanOrEqual(1);
   if (h.state.kind === "live") {
     expect(liveIds).toEqual([h.state.experiment.id]);
-    expect(last.get(h.state.experiment.id)).toBe(h.state.experiment.status);
+    expect(last.get(h.state.experiment.id)).toBe(statusOf(h.state.experiment));
     expect(h.live?.id).toBe(h.state.experiment.id);
   } else {
     expect(liveIds).toEqual([]);

@@ -133,6 +133,23 @@ describe("the lifecycle walks every transition of the table", () => {
     until(e, () => status(e) === "running");
     e.send({ kind: "kill", now: e.at(), cause: "kill_switch", reason: "x" });
     record(e);
+    // Pauses in canary and in running, each resumed; a kill while paused.
+    const f = harness();
+    f.send({ kind: "start", now: 0 });
+    f.send({ kind: "pause", now: f.at(), reason: "x" });
+    f.send({ kind: "resume", now: f.at() });
+    until(f, () => status(f) === "running");
+    f.send({ kind: "pause", now: f.at(), reason: "x" });
+    f.send({ kind: "resume", now: f.at() });
+    f.send({ kind: "pause", now: f.at(), reason: "x" });
+    f.send({ kind: "kill", now: f.at(), cause: "kill_switch", reason: "x" });
+    record(f);
+    // An operator's draft begins a generation; a schedule's maximum duration ends a canary.
+    const g = harness({ target: smallTarget({ schedule: { timeZone: "UTC", windows: [], maxDurationMs: 1 } }) });
+    g.send({ kind: "draft", now: 0, change: { retry: { limit: 3 } }, note: "x" });
+    g.send({ kind: "start", now: 0 });
+    g.tick();
+    record(g);
     const table = Object.entries(TRANSITIONS).flatMap(([from, tos]) => tos.map((to) => `${from}→${to}`));
     expect([...walked].sort()).toEqual(table.sort());
   });
