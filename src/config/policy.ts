@@ -3,6 +3,7 @@ import { isKpiName } from "../domain/names.js";
 import type { GuardrailKpi, MetricSpec, Policy, PrimaryKpi } from "../domain/target.js";
 import { compileRule } from "../targeting/audience.js";
 import { parseSchedule } from "../targeting/schedule.js";
+import { compileSegments } from "../targeting/segments.js";
 import { compile, StringEnum } from "./validate.js";
 
 /**
@@ -101,6 +102,7 @@ export const PolicySchema = Type.Object(
       { additionalProperties: false, default: {} },
     ),
     audience: Type.Optional(Type.Unknown({ description: "Who takes part: a JsonLogic rule over the unit's evaluation context (docs/targeting.md); units outside are served the baseline, not exposed and not counted. Absent or null: every unit." })),
+    segments: Type.Optional(Type.Unknown({ description: "Named segments, first match wins: [{name, rule}] with JsonLogic rules over the unit's context (docs/targeting.md); every arm's KPIs are broken down by segment, the rest in \"other\"." })),
     schedule: Type.Optional(Type.Unknown({ description: "When experiments take traffic: {startAt, endAt, timeZone, windows: [{days, from, to}], maxDuration} (docs/targeting.md). Absent or null: always." })),
     primary: Primary,
     trackedKpis: Type.Array(KpiName, { maxItems: 16, uniqueItems: true, default: [], description: "Other KPIs accumulated per arm for reports (not decided on); outcomes' other KPIs are ignored and counted." }),
@@ -170,16 +172,17 @@ function crossFieldProblems(p: RawPolicy): string[] {
 export function parsePolicy(raw: unknown): { policy?: Policy; problems: string[] } {
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) return { problems: ["policy: must be an object"] };
   const checked = validatePolicy(raw);
-  const { audience: rawAudience, schedule: rawSchedule } = raw as RawPolicy;
+  const { audience: rawAudience, schedule: rawSchedule, segments: rawSegments } = raw as RawPolicy;
+  const segments = rawSegments === undefined || rawSegments === null ? null : compileSegments(rawSegments, "policy.segments");
   const audience = rawAudience === undefined || rawAudience === null ? null : compileRule(rawAudience, "policy.audience");
   const schedule = rawSchedule === undefined || rawSchedule === null ? null : parseSchedule(rawSchedule, "policy.schedule");
   // The rules a schema cannot say run on the raw value too, so one pass lists every problem.
-  const problems = [...(checked.ok ? [] : checked.problems), ...crossFieldProblems(checked.ok ? checked.value : (raw as RawPolicy)), ...(audience?.problems ?? []), ...(schedule?.problems ?? [])];
+  const problems = [...(checked.ok ? [] : checked.problems), ...crossFieldProblems(checked.ok ? checked.value : (raw as RawPolicy)), ...(audience?.problems ?? []), ...(schedule?.problems ?? []), ...(segments?.problems ?? [])];
   if (!checked.ok || problems.length) return { problems };
   const p = checked.value;
   const primary: PrimaryKpi = { kpi: p.primary.kpi, kind: p.primary.kind, direction: p.primary.direction, minLift: p.primary.minLift, ...metricOf(p.primary) };
   const guardrails: GuardrailKpi[] = p.guardrails.map((g) => ({ kpi: g.kpi, kind: g.kind, direction: g.direction, tolerance: g.tolerance, ...(g.hardLimit === undefined ? {} : { hardLimit: g.hardLimit }), ...metricOf(g) }));
-  return { policy: { ...p, seed: String(p.seed), primary, guardrails, canary: { ...p.canary }, screening: { ...p.screening }, allocation: { ...p.allocation }, cuped: { ...p.cuped }, search: { ...p.search }, audience: audience?.rule ?? null, schedule: schedule?.schedule ?? null }, problems };
+  return { policy: { ...p, seed: String(p.seed), primary, guardrails, canary: { ...p.canary }, screening: { ...p.screening }, allocation: { ...p.allocation }, cuped: { ...p.cuped }, search: { ...p.search }, audience: audience?.rule ?? null, schedule: schedule?.schedule ?? null, segments: segments?.segments ?? [] }, problems };
 }
 
 /** The metric fields of a checked KPI entry, without undefined keys. */

@@ -4,7 +4,7 @@ import type { ModeGauges, TargetControl } from "../runtime/ports.js";
 
 /** State gauges, refreshed at scrape time; stale label sets are dropped by the reset. */
 export function collectState(metrics: Metrics, targets: readonly { readonly target: Target; readonly runtime: TargetControl }[], mode: ModeGauges): void {
-  for (const g of [metrics.armWeight, metrics.armUnits, metrics.experimentState, metrics.baselineInfo, metrics.killSwitch, metrics.historyWritable, metrics.kpiEstimate, metrics.kpiLow, metrics.kpiHigh, metrics.srmPValue, metrics.probabilityBest, metrics.statsUnflushed, metrics.servedJournalBacklog, metrics.guardrailDrift]) g.reset();
+  for (const g of [metrics.armWeight, metrics.armUnits, metrics.experimentState, metrics.baselineInfo, metrics.killSwitch, metrics.historyWritable, metrics.kpiEstimate, metrics.kpiLow, metrics.kpiHigh, metrics.segmentEstimate, metrics.segmentLow, metrics.segmentHigh, metrics.srmPValue, metrics.probabilityBest, metrics.statsUnflushed, metrics.servedJournalBacklog, metrics.guardrailDrift]) g.reset();
   if (mode.sharedState) metrics.sharedStateUp.set({ prefix: mode.sharedState.prefix }, mode.sharedState.up ? 1 : 0);
   for (const [target, n] of mode.unflushed) metrics.statsUnflushed.set({ target }, n);
   for (const { target, runtime } of targets) {
@@ -21,6 +21,15 @@ export function collectState(metrics: Metrics, targets: readonly { readonly targ
     if (experiment.journalBacklog) metrics.servedJournalBacklog.set({ target: name }, experiment.journalBacklog());
     record?.lastSnapshot?.units.forEach((u, i) => metrics.armUnits.set({ target: name, arm: armLabel(i) }, u));
     record?.lastProbabilityBest?.forEach((p, i) => metrics.probabilityBest.set({ target: name, arm: armLabel(i) }, p));
+    for (const { segment, analysis } of record?.lastSegments ?? [])
+      for (const arm of analysis.arms) {
+        const c = arm.primary.comparison;
+        if (!c) continue;
+        const labels = { target: name, segment, arm: armLabel(arm.index), kpi: arm.primary.kpi };
+        metrics.segmentEstimate.set(labels, c.effect);
+        metrics.segmentLow.set(labels, c.ci[0]);
+        metrics.segmentHigh.set(labels, c.ci[1]);
+      }
     const analysis = record?.lastAnalysis;
     if (!analysis) continue;
     metrics.srmPValue.set({ target: name }, analysis.srm.pValue);

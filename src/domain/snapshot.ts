@@ -85,6 +85,16 @@ export interface ExperimentSnapshot {
   readonly trips: readonly BreakerTrip[];
   /** Quantile metrics per arm (null before an arm has outcomes); absent without any. */
   readonly quantiles?: readonly Readonly<Record<string, QuantileReading | null>>[];
+  /** The same units and periods broken down by segment (the policy's, then "other"); absent without segments. */
+  readonly segments?: readonly SegmentStatistics[];
+}
+
+/** One segment's share of an experiment's statistics. */
+export interface SegmentStatistics {
+  readonly segment: string;
+  /** Distinct units of the segment served each arm. */
+  readonly units: readonly number[];
+  readonly periods: readonly AllocationPeriod[];
 }
 
 /**

@@ -123,6 +123,17 @@ export interface Policy {
   readonly audience: AudienceRule | null;
   /** When experiments may take traffic (targeting/schedule.ts); null: always. */
   readonly schedule: Schedule | null;
+  /**
+   * Named segments, first match wins (targeting/segments.ts): each unit is kept in the segment
+   * of its first exposure, and every arm's KPIs are broken down by segment. Empty: none.
+   */
+  readonly segments: readonly SegmentRule[];
+}
+
+/** A named segment: the units whose context its rule accepts (and no earlier segment's). */
+export interface SegmentRule {
+  readonly name: string;
+  readonly rule: AudienceRule;
 }
 
 /** A validated JsonLogic rule, as written in the target file (JSON, so status views show it). */

@@ -1,4 +1,4 @@
-import type { AudienceRule, Policy } from "../domain/target.js";
+import type { AudienceRule, Policy, SegmentRule } from "../domain/target.js";
 import { breakerRules, type BreakerRule } from "./breakers.js";
 import { kpiRules, type KpiRules } from "./kpi-rules.js";
 import { metricPlan, type MetricPlan } from "./unit-metrics.js";
@@ -10,8 +10,10 @@ export interface EvidenceRules {
   readonly breakers: readonly BreakerRule[];
   /** Who takes part (null: every unit); units outside are served the baseline and not counted. */
   readonly audience: AudienceRule | null;
+  /** Segments every arm's statistics are broken down by (empty: none). */
+  readonly segments: readonly SegmentRule[];
 }
 
 export function evidenceRules(policy: Policy): EvidenceRules {
-  return { kpis: kpiRules(policy), metrics: metricPlan(policy), breakers: breakerRules(policy), audience: policy.audience };
+  return { kpis: kpiRules(policy), metrics: metricPlan(policy), breakers: breakerRules(policy), audience: policy.audience, segments: policy.segments };
 }

@@ -8,10 +8,13 @@ import { contribution, type UnitMetric } from "./unit-metrics.js";
  */
 export type Served = "again" | "new_arm" | "new_unit";
 
-// meta: latest arm (4 bits) | row arm (4 bits) << 4 | arms served (16 bits) << 8
+// meta: latest arm (4 bits) | row arm (4 bits) << 4 | arms served (16 bits) << 8 | segment + 1 (5 bits) << 24
 const LATEST = 0xf;
 const ROW_SHIFT = 4;
 const MASK_SHIFT = 8;
+const SEGMENT_SHIFT = 24;
+/** A row's segment bits: 0 for none known ("other"), else the segment index + 1. */
+const segmentBits = (segment: number): number => (segment >= 0 && segment < 31 ? (segment + 1) << SEGMENT_SHIFT : 0);
 /** A row of (unit, arm) for an arm other than the unit's first is keyed by the unit's key with the arm's salt. */
 const salt = (arm: number, k: number): number => Math.imul(arm + 1, k) >>> 0;
 
@@ -52,6 +55,11 @@ export class ServedUnits {
     return (this.metaOf(row) >>> ROW_SHIFT) & LATEST;
   }
 
+  /** The segment index the row's unit was first exposed in (-1: none known, counted as "other"). */
+  rowSegment(row: number): number {
+    return ((this.metaOf(row) >>> SEGMENT_SHIFT) & 31) - 1;
+  }
+
   /** The allocation period (revision) the row began in. */
   rowPeriod(row: number): number {
     return (this.chunkOf(row).periods[row & IN_CHUNK] as number) | 0;
@@ -70,28 +78,30 @@ export class ServedUnits {
 
   /**
    * Records that `unit` was served arm `index` now (in period `revision`). `created` is the row
-   * of (unit, arm) when this exposure began it (-1 when the row existed).
+   * of (unit, arm) when this exposure began it (-1 when the row existed). A unit first exposed
+   * now is kept in `segment` (-1: none); one seen before stays in the segment it was first in.
    */
-  record(unit: string, index: number, revision: number): { readonly served: Served; readonly created: number } {
+  record(unit: string, index: number, revision: number, segment = -1): { readonly served: Served; readonly created: number; readonly segment: number } {
     unitKey(unit);
     const hi = KEY[0] as number;
     const lo = KEY[1] as number;
     const row = this.table.find(hi, lo);
-    if (row < 0) return { served: "new_unit", created: this.table.begin(hi, lo, index | (index << ROW_SHIFT) | (1 << (index + MASK_SHIFT)), revision) };
+    if (row < 0) return { served: "new_unit", created: this.table.begin(hi, lo, (index | (index << ROW_SHIFT) | (1 << (index + MASK_SHIFT)) | segmentBits(segment)) >>> 0, revision), segment };
     const chunk = this.chunkOf(row);
     const previous = chunk.meta[row & IN_CHUNK] as number;
     const bit = 1 << (index + MASK_SHIFT);
     const next = ((previous & ~LATEST) | bit | index) >>> 0;
+    const kept = ((previous >>> SEGMENT_SHIFT) & 31) - 1;
     if (next !== previous) {
       chunk.meta[row & IN_CHUNK] = next;
       this.table.touch(row);
     }
-    if ((previous & bit) !== 0) return { served: "again", created: -1 };
-    if (((previous >>> ROW_SHIFT) & LATEST) === index) return { served: "new_arm", created: -1 };
+    if ((previous & bit) !== 0) return { served: "again", created: -1, segment: kept };
+    if (((previous >>> ROW_SHIFT) & LATEST) === index) return { served: "new_arm", created: -1, segment: kept };
     const h = (hi ^ salt(index, 0x9e3779b9)) >>> 0;
     const l = (lo ^ salt(index, 0x85ebca6b)) >>> 0;
     const existing = this.table.find(h, l);
-    return { served: "new_arm", created: existing >= 0 ? -1 : this.table.begin(h, l, index << ROW_SHIFT, revision) };
+    return { served: "new_arm", created: existing >= 0 ? -1 : this.table.begin(h, l, ((index << ROW_SHIFT) | segmentBits(kept)) >>> 0, revision), segment: kept };
   }
 
   /** The row of (unit, arm), begun now in period `revision` if there was none; `began` says which. */
@@ -105,7 +115,8 @@ export class ServedUnits {
     const h = (hi ^ salt(arm, 0x9e3779b9)) >>> 0;
     const l = (lo ^ salt(arm, 0x85ebca6b)) >>> 0;
     const row = this.table.find(h, l);
-    return row >= 0 ? { row, began: false } : { row: this.table.begin(h, l, arm << ROW_SHIFT, revision), began: true };
+    // A row for another arm keeps the unit's segment.
+    return row >= 0 ? { row, began: false } : { row: this.table.begin(h, l, ((arm << ROW_SHIFT) | segmentBits(this.rowSegment(first))) >>> 0, revision), began: true };
   }
 
   /** One value of raw KPI `r` for the row. */

@@ -1,4 +1,5 @@
 import type { Analysis } from "../decide/analysis.js";
+import type { SegmentAnalysis } from "../decide/segments.js";
 import type { ExperimentStatus } from "../domain/experiment.js";
 import type { ExperimentSnapshot } from "../domain/snapshot.js";
 import type { Version, VersionId } from "../domain/version.js";
@@ -23,6 +24,8 @@ export interface GenerationRecord {
   readonly endedAt: number | null;
   readonly committed: VersionId | null;
   readonly lastAnalysis: Analysis | null;
+  /** The last tick's analysis of each segment (decide/segments.ts); null without segments. */
+  readonly lastSegments: readonly SegmentAnalysis[] | null;
   readonly lastSnapshot: ExperimentSnapshot | null;
   /** Probability each arm is best on the primary KPI at the last tick (null before data). */
   readonly lastProbabilityBest: readonly number[] | null;
@@ -30,7 +33,7 @@ export interface GenerationRecord {
 
 /** A fresh record of a generation that has just proposed its candidates. */
 export function newRecord(experiment: string, generation: number, baseline: VersionId, now: number, proposed: readonly Version[], dropped: readonly DroppedCandidate[]): GenerationRecord {
-  return { generation, experiment, baseline, startedAt: now, proposed, dropped, rejected: [], pulled: [], arms: [], status: "proposed", reason: "", endedAt: null, committed: null, lastAnalysis: null, lastSnapshot: null, lastProbabilityBest: null };
+  return { generation, experiment, baseline, startedAt: now, proposed, dropped, rejected: [], pulled: [], arms: [], status: "proposed", reason: "", endedAt: null, committed: null, lastAnalysis: null, lastSegments: null, lastSnapshot: null, lastProbabilityBest: null };
 }
 
 /** The records with the one of `experiment` (the last) changed by `change`; others as they are. */

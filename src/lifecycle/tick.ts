@@ -3,6 +3,7 @@ import { BUCKETS } from "../assign/hash.js";
 import { allocate, probabilityBest, rememberingLast, totalVariation } from "../decide/allocation.js";
 import { analyze } from "../decide/analysis.js";
 import { decide } from "../decide/decision.js";
+import { analyzeSegments, segmentEvidence } from "../decide/segments.js";
 import type { ExperimentSnapshot } from "../domain/snapshot.js";
 import { liveObservations, withObservations } from "../search/observations.js";
 import { log, type Effect } from "./effects.js";
@@ -25,12 +26,15 @@ export function tickLive(state: TargetState & { kind: "live" }, snapshot: Experi
   const target = ctx.target.name;
   const id = state.experiment.id;
   const analysis = analyze(snapshot, policy);
+  const segments = snapshot.segments ? analyzeSegments(snapshot, policy) : null;
+  const seen = { lastAnalysis: analysis, lastSegments: segments, lastSnapshot: snapshot };
   // Paused: no traffic comes, so nothing is decided; status views still see the analysis.
-  if (state.experiment.paused.length > 0) return { state: { ...state, records: updateRecord(state.records, id, { lastAnalysis: analysis, lastSnapshot: snapshot }) }, effects: [{ kind: "checkpoint" }] };
+  if (state.experiment.paused.length > 0) return { state: { ...state, records: updateRecord(state.records, id, seen) }, effects: [{ kind: "checkpoint" }] };
   const decision = decide(snapshot, analysis, policy, state.drift.get(state.baseline.id));
-  const evidence = evidenceOf(analysis);
+  // Decisions are taken on the whole; the history keeps how each segment read at the time.
+  const evidence = segments ? { ...(evidenceOf(analysis) as object), segments: segmentEvidence(segments) } : evidenceOf(analysis);
   const effects: Effect[] = [];
-  let records = updateRecord(state.records, id, { lastAnalysis: analysis, lastSnapshot: snapshot });
+  let records = updateRecord(state.records, id, seen);
   let next: TargetState = { ...state, records };
 
   for (const pull of decision.pulls) {

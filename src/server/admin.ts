@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { pooled, pooledMean } from "../decide/analysis.js";
+import { segmentEvidence } from "../decide/segments.js";
 import { versionsOf, currentBaseline } from "../domain/history.js";
 import { diffValues, type ConfigValues } from "../domain/values.js";
 import type { HistoryStore } from "../domain/ports.js";
@@ -93,6 +94,8 @@ export function registerAdmin(app: FastifyInstance, deps: AdminDeps): void {
           kpis: snapshot ? Object.fromEntries(kpis.map((k) => [k, { n: pooled(snapshot, i, k).n, mean: pooledMean(snapshot, i, k) }])) : {},
         })),
       },
+      // Each candidate against the baseline within each segment, at alpha / segments (decide/segments.ts).
+      segments: experiment && record?.lastSegments ? segmentEvidence(record.lastSegments) : null,
       lastGeneration: record && { generation: record.generation, status: record.status, reason: record.reason, rejected: record.rejected, pulled: record.pulled },
     };
   });

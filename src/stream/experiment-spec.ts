@@ -1,7 +1,7 @@
 import type { AllocationRecord } from "../assign/allocation.js";
 import type { LiveStatus, PauseCause } from "../domain/experiment.js";
-import type { AllocationPeriod } from "../domain/snapshot.js";
-import type { AudienceRule } from "../domain/target.js";
+import type { AllocationPeriod, SegmentStatistics } from "../domain/snapshot.js";
+import type { AudienceRule, SegmentRule } from "../domain/target.js";
 import type { Version, VersionId } from "../domain/version.js";
 import type { BreakerRule } from "../evidence/breakers.js";
 import type { EarlierValues } from "../evidence/earlier-values.js";
@@ -36,6 +36,8 @@ export interface ExperimentCheckpoint extends AllocationRecord {
   readonly served?: readonly (readonly [string, number])[];
   /** The EarlierValues source the covariate sums were built with (CUPED); absent for none. */
   readonly covariates?: string;
+  /** Per-segment statistics (evidence/segment-stats.ts), when the policy names segments. */
+  readonly segments?: readonly SegmentStatistics[];
   /** Quantile sketches per arm and metric name (evidence/quantile-sketch.ts encode()). */
   readonly quantiles?: readonly Readonly<Record<string, number[][]>>[];
 }
@@ -54,6 +56,8 @@ export interface ExperimentSpec {
   readonly breakers?: readonly BreakerRule[];
   /** Who takes part (absent or null: every unit): a JsonLogic rule over the evaluation context. */
   readonly audience?: AudienceRule | null;
+  /** Segments the statistics are broken down by (absent or empty: none). */
+  readonly segments?: readonly SegmentRule[];
   /** Earlier values of the primary metric: CUPED covariates of the units that come back. */
   readonly covariates?: EarlierValues;
 }

@@ -3,16 +3,19 @@ import { err, ok, problem, type Problem, type Result } from "../domain/result.js
 import type { AllocationPeriod, BreakerTrip, ExperimentSnapshot, StatsDelta } from "../domain/snapshot.js";
 import type { Version, VersionId } from "../domain/version.js";
 import { ArmQuantiles } from "../evidence/arm-quantiles.js";
-import { ArmStats, change, changeWithCovariate } from "../evidence/arm-stats.js";
+import { ArmStats } from "../evidence/arm-stats.js";
 import { ArmBreakers, type BreakerRule } from "../evidence/breakers.js";
 import { StatsJournal } from "../evidence/journal.js";
 import type { KpiRules } from "../evidence/kpi-rules.js";
 import { EarlierValues } from "../evidence/earlier-values.js";
 import { ServedUnits } from "../evidence/served-units.js";
 import { KEY } from "../evidence/unit-key.js";
+import { SegmentStats } from "../evidence/segment-stats.js";
 import { UnitTotals } from "../evidence/unit-totals.js";
-import { contribution, type MetricPlan, type UnitMetric } from "../evidence/unit-metrics.js";
-import type { AudienceRule } from "../domain/target.js";
+import type { MetricPlan, UnitMetric } from "../evidence/unit-metrics.js";
+import { UnitRecorder } from "../evidence/unit-recorder.js";
+import type { AudienceRule, SegmentRule } from "../domain/target.js";
+import type { EvaluationContext } from "../targeting/audience.js";
 import type { ExperimentCheckpoint, ExperimentSpec, LifecycleView } from "./experiment-spec.js";
 
 export type { ExperimentCheckpoint, ExperimentSpec, LifecycleView } from "./experiment-spec.js";
@@ -36,11 +39,6 @@ export class LiveExperiment {
   readonly audience: AudienceRule | null;
   readonly served: ServedUnits;
   private readonly allocation: Allocation;
-  /** Scratch of recordOutcome: the metrics an outcome touches and their contributions before it. */
-  private readonly touched: number[] = [];
-  private readonly before: (readonly [number, number] | null)[] = [];
-  private readonly stamp: Int32Array;
-  private outcomes = 0;
   private readonly stats: ArmStats;
   private breakers: ArmBreakers;
   private journal: StatsJournal | null = null;
@@ -48,12 +46,14 @@ export class LiveExperiment {
   private readonly quantiles: ArmQuantiles;
   /** Unit totals of the percentile-capped sums (null without any). */
   private readonly totals: UnitTotals | null;
+  /** The statistics by segment (null without segments). */
+  private readonly segments: SegmentStats | null;
+  private readonly recorder: UnitRecorder;
 
   constructor(spec: ExperimentSpec) {
     ({ id: this.id, target: this.target, generation: this.generation, arms: this.arms, kpis: this.kpis, metrics: this.metrics } = spec);
     this.audience = spec.audience ?? null;
     this.served = new ServedUnits(spec.metrics.raw.length);
-    this.stamp = new Int32Array(spec.metrics.metrics.length).fill(-1);
     this.allocation = new Allocation(spec.id, spec.arms.map((v) => v.id), spec.weights);
     this.stats = new ArmStats(spec.arms.length);
     this.totals = spec.metrics.percentileCapped.length > 0 ? new UnitTotals() : null;
@@ -61,7 +61,15 @@ export class LiveExperiment {
     this.covariates = spec.metrics.percentileCapped.includes(0) ? EarlierValues.EMPTY : (spec.covariates ?? EarlierValues.EMPTY);
     this.quantiles = new ArmQuantiles(spec.arms.length, spec.metrics);
     this.breakers = new ArmBreakers(spec.arms.length, spec.breakers ?? []);
-    this.stats.openPeriod(this.allocation.revision, spec.now, this.allocation.weights);
+    this.segments = spec.segments?.length ? new SegmentStats(spec.segments, spec.arms.length) : null;
+    this.recorder = new UnitRecorder(spec.metrics, this.served, this.stats, this.segments, this.totals, this.quantiles);
+    this.openPeriod(spec.now);
+  }
+
+  /** A new allocation period, for the experiment's statistics and every segment's. */
+  private openPeriod(now: number): void {
+    this.stats.openPeriod(this.allocation.revision, now, this.allocation.weights);
+    this.segments?.openPeriod(this.allocation.revision, now, this.allocation.weights);
   }
 
   get baseline(): Version {
@@ -84,14 +92,21 @@ export class LiveExperiment {
     return this.arms[this.allocation.assign(unit)] as Version;
   }
 
-  /** Records that `unit` was served `arm` (its assigned arm when absent). */
-  recordExposure(unit: string, arm: VersionId | undefined): Result<number, Problem> {
+  /**
+   * Records that `unit` was served `arm` (its assigned arm when absent); with segments, a unit
+   * exposed for the first time is kept in the segment its `attributes` match at `ts`.
+   */
+  recordExposure(unit: string, arm: VersionId | undefined, attributes?: EvaluationContext, ts = 0): Result<number, Problem> {
     const index = arm === undefined ? this.allocation.assign(unit) : this.allocation.indexOf(arm);
     if (index === undefined) return err(problem("arm_not_in_experiment", `arm ${arm} is not an arm of ${this.id}`));
     const revision = this.allocation.revision;
-    const { served, created } = this.served.record(unit, index, revision);
-    if (served !== "again") this.stats.countUnit(index, served === "new_unit");
-    if (created >= 0) this.rowBegan(created, this.covariates.size > 0 ? this.covariates.valueOf(KEY[0] as number) : NaN);
+    const segments = this.segments;
+    const { served, created, segment } = this.served.record(unit, index, revision, segments ? segments.indexOf(attributes ?? {}, ts, this.target) : -1);
+    if (served !== "again") {
+      this.stats.countUnit(index, served === "new_unit");
+      segments?.of(segment).countUnit(index, served === "new_unit");
+    }
+    if (created >= 0) this.recorder.rowBegan(created, this.covariates.size > 0 ? this.covariates.valueOf(KEY[0] as number) : NaN);
     this.journal?.addExposure(revision, index, unit);
     return ok(index);
   }
@@ -108,59 +123,11 @@ export class LiveExperiment {
     // The unit's covariate (NaN for none), read while KEY still holds its key.
     const x = this.covariates.size > 0 ? this.covariates.valueOf(KEY[0] as number) : NaN;
     const group = KEY[1] as number;
-    if (began) this.rowBegan(row, x);
-    const plan = this.metrics;
-    const at = this.served.slot(row);
-    const sums = this.served.sumsOf(row);
-    // Before any add: a 32-bit promotion copies, and this array keeps every count a "before" reads.
-    const counts = this.served.countsOf(row);
-    const outcome = ++this.outcomes;
-    const touched = this.touched;
-    const before = this.before;
-    touched.length = 0;
-    before.length = 0;
-    for (const name in metrics) {
-      const r = plan.rawIndex.get(name);
-      if (r === undefined) continue;
-      for (const m of plan.readers[r] as number[]) {
-        if (this.stamp[m] === outcome) continue;
-        this.stamp[m] = outcome;
-        touched.push(m);
-        before.push(contribution(plan.metrics[m] as UnitMetric, counts, sums, at));
-      }
-      const value = metrics[name] as number;
-      this.served.add(row, r, value);
-      if (this.quantiles.any) this.quantiles.observe(index, r, value, group);
-      this.journal?.addValue(unit, index, this.served.rowPeriod(row), r, value);
-    }
-    const period = this.served.rowPeriod(row);
-    const countsNow = this.served.countsOf(row);
-    for (let i = 0; i < touched.length; i++) {
-      const metric = plan.metrics[touched[i] as number] as UnitMetric;
-      const after = contribution(metric, countsNow, sums, at);
-      change(this.stats.cell(period, index, metric.name), before[i] as readonly [number, number] | null, after);
-      // The primary (metric 0) of a unit with a covariate also moves the CUPED sums.
-      if (touched[i] === 0 && x === x) changeWithCovariate(this.stats.returningCell(period, index, metric.name), before[i] as readonly [number, number] | null, after, x);
-      if (this.totals && metric.capPercentile === metric.capPercentile) this.totals.move(metric.name, period, index, before[i]?.[0] ?? null, after?.[0] ?? null);
-    }
+    if (began) this.recorder.rowBegan(row, x);
+    this.recorder.outcome(unit, row, index, metrics, x, group);
     // A tripped breaker pulls the arm in this very call: its units get the baseline from now on.
     if (!this.allocation.isPulled(index) && this.breakers.observe(index, (this.arms[index] as Version).id, metrics, ts)) this.pullIndex(index, ts);
     return ok(index);
-  }
-
-  /** A (unit, arm) row began: metrics every unit counts in (binomial, count, sum) count it now, at zero. */
-  private rowBegan(row: number, x: number): void {
-    const plan = this.metrics;
-    const at = this.served.slot(row);
-    const period = this.served.rowPeriod(row);
-    const arm = this.served.rowArm(row);
-    for (const m of plan.everyUnit) {
-      const metric = plan.metrics[m] as UnitMetric;
-      const after = contribution(metric, this.served.countsOf(row), this.served.sumsOf(row), at);
-      change(this.stats.cell(period, arm, metric.name), null, after);
-      if (m === 0 && x === x) changeWithCovariate(this.stats.returningCell(period, arm, metric.name), null, after, x);
-      if (this.totals && metric.capPercentile === metric.capPercentile) this.totals.move(metric.name, period, arm, null, after?.[0] ?? null);
-    }
   }
 
   /** The periods' statistics with every percentile-capped sum capped at this moment's cap. */
@@ -183,7 +150,7 @@ export class LiveExperiment {
   /** Moves to new weights with the fewest units changing arm; opens a new allocation period. */
   setWeights(weights: readonly number[], now: number): void {
     this.allocation.reallocate(weights);
-    this.stats.openPeriod(this.allocation.revision, now, this.allocation.weights);
+    this.openPeriod(now);
   }
 
   /** Takes an arm out of traffic: its share goes back to the baseline, other arms keep theirs. */
@@ -193,12 +160,13 @@ export class LiveExperiment {
   }
 
   private pullIndex(index: number, now: number): void {
-    if (this.allocation.pull(index, this.stats.weights)) this.stats.openPeriod(this.allocation.revision, now, this.allocation.weights);
+    if (this.allocation.pull(index, this.stats.weights)) this.openPeriod(now);
   }
 
   /** Starts keeping deltas for drainDeltas() (scale-out: each instance flushes them to Redis). */
   startJournal(): void {
     this.journal ??= new StatsJournal();
+    this.recorder.journal = this.journal;
   }
 
   /** Everything added since the last drain. */
@@ -230,6 +198,11 @@ export class LiveExperiment {
     for (const index of previous.allocation.pulled()) this.pullIndex(index, now);
   }
 
+  /** Whether its statistics are broken down by segment (exposures then carry the unit's attributes). */
+  get segmented(): boolean {
+    return this.segments !== null;
+  }
+
   /** Distinct units per arm, as of now. */
   unitsPerArm(): number[] {
     return this.stats.unitsPerArm();
@@ -255,6 +228,7 @@ export class LiveExperiment {
       periods: this.cappedPeriods(),
       trips: this.breakers.drain(),
       ...(this.quantiles.any ? { quantiles: this.quantiles.readings() } : {}),
+      ...(this.segments ? { segments: this.segments.snapshot() } : {}),
     };
   }
 
@@ -273,20 +247,22 @@ export class LiveExperiment {
       periods: this.stats.snapshot(),
       ...(this.covariates.size > 0 ? { covariates: this.covariates.source } : {}),
       ...(this.quantiles.any ? { quantiles: this.quantiles.encode() } : {}),
+      ...(this.segments ? { segments: this.segments.snapshot() } : {}),
     };
   }
 
   /** Rebuilds an experiment from its checkpoint; `arms` are the versions named in it, in order. */
   static restore(
     checkpoint: ExperimentCheckpoint,
-    input: { target: string; arms: readonly Version[]; kpis: KpiRules; metrics: MetricPlan; breakers?: readonly BreakerRule[]; audience?: AudienceRule | null; covariates?: EarlierValues },
+    input: { target: string; arms: readonly Version[]; kpis: KpiRules; metrics: MetricPlan; breakers?: readonly BreakerRule[]; audience?: AudienceRule | null; segments?: readonly SegmentRule[]; covariates?: EarlierValues },
   ): LiveExperiment {
     const first = checkpoint.periods[0];
-    const { target, arms, kpis, metrics, breakers, audience } = input;
+    const { target, arms, kpis, metrics, breakers, audience, segments } = input;
     const weights = first?.weights ?? arms.map(() => 1);
-    const experiment = new LiveExperiment({ id: checkpoint.id, target, generation: checkpoint.generation, arms, weights, now: first?.from ?? 0, kpis, metrics, audience: audience ?? null, ...(breakers ? { breakers } : {}) });
+    const experiment = new LiveExperiment({ id: checkpoint.id, target, generation: checkpoint.generation, arms, weights, now: first?.from ?? 0, kpis, metrics, audience: audience ?? null, ...(segments ? { segments } : {}), ...(breakers ? { breakers } : {}) });
     experiment.allocation.restore(checkpoint);
     experiment.stats.restore(checkpoint.periods, checkpoint.unitsPerArm);
+    experiment.segments?.restore(checkpoint.segments, checkpoint.periods);
     experiment.quantiles.restore(checkpoint.quantiles);
     // Covariate sums are only consistent with the values they were built with: without those
     // (a restart lost them, another experiment ended since), the experiment goes on unadjusted.

@@ -66,6 +66,11 @@ function checkName(name: unknown, at: string, seen: Set<string>, problems: strin
 
 /** The name of the first segment whose rule the unit matches, else "other". Never throws. */
 export function segmentOf(segments: readonly Segment[], context: EvaluationContext, vars: EvolvdVars): string {
-  for (const segment of segments) if (matches(segment.rule, context, vars)) return segment.name;
-  return OTHER_SEGMENT;
+  return segments[segmentIndex(segments, context, vars)]?.name ?? OTHER_SEGMENT;
+}
+
+/** The index of the first segment whose rule the unit matches, else `segments.length` ("other"). Never throws. */
+export function segmentIndex(segments: readonly Segment[], context: EvaluationContext, vars: EvolvdVars): number {
+  for (let i = 0; i < segments.length; i++) if (matches((segments[i] as Segment).rule, context, vars)) return i;
+  return segments.length;
 }

@@ -115,3 +115,34 @@ describe("pause, resume and operators' candidates over the admin API", () => {
     }, 10_000, "the draft live in g2");
   });
 });
+
+describe("segments break every arm's KPIs down", () => {
+  let daemon: Daemon;
+  const segments = [{ name: "mobile", rule: { "==": [{ var: "device" }, "mobile"] } }];
+  beforeAll(async () => {
+    daemon = await startTestDaemon(fastWorkspace({ analysisEveryMs: 500, minUnitsPerArm: 1e6, maxUnitsPerArm: 1e6, canary: { steps: [0.5], minUnitsPerStep: 1e6 }, segments }));
+    await waitFor(async () => (await getJson<{ experiment: unknown }>(`${daemon.url}/v1/targets/checkout`)).experiment !== null, 15_000, "g1 live");
+  }, 30_000);
+  afterAll(async () => {
+    await daemon?.stop();
+  });
+
+  it("in the status view and the metrics, segment by segment", async () => {
+    const events = Array.from({ length: 400 }, (_, i) => [
+      { type: "exposure", target: "checkout", unit: `s-${i}`, ts: 1, attributes: { device: i % 4 === 0 ? "mobile" : "desktop" } },
+      { type: "outcome", target: "checkout", unit: `s-${i}`, ts: 1, metrics: { conversion: i % 3 === 0 ? 1 : 0 } },
+    ]).flat();
+    expect((await sendEvents(daemon.url, events)).accepted).toBe(800);
+    type Detail = { segments: { segment: string; baselineUnits: number; arms: { units: number; primary: unknown }[] }[] | null };
+    await waitFor(async () => {
+      const d = await getJson<Detail>(`${daemon.url}/v1/targets/checkout`);
+      return d.segments?.reduce((n, s) => n + s.baselineUnits + s.arms.reduce((m, a) => m + a.units, 0), 0) === 400;
+    }, 10_000, "a tick that saw the 400 units, segment by segment");
+    const d = await getJson<Detail>(`${daemon.url}/v1/targets/checkout`);
+    expect(d.segments?.map((s) => s.segment)).toEqual(["mobile", "other"]);
+    const mobile = d.segments?.[0];
+    expect((mobile?.baselineUnits ?? 0) + (mobile?.arms.reduce((m, a) => m + a.units, 0) ?? 0)).toBe(100);
+    const metrics = await (await fetch(`${daemon.url}/metrics`)).text();
+    expect(metrics).toMatch(/^evolvd_segment_kpi_estimate\{target="checkout",segment="mobile",arm="candidate_1",kpi="conversion"\} /m);
+  });
+});

@@ -49,6 +49,16 @@ export interface TargetAnswer {
     readonly canaryStep: number;
     readonly arms: readonly ArmAnswer[];
   } | null;
+  /** Each candidate's primary within each segment (null without segments). */
+  readonly segments: readonly SegmentAnswer[] | null;
+}
+
+/** One segment's reading of the candidates (decide/segments.ts segmentEvidence). */
+export interface SegmentAnswer {
+  readonly segment: string;
+  readonly alpha: number;
+  readonly baselineUnits: number;
+  readonly arms: readonly { readonly arm: VersionId; readonly units: number; readonly primary: { readonly kpi: string; readonly verdict: string; readonly effect: number; readonly ci: readonly [number, number] } | null }[];
 }
 
 /** `GET /v1/targets/:target/versions`: every version of the target, the baseline marked. */
@@ -166,6 +176,15 @@ function statusOfTarget(body: TargetAnswer, options: RemoteOptions, io: CliIo): 
     table(
       e.arms.map((a) => [short(a.version), a.role + (a.pulled ? " (pulled)" : ""), `${(a.weight * 100).toFixed(1)}%`, String(a.units), ...kpis.map((k) => (a.kpis[k] ? `${a.kpis[k].mean.toPrecision(4)} (n ${a.kpis[k].n})` : "-"))]),
       ["arm", "role", "weight", "units", ...kpis],
+    ),
+  );
+  if (!body.segments?.length) return;
+  const pct = (x: number) => `${x >= 0 ? "+" : ""}${(x * 100).toFixed(1)}%`;
+  io.stdout.write(`by segment (each at alpha ${body.segments[0]?.alpha.toPrecision(2)}):\n`);
+  io.stdout.write(
+    table(
+      body.segments.flatMap((s) => s.arms.map((a) => [s.segment, String(s.baselineUnits), short(a.arm), String(a.units), a.primary ? `${pct(a.primary.effect)} [${pct(a.primary.ci[0])}, ${pct(a.primary.ci[1])}] ${a.primary.verdict}` : "-"])),
+      ["segment", "baseline units", "arm", "units", "primary vs baseline"],
     ),
   );
 }

@@ -26,7 +26,7 @@ export function attributeStep(routed: Routed): Processed {
     // An exposure that names its arm records what was served (the audience was applied then);
     // one that does not asks for the unit's assignment, which only the audience's units get.
     if (event.arm === undefined && !admits(experiment, event.attributes ?? {}, event.ts)) return { kind: "ignored", event, reason: "outside_audience" };
-    const result = experiment.recordExposure(event.unit, event.arm);
+    const result = experiment.recordExposure(event.unit, event.arm, event.attributes, event.ts);
     return result.ok ? { kind: "accepted", event, experiment, arm: result.value, ignoredKpis: 0 } : { kind: "rejected", problem: result.error };
   }
   // Values are checked before anything is counted: a bad line changes nothing.
