@@ -60,7 +60,10 @@ export function decide(snapshot: ExperimentSnapshot, analysis: Analysis, policy:
     const next = snapshot.canaryStep + 1;
     if (next < policy.canary.steps.length)
       return { pulls, verdict: { kind: "ramp", toStep: next, reason: `canary step ${snapshot.canaryStep + 1} healthy: ramp to ${pct(policy.canary.steps[next] as number)} candidate traffic` } };
-    return { pulls, verdict: { kind: "promote", reason: "canary ramp complete with no guardrail breach" } };
+    // Arms pulled on the way (breaker, guardrail, worse primary) are named: "no breach" would hide them.
+    const out = snapshot.pulled.length + pulls.length;
+    const reason = out === 0 ? "canary ramp complete with no guardrail breach" : `canary ramp complete: ${remaining.length} candidate${remaining.length === 1 ? "" : "s"} healthy, ${out} pulled on the way`;
+    return { pulls, verdict: { kind: "promote", reason } };
   }
 
   const enough = (a: ArmReading): boolean => a.units >= policy.minUnitsPerArm && analysis.baselineUnits >= policy.minUnitsPerArm;

@@ -1,4 +1,5 @@
 import type { ExperimentStatus } from "./experiment.js";
+import { err, ok, problem, type Problem, type Result } from "./result.js";
 import type { Version, VersionId } from "./version.js";
 
 /**
@@ -77,4 +78,19 @@ export function lastGeneration(history: readonly HistoryEntry[]): number {
   let generation = 0;
   for (const entry of history) if (entry.kind === "transition") generation = Math.max(generation, entry.generation);
   return generation;
+}
+
+/**
+ * A version by its full id or a unique prefix of at least 6 hex digits, among `versions` (of one
+ * target, or several: the same id in two targets is two versions). The CLI and the admin API
+ * resolve ids the same way, so a prefix that works locally works with --url.
+ */
+export function findVersion(versions: Iterable<Version>, idOrPrefix: string): Result<Version, Problem> {
+  if (!/^[0-9a-f]{6,64}$/.test(idOrPrefix)) return err(problem("invalid_version", `"${idOrPrefix.slice(0, 80)}" is not a version id (6 to 64 hex digits)`));
+  const matches = new Map<string, Version>();
+  for (const v of versions) if (v.id.startsWith(idOrPrefix)) matches.set(`${v.target}/${v.id}`, v);
+  const found = [...matches.values()];
+  if (found.length === 0) return err(problem("unknown_version", `no version ${idOrPrefix}`));
+  if (found.length > 1) return err(problem("ambiguous_version", `version prefix ${idOrPrefix} is ambiguous: ${found.map((v) => `${v.target}/${v.id.slice(0, 12)}`).join(", ")}`));
+  return ok(found[0] as Version);
 }

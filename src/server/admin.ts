@@ -1,8 +1,9 @@
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { pooled, pooledMean } from "../decide/analysis.js";
 import { segmentEvidence } from "../decide/segments.js";
-import { versionsOf, currentBaseline } from "../domain/history.js";
+import { currentBaseline, findVersion, versionsOf } from "../domain/history.js";
 import { diffValues, type ConfigValues } from "../domain/values.js";
+import type { Version } from "../domain/version.js";
 import type { HistoryStore } from "../domain/ports.js";
 import type { TargetControl, TargetDirectory } from "../runtime/ports.js";
 import { protocolError } from "./errors.js";
@@ -107,14 +108,23 @@ export function registerAdmin(app: FastifyInstance, deps: AdminDeps): void {
     return { baseline, versions: [...versionsOf(history).values()].map((v) => ({ ...v, baseline: v.id === baseline })) };
   });
 
+  // Every entry, oldest first: what `evolvd history --data-dir` reads from the folder.
+  app.get<{ Params: TargetParams }>("/v1/targets/:target/history", byTarget, async (request, reply) => {
+    const history = await deps.store.read(request.params.target);
+    if (history.length === 0) return problem(reply, 404, "unknown_target", `no history for target ${JSON.stringify(request.params.target)}`);
+    return { target: request.params.target, history };
+  });
+
+  // Ids or unique prefixes (≥ 6 hex digits), resolved as the CLI does locally (domain/history.ts).
   app.get<{ Querystring: DiffQuery }>("/v1/diff", { schema: { querystring: DiffQuery } }, async (request, reply) => {
-    const { from, to } = request.query;
-    const all = new Map<string, { values: ConfigValues }>();
-    for (const name of await deps.store.targets()) for (const v of versionsOf(await deps.store.read(name)).values()) all.set(v.id, v);
-    const a = all.get(from);
-    const b = all.get(to);
-    if (!a || !b) return problem(reply, 404, "unknown_version", `no version ${!a ? from : to}`);
-    return { from, to, changes: diffValues(a.values, b.values) };
+    const { from, to, target } = request.query;
+    const versions: Version[] = [];
+    for (const name of target ? [target] : await deps.store.targets()) versions.push(...versionsOf(await deps.store.read(name)).values());
+    const a = findVersion(versions, from);
+    const b = findVersion(versions, to);
+    for (const found of [a, b]) if (!found.ok) return problem(reply, found.error.code === "unknown_version" ? 404 : 400, found.error.code, found.error.message);
+    if (!a.ok || !b.ok) return;
+    return { from: a.value.id, to: b.value.id, changes: diffValues(a.value.values, b.value.values) };
   });
 
   app.post<{ Params: TargetParams; Body: KillBody }>("/v1/targets/:target/kill", { schema: { params: TargetParams, body: KillBody } }, async (request, reply) => {
@@ -174,9 +184,11 @@ export function registerAdmin(app: FastifyInstance, deps: AdminDeps): void {
     const runtime = deps.targets.runtime(request.params.target);
     if (!runtime) return problem(reply, 404, "unknown_target", `no target named ${JSON.stringify(request.params.target)}`);
     const body = request.body;
+    const chosen = findVersion(versionsOf(await deps.store.read(request.params.target)).values(), body.version);
+    if (!chosen.ok) return problem(reply, chosen.error.code === "unknown_version" ? 404 : chosen.error.code === "ambiguous_version" ? 409 : 400, chosen.error.code, `${chosen.error.message} in target "${request.params.target}"`);
     let result;
     try {
-      result = await runtime.rollbackTo(body.version, body.reason ?? "admin API rollback");
+      result = await runtime.rollbackTo(chosen.value.id, body.reason ?? "admin API rollback");
       if (result.ok) await runtime.flush();
     } catch (error) {
       if (unavailable(error) === "store_unavailable") return problem(reply, 503, "store_unavailable", `rollback to ${body.version} decided but not yet in the history (retried; served once written): ${(error as Error).message}`);

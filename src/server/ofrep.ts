@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply } from "fastify";
 import { canonicalJson, sha256, shortId } from "../config/canonical.js";
 import type { Clock } from "../domain/clock.js";
 import { FORBIDDEN_KEYS } from "../domain/json.js";
-import { getPath, type JsonValue } from "../domain/values.js";
+import { getPath, leafPaths, type ConfigValues, type JsonValue } from "../domain/values.js";
 import { MAX_ATTRIBUTE_LENGTH } from "../stream/parse-event.js";
 import type { ExperimentRouter } from "../stream/router.js";
 import type { EvaluationContext } from "../targeting/audience.js";
@@ -13,6 +13,7 @@ import { OfrepBody, OfrepParams } from "./route-schemas.js";
  *
  * Flag keys: `<target>` evaluates the whole configuration object; `<target>.<path>` one
  * setting (`checkout.retry.limit`). Target names contain no dots, so the first dot splits.
+ * Bulk evaluation lists both: each target, then each of its settings.
  * Every successful evaluation is an exposure of the unit to the version it was served.
  */
 export interface OfrepDeps {
@@ -103,13 +104,17 @@ export function registerOfrep(app: FastifyInstance, deps: OfrepDeps): void {
     // A context error applies to every flag: answer it once, as the spec does for bulk.
     const checked = unitOf(body?.context);
     if ("errorCode" in checked) return reply.code(400).send(checked);
-    const flags = deps.router.targets().map((target) => {
+    // Each target once (one exposure), then each of its settings as its own flag with the same
+    // variant and metadata: providers that fetch in bulk (web, static context) can then ask for
+    // `checkout.timeout_ms` as they would in a single evaluation.
+    const flags = deps.router.targets().flatMap((target): object[] => {
       const e = evaluate(deps, target, body?.context);
       if ("errorCode" in e) {
         const { status: _status, ...rest } = e;
-        return rest;
+        return [rest];
       }
-      return e;
+      const values = e.value as ConfigValues;
+      return [e, ...leafPaths(values).map((path) => ({ ...e, key: `${target}.${path}`, value: getPath(values, path) as JsonValue }))];
     });
     const payload = { flags };
     const etag = `"${sha256(canonicalJson(payload as unknown as JsonValue)).slice(0, 32)}"`;

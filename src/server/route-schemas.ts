@@ -41,9 +41,9 @@ export type CandidateBody = Static<typeof CandidateBody>;
 
 export const DiffQuery = Type.Object(
   {
-    from: Type.String({ minLength: 1, maxLength: 200, rule: "must be a version id" }),
-    to: Type.String({ minLength: 1, maxLength: 200, rule: "must be a version id" }),
-    target: Type.Optional(Type.String()),
+    from: Type.String({ minLength: 1, maxLength: 200, rule: "must be a version id or a prefix of at least 6 hex digits" }),
+    to: Type.String({ minLength: 1, maxLength: 200, rule: "must be a version id or a prefix of at least 6 hex digits" }),
+    target: Type.Optional(Type.String({ pattern: TARGET_NAME.source, rule: "is not a target name" })),
   },
   { additionalProperties: false },
 );

@@ -78,6 +78,8 @@ export interface SimulationReport {
     readonly final: { version: VersionId; truth: Record<string, number> | null };
   };
   readonly commits: number;
+  /** Each decided KPI's kind: a proportion reads as a percentage, a mean (revenue, latency) as a number. */
+  readonly kinds: Readonly<Record<string, "proportion" | "mean">>;
 }
 
 /**
@@ -270,6 +272,7 @@ function report(
       final: { version: finalBaseline, truth: truthOf(finalBaseline) },
     },
     commits: generations.filter((g) => g.status === "committed").length,
+    kinds: Object.fromEntries([target.policy.primary, ...target.policy.guardrails].map((k) => [k.kpi, k.kind])),
   };
 }
 

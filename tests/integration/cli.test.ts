@@ -3,7 +3,7 @@ import { cpSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { CHECKOUT, ROOT, runCli, tempDir } from "../helpers.js";
+import { CHECKOUT, ROOT, runCli, startTestDaemon, tempDir, waitFor, workspace } from "../helpers.js";
 
 const exec = promisify(execFile);
 const BIN = join(ROOT, "bin", "evolvd.js");
@@ -101,6 +101,34 @@ describe("history, diff and rollback on a data folder", () => {
     expect(resumed.baseline.initial.version).toBe(initial);
     expect(resumed.generations[0].generation).toBe(report.generations.length + 1);
   });
+
+  it("reads the same through a daemon (--url): the whole history, id prefixes for diff and rollback", async () => {
+    const dir = workspace();
+    const daemon = await startTestDaemon(dir);
+    try {
+      const url = daemon.url;
+      await waitFor(async () => (await runCli(["history", "checkout", "--url", url, "--json"], dir)).stdout.includes('"transition"'), 15_000, "a transition in the history");
+      const local = JSON.parse((await runCli(["history", "checkout", "--data-dir", join(dir, "data"), "--json"], dir)).stdout);
+      const remote = JSON.parse((await runCli(["history", "checkout", "--url", url, "--json"], dir)).stdout);
+      expect(remote.slice(0, local.length)).toEqual(local);
+      const table = (await runCli(["history", "checkout", "--url", url], dir)).stdout;
+      expect(table).toMatch(/experiment\s+checkout\/g1\s+proposed → screening/);
+      expect(table).toMatch(/baseline\s+\w{12}\s+initial/);
+      const versions = remote.filter((e: { kind: string }) => e.kind === "version").map((e: { version: { id: string } }) => e.version.id) as string[];
+      const [first, second] = [versions[0] as string, versions[1] as string];
+      const diff = await runCli(["diff", first.slice(0, 8), second.slice(0, 10), "--url", url, "--json"], dir);
+      expect(diff.code).toBe(0);
+      expect(JSON.parse(diff.stdout)).toMatchObject({ from: first, to: second });
+      const rollback = await runCli(["rollback", "checkout", second.slice(0, 12), "--url", url, "--reason", "prefix"], dir);
+      expect(rollback.stdout).toContain(`→ ${second.slice(0, 12)}`);
+      expect(rollback.code).toBe(0);
+      const bad = await runCli(["diff", "zz", second, "--url", url], dir);
+      expect(bad.code).toBe(1);
+      expect(bad.stderr).toMatch(/not a version id/);
+    } finally {
+      await daemon.stop();
+    }
+  }, 60_000);
 
   it("says which targets exist when asked for an unknown one", async () => {
     const result = await runCli(["history", "nobody", "--data-dir", tempDir()]);

@@ -71,7 +71,14 @@ describe("evolvd start (in process)", () => {
     expect(first.status).toBe(200);
     const etag = first.headers.get("etag") as string;
     expect(etag).toMatch(/^".+"$/);
-    expect((await first.json()).flags[0].key).toBe("checkout");
+    const flags = (await first.json()).flags as { key: string; value: unknown; variant: string; metadata: Record<string, string> }[];
+    expect(flags[0]?.key).toBe("checkout");
+    // Every setting is its own flag too, with the target's variant and metadata, and the same value a single evaluation gives.
+    const byKey = new Map(flags.map((f) => [f.key, f]));
+    expect([...byKey.keys()]).toEqual(expect.arrayContaining(["checkout.retry.limit", "checkout.timeout_ms", "checkout.cache.enabled", "checkout.cache.policy", "checkout.routing.weights", "checkout.pricing.function"]));
+    const single = await (await post("/ofrep/v1/evaluate/flags/checkout.timeout_ms", { context: { targetingKey: "user-9" } })).json();
+    expect(byKey.get("checkout.timeout_ms")).toMatchObject({ value: single.value, variant: single.variant, metadata: single.metadata });
+    expect(byKey.get("checkout.routing.weights")?.value).toEqual((flags[0]?.value as { routing: { weights: number[] } }).routing.weights);
     const again = await post("/ofrep/v1/evaluate/flags", { context: { targetingKey: "user-9" } }, { "if-none-match": etag });
     expect(again.status).toBe(304);
   });
@@ -131,7 +138,10 @@ describe("evolvd start (in process)", () => {
     expect(one.stdout).toMatch(/experiment checkout\/g1: canary step 1/);
     expect(one.stdout).toMatch(/baseline/);
     const history = await runCli(["history", "checkout", ...remote]);
-    expect(history.stdout).toMatch(/6f4ef242c851\s+g0\s+file\s+baseline/);
+    // The whole history, as from the data folder: the version, its baseline move, the transitions.
+    expect(history.stdout).toMatch(/version\s+6f4ef242c851\s+g0 from file: baseline values/);
+    expect(history.stdout).toMatch(/baseline\s+6f4ef242c851\s+initial/);
+    expect(history.stdout).toMatch(/experiment\s+checkout\/g1\s+screening → canary/);
     const detail = await (await admin("/v1/targets/checkout")).json();
     const diff = await runCli(["diff", detail.experiment.arms[0].version, detail.experiment.arms[1].version, ...remote]);
     expect(diff.code).toBe(0);

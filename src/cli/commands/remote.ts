@@ -1,4 +1,5 @@
 import type { ExperimentStatus } from "../../domain/experiment.js";
+import type { HistoryEntry } from "../../domain/history.js";
 import type { ValueChange, Version, VersionId } from "../../domain/version.js";
 import { short, table } from "../format.js";
 import { CliError, type CliIo } from "../io.js";
@@ -61,6 +62,12 @@ export interface SegmentAnswer {
   readonly arms: readonly { readonly arm: VersionId; readonly units: number; readonly primary: { readonly kpi: string; readonly verdict: string; readonly effect: number; readonly ci: readonly [number, number] } | null }[];
 }
 
+/** `GET /v1/targets/:target/history`: every entry, oldest first. */
+export interface HistoryAnswer {
+  readonly target: string;
+  readonly history: HistoryEntry[];
+}
+
 /** `GET /v1/targets/:target/versions`: every version of the target, the baseline marked. */
 export interface VersionsAnswer {
   readonly baseline: VersionId | null;
@@ -96,7 +103,9 @@ export interface KillAnswer {
 /** The answer of the admin route a path names, as the CLI calls them; unknown for any other path. */
 export type AnswerOf<P extends string> = P extends "/v1/targets"
   ? TargetsAnswer
-  : P extends `/v1/targets/${string}/versions`
+  : P extends `/v1/targets/${string}/history`
+    ? HistoryAnswer
+    : P extends `/v1/targets/${string}/versions`
     ? VersionsAnswer
     : P extends `/v1/targets/${string}/rollback`
       ? RollbackAnswer

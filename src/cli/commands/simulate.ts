@@ -56,6 +56,8 @@ export async function simulateCommand(scenarioPath: string, options: SimulateOpt
 export function summary(report: SimulationReport): string {
   const kpis = Object.keys(report.generations[0]?.arms[0]?.kpis ?? {});
   const primary = kpis[0] ?? "";
+  // A proportion reads as a percentage; a mean (revenue per unit, latency) as the number it is.
+  const value = (kpi: string, x: number): string => ((report.kinds?.[kpi] ?? "proportion") === "proportion" ? percent(x) : x.toPrecision(4));
   const rows = report.generations.map((g) => {
     const baseline = g.arms[0];
     const best = g.arms.slice(1).sort((a, b) => (b.kpis[primary]?.mean ?? 0) - (a.kpis[primary]?.mean ?? 0))[0];
@@ -65,8 +67,8 @@ export function summary(report: SimulationReport): string {
       g.status,
       `${g.proposed}/${g.rejected.length}/${g.pulled.length}`,
       g.arms.map((a) => count(a.units)).join(" / ") || "-",
-      baseline?.kpis[primary] ? percent(baseline.kpis[primary].mean) : "-",
-      best?.kpis[primary] ? `${percent(best.kpis[primary].mean)} (${lift === null ? "?" : signedPercent(lift)})` : "-",
+      baseline?.kpis[primary] ? value(primary, baseline.kpis[primary].mean) : "-",
+      best?.kpis[primary] ? `${value(primary, best.kpis[primary].mean)} (${lift === null ? "?" : signedPercent(lift)})` : "-",
       g.committed ? short(g.committed) : "",
       g.reason,
     ];
@@ -79,7 +81,7 @@ export function summary(report: SimulationReport): string {
       const mutations = (arm.mutations as { path: string; op: string; from: unknown; to: unknown }[]).map((m) => `${m.op} ${m.path} ${JSON.stringify(m.from)}→${JSON.stringify(m.to)}`).join(", ");
       out.push(`  g${g.generation} ${short(arm.version)}${arm.pulled ? " (pulled)" : ""}: ${mutations}\n`);
     }
-  const truth = (t: Record<string, number> | null): string => (t ? Object.entries(t).map(([k, v]) => `${k} ${k === "latency_ms" ? v.toFixed(1) : percent(v)}`).join(", ") : "n/a (replay)");
+  const truth = (t: Record<string, number> | null): string => (t ? Object.entries(t).map(([k, v]) => `${k} ${report.kinds?.[k] === undefined && k === "latency_ms" ? v.toFixed(1) : value(k, v)}`).join(", ") : "n/a (replay)");
   out.push(`\nbaseline ${short(report.baseline.initial.version)} → ${short(report.baseline.final.version)} after ${report.commits} commit(s)\n`);
   out.push(`  true KPIs before: ${truth(report.baseline.initial.truth)}\n  true KPIs after:  ${truth(report.baseline.final.truth)}\n`);
   const rejected = Object.entries(report.events.rejected);

@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { currentBaseline, versionsOf, type HistoryEntry } from "../../domain/history.js";
+import { currentBaseline, findVersion, versionsOf, type HistoryEntry } from "../../domain/history.js";
 import { isTargetName } from "../../domain/names.js";
 import { diffValues } from "../../domain/values.js";
 import type { Version } from "../../domain/version.js";
@@ -24,19 +24,8 @@ async function historyOf(store: HistoryStore, target: string): Promise<HistoryEn
 
 /** `evolvd history <target>`: every version, transition and baseline move, oldest first. */
 export async function historyCommand(target: string, options: { dataDir?: string; json?: boolean } & RemoteOptions, io: CliIo): Promise<void> {
-  if (remoteUrl(options, io)) {
-    const body = await callDaemon(options, io, `/v1/targets/${encodeURIComponent(target)}/versions`);
-    if (options.json) io.stdout.write(JSON.stringify(body, null, 2) + "\n");
-    else
-      io.stdout.write(
-        table(
-          body.versions.map((v: Version & { baseline: boolean }) => [short(v.id), `g${v.generation}`, v.parent ? short(v.parent) : "file", v.baseline ? "baseline" : "", v.mutations.map((m) => `${m.op} ${m.path} ${JSON.stringify(m.from)}→${JSON.stringify(m.to)}`).join(", ")]),
-          ["version", "gen", "parent", "", "mutations"],
-        ),
-      );
-    return;
-  }
-  const history = await historyOf(storeFor(options.dataDir, io), target);
+  // From a daemon, the same entries as from a data folder: versions, transitions, baseline moves.
+  const history = remoteUrl(options, io) ? (await callDaemon(options, io, `/v1/targets/${encodeURIComponent(target)}/history`)).history : await historyOf(storeFor(options.dataDir, io), target);
   if (options.json) {
     io.stdout.write(JSON.stringify(history, null, 2) + "\n");
     return;
@@ -61,15 +50,13 @@ export async function historyCommand(target: string, options: { dataDir?: string
 }
 
 /** Finds a version by full id or unique prefix (≥ 6 hex digits) across the store's targets. */
-async function findVersion(store: HistoryStore, idOrPrefix: string, target?: string): Promise<Version> {
-  if (!/^[0-9a-f]{6,64}$/.test(idOrPrefix)) throw new CliError(`"${idOrPrefix}" is not a version id (6 to 64 hex digits)`, 2);
+async function findIn(store: HistoryStore, idOrPrefix: string, target?: string): Promise<Version> {
   const targets = target ? [target] : await store.targets();
-  const matches: Version[] = [];
-  for (const t of targets) for (const v of versionsOf(await store.read(t)).values()) if (v.id.startsWith(idOrPrefix)) matches.push(v);
-  const unique = [...new Map(matches.map((v) => [`${v.target}/${v.id}`, v])).values()];
-  if (unique.length === 0) throw new CliError(`no version ${idOrPrefix} in ${target ? `target "${target}"` : "any target"}`);
-  if (unique.length > 1) throw new CliError(`version prefix ${idOrPrefix} is ambiguous: ${unique.map((v) => `${v.target}/${short(v.id)}`).join(", ")}`);
-  return unique[0] as Version;
+  const versions: Version[] = [];
+  for (const t of targets) versions.push(...versionsOf(await store.read(t)).values());
+  const found = findVersion(versions, idOrPrefix);
+  if (!found.ok) throw new CliError(found.error.code === "unknown_version" ? `${found.error.message} in ${target ? `target "${target}"` : "any target"}` : found.error.message, found.error.code === "invalid_version" ? 2 : 1);
+  return found.value;
 }
 
 /** `evolvd diff <versionA> <versionB>`: changed paths, old → new. */
@@ -78,12 +65,12 @@ export async function diffCommand(a: string, b: string, options: { dataDir?: str
   let to: { id: string };
   let changes: ReturnType<typeof diffValues>;
   if (remoteUrl(options, io)) {
-    const body = await callDaemon(options, io, `/v1/diff?from=${encodeURIComponent(a)}&to=${encodeURIComponent(b)}`);
+    const body = await callDaemon(options, io, `/v1/diff?from=${encodeURIComponent(a)}&to=${encodeURIComponent(b)}${options.target ? `&target=${encodeURIComponent(options.target)}` : ""}`);
     [from, to, changes] = [{ id: body.from }, { id: body.to }, body.changes];
   } else {
     const store = storeFor(options.dataDir, io);
-    const va = await findVersion(store, a, options.target);
-    const vb = await findVersion(store, b, options.target);
+    const va = await findIn(store, a, options.target);
+    const vb = await findIn(store, b, options.target);
     [from, to, changes] = [va, vb, diffValues(va.values, vb.values)];
   }
   if (options.json) {
@@ -106,7 +93,7 @@ export async function rollbackCommand(target: string, version: string, options: 
   }
   const store = storeFor(options.dataDir, io);
   const history = await historyOf(store, target);
-  const chosen = await findVersion(store, version, target);
+  const chosen = await findIn(store, version, target);
   const previous = currentBaseline(history);
   if (previous === chosen.id) throw new CliError(`${short(chosen.id)} is already the baseline of ${target}`);
   await store.append(target, [
