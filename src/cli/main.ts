@@ -36,6 +36,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     .option("--log-level <level>", "trace, debug, info, warn, error, fatal or silent")
     .option("--redis <url>", "scale-out: share state through this Redis (default $EVOLVD_REDIS_URL; none: embedded)")
     .option("--redis-prefix <name>", "scale-out: key namespace of this deployment (default evolvd)")
+    .option("--demo", "run on a fresh demo workspace and feed it the shipped scenario's simulated users over HTTP, in real time")
+    .option("--demo-rate <visits>", "demo: visits per second (default 400)")
     .action((options) => startCommand(options, io));
 
   program

@@ -1,4 +1,4 @@
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { startDaemon } from "../../daemon/daemon.js";
 import { loadSettings, type Settings } from "../../daemon/settings.js";
 import { RedisUnreachable } from "../../scale/scale-out.js";
@@ -6,6 +6,9 @@ import { CliError, type CliIo } from "../io.js";
 import { jsonLogger } from "../logger.js";
 import { guardProcess } from "../process-guard.js";
 import type { Logger } from "../../domain/logger.js";
+import { loadScenarioFile } from "../../sim/scenario.js";
+import { systemClock } from "../../system-clock.js";
+import { DEMO_SCENARIO, demoWorkspace, playTraffic } from "./demo.js";
 
 export interface StartOptions {
   readonly config?: string;
@@ -18,6 +21,10 @@ export interface StartOptions {
   readonly logLevel?: string;
   readonly redis?: string;
   readonly redisPrefix?: string;
+  /** Run on a fresh demo workspace and feed it the shipped scenario's traffic (cli/commands/demo.ts). */
+  readonly demo?: boolean;
+  /** Demo visits per second. */
+  readonly demoRate?: string;
 }
 
 const FLAGS: Record<string, keyof StartOptions> = {
@@ -37,7 +44,9 @@ const FLAGS: Record<string, keyof StartOptions> = {
  * and resolves within the shutdown deadline; SIGHUP rescans the drop folder.
  */
 export async function startCommand(options: StartOptions, io: CliIo, signals: NodeJS.EventEmitter = process): Promise<void> {
-  const args = Object.entries(FLAGS).flatMap(([flag, key]) => (options[key] === undefined ? [] : [`--${flag}`, String(options[key])]));
+  const demo = options.demo ? demoWorkspace() : null;
+  const given = demo ? { ...options, dropDir: options.dropDir ?? demo.dropDir, dataDir: options.dataDir ?? demo.dataDir } : options;
+  const args = Object.entries(FLAGS).flatMap(([flag, key]) => (given[key] === undefined ? [] : [`--${flag}`, String(given[key])]));
   let settings: Settings;
   try {
     settings = loadSettings({ ...(options.config ? { file: resolve(io.cwd, options.config) } : {}), env: io.env, args });
@@ -46,24 +55,32 @@ export async function startCommand(options: StartOptions, io: CliIo, signals: No
   }
   const log = jsonLogger(io.stdout, settings.logLevel);
   const unguard = guardProcess(log, (code) => process.exit(code));
+  const rate = Number(options.demoRate ?? 400);
+  if (demo && !(rate > 0 && rate <= 5_000)) throw new CliError(`--demo-rate: ${options.demoRate} is not a number of visits per second in (0, 5000]`, 2);
   try {
-    await runDaemon(settings, io, log, signals);
+    await runDaemon(settings, io, log, signals, demo ? { dir: demo.dir, rate } : null);
   } finally {
     unguard();
   }
 }
 
-async function runDaemon(settings: Settings, io: CliIo, log: Logger, signals: NodeJS.EventEmitter): Promise<void> {
+async function runDaemon(settings: Settings, io: CliIo, log: Logger, signals: NodeJS.EventEmitter, demo: { dir: string; rate: number } | null): Promise<void> {
   const daemon = await startDaemon(settings, io.cwd, log).catch((error: Error) => {
     throw error instanceof RedisUnreachable ? new CliError(error.message, 1) : error;
   });
+  log.info({ url: daemon.url, status: `evolvd status --url ${daemon.url}`, metrics: `${daemon.url}/metrics`, targets: `${daemon.url}/v1/targets` }, `evolvd is running at ${daemon.url}: watch it with \`evolvd status --url ${daemon.url}\``);
+  let stopping = false;
+  const feeding = demo ? startDemo(daemon.url, demo, log, () => stopping) : null;
   await new Promise<void>((done, fail) => {
     const onHangUp = () => void daemon.rescan();
     const onStop = (signal: string) => {
+      stopping = true;
       signals.off("SIGHUP", onHangUp);
       log.info({ signal, deadlineMs: settings.shutdownTimeoutMs }, "stopping");
       const deadline = setTimeout(() => fail(new CliError(`did not stop within ${settings.shutdownTimeoutMs} ms`)), settings.shutdownTimeoutMs);
-      daemon.stop().then(
+      Promise.resolve(feeding)
+        .then(() => daemon.stop())
+        .then(
         () => {
           clearTimeout(deadline);
           done();
@@ -78,4 +95,35 @@ async function runDaemon(settings: Settings, io: CliIo, log: Logger, signals: No
     signals.once("SIGTERM", () => onStop("SIGTERM"));
     signals.once("SIGINT", () => onStop("SIGINT"));
   });
+}
+
+/** Feeds the demo workspace's daemon the shipped scenario's users, saying what the loop does every ten seconds. */
+async function startDemo(url: string, demo: { dir: string; rate: number }, log: Logger, stopped: () => boolean): Promise<void> {
+  const scenario = loadScenarioFile(DEMO_SCENARIO);
+  if (!scenario.ok) throw new CliError(scenario.error.message);
+  log.info({ workspace: demo.dir, scenario: scenario.value.name, visitsPerSecond: demo.rate }, `demo: playing "${scenario.value.name}" at ${demo.rate} visits a second; the first generation commits within a few minutes`);
+  const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
+  await playTraffic({
+    url,
+    scenario: { ...scenario.value, targetFile: join(demo.dir, "configs", "checkout.json") },
+    rate: demo.rate,
+    clock: systemClock,
+    sleep,
+    stop: stopped,
+    onProgress: (visits, accepted) =>
+      void describe(url).then((state) => log.info({ visits, outcomesAccepted: accepted, ...state }, `demo: ${visits.toLocaleString("en-US")} visits so far; ${state.summary}`)),
+  }).catch((error: Error) => log.error({ error: error.message }, "demo traffic stopped"));
+}
+
+/** The target's state in a few words, from the admin API. */
+async function describe(url: string): Promise<{ summary: string; baseline?: string; experiment?: string }> {
+  try {
+    const body = (await (await fetch(`${url}/v1/targets/checkout`)).json()) as { baseline: { version: string }; experiment: { id: string; status: string; arms: { units: number }[] } | null; lastGeneration: { generation: number; status: string } | null };
+    const e = body.experiment;
+    const last = body.lastGeneration;
+    const summary = e ? `${e.id} ${e.status} with ${e.arms.reduce((n, a) => n + a.units, 0).toLocaleString("en-US")} units` : `no live experiment${last ? ` (g${last.generation} ${last.status})` : ""}`;
+    return { summary: `${summary}, baseline ${body.baseline.version.slice(0, 12)}`, baseline: body.baseline.version, ...(e ? { experiment: e.id } : {}) };
+  } catch {
+    return { summary: "status unavailable" };
+  }
 }
