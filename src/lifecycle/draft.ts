@@ -13,7 +13,6 @@ export interface Drafted {
   readonly state: TargetState;
   readonly effects: Effect[];
   readonly refused?: Problem;
-  readonly version?: Version;
 }
 
 /**
@@ -53,6 +52,5 @@ export function draft(state: TargetState, change: ConfigValues, note: string, no
   return {
     state: { ...state, versions, drafts: [...state.drafts, id] },
     effects: [{ kind: "append", entries }, log("info", { target: target.name, version: id, note, changes: version.mutations.map((m) => m.path) }, "candidate drafted"), { kind: "count", decision: "draft", cause: "operator" }],
-    version,
   };
 }

@@ -23,8 +23,9 @@ const unchanged = (state: TargetState, refused?: Problem): Step => (refused ? { 
  * The lifecycle of a target, the only writer of its state: `step(state, input)` returns the
  * next state and the effects, as data. Every rule lives here or in the functions it calls —
  * the transition table (domain/experiment.ts), "a generation is due", the canary ramp, commit,
- * rollback and inconclusive (decide/decision.ts), kill causes — and embedded mode, scale-out
- * and simulations all run it.
+ * rollback and inconclusive (decide/decision.ts), kill causes, pauses and schedules
+ * (lifecycle/pause.ts, lifecycle/schedule-gate.ts), operators' drafts (lifecycle/draft.ts) —
+ * and embedded mode, scale-out and simulations all run it.
  */
 export function step(state: TargetState, input: Input, ctx: StepContext): Step {
   switch (input.kind) {
