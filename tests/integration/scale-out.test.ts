@@ -139,9 +139,17 @@ describe("two daemons on one Redis act as one", () => {
     // The kill is one history entry, whichever instance wrote it.
     const history = (await new SharedState(client, prefix).read("checkout")).history;
     expect(history.filter((e) => e.kind === "transition" && e.to === "killed")).toHaveLength(1);
-    // Resume on b: a new generation starts, and a sees it.
+    // An operator's candidate drafted on a while held; resume on b: a new generation starts with
+    // it, and a sees it.
+    const drafted = await post(`${a.url}/v1/targets/checkout/candidates`, { values: { retry: { limit: 6 } }, note: "ops" });
+    expect(drafted.status).toBe(201);
+    const draft = ((await drafted.json()) as { version: string }).version;
+    await waitFor(async () => (await getJson<{ drafts: string[] }>(`${b.url}/v1/targets/checkout`)).drafts.includes(draft), 5_000, "the draft seen on b");
     expect((await post(`${b.url}/v1/targets/checkout/resume`)).status).toBe(200);
     await waitFor(async () => (await getJson<{ experiment: { id: string } | null }>(`${a.url}/v1/targets/checkout`)).experiment?.id === "checkout/g2", 10_000, "g2 live on a");
+    const g2 = await getJson<{ experiment: { arms: { version: string }[] }; drafts: string[] }>(`${a.url}/v1/targets/checkout`);
+    expect(g2.experiment.arms.map((arm) => arm.version)).toContain(draft);
+    expect(g2.drafts).toEqual([]);
   }, 30_000);
 });
 
