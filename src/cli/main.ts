@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from "commander";
 import { analyzeCommand } from "./commands/analyze.js";
 import { proposeCommand } from "./commands/propose.js";
+import { reportCommand } from "./commands/report.js";
 import { killCommand, pauseCommand, statusCommand } from "./commands/remote.js";
 import { diffCommand, historyCommand, rollbackCommand } from "./commands/versions.js";
 import { mutateCommand } from "./commands/mutate.js";
@@ -49,7 +50,18 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     .option("--data-dir <dir>", "keep the history in this data folder (default: in memory)")
     .option("--record <file>", "also write every event line the simulated applications send (NDJSON)")
     .option("--log", "structured JSON logs of transitions and decisions on stderr")
+    .option("--report <file>", "also write the run as one HTML file (the console's plots and tables, offline)")
     .action((scenario: string, options) => simulateCommand(scenario, options, io));
+
+  program
+    .command("report")
+    .description("write one self-contained HTML file of a target: its experiments, plots, lineage and history (opens offline)")
+    .argument("<target>", "target name")
+    .requiredOption("--out <file>", "the HTML file to write")
+    .addOption(dataDir())
+    .addOption(url())
+    .addOption(token())
+    .action((target: string, options) => reportCommand(target, options, io, systemClock));
 
   program
     .command("history")

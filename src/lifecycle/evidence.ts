@@ -1,7 +1,15 @@
 import type { Analysis } from "../decide/analysis.js";
+import type { ExperimentSnapshot } from "../domain/snapshot.js";
 
-/** The numbers a decision was based on, as stored in the history and printed by reports. */
-export function evidenceOf(analysis: Analysis): unknown {
+/** Allocation periods kept in a decision's evidence: a bandit that reallocates every tick makes many. */
+const MAX_PERIODS = 200;
+
+/**
+ * The numbers a decision was based on, as stored in the history and printed by reports. With
+ * the snapshot, the allocation over time too (each period's start and weights, the newest
+ * MAX_PERIODS), so a report drawn from the history alone shows how traffic moved.
+ */
+export function evidenceOf(analysis: Analysis, snapshot?: ExperimentSnapshot): unknown {
   return {
     at: analysis.at,
     primaryAlpha: analysis.primaryAlpha,
@@ -27,5 +35,6 @@ export function evidenceOf(analysis: Analysis): unknown {
       // se and n let later commits chain this one's effects (decide/drift.ts).
       guardrails: a.guardrails.map((g) => ({ kpi: g.kpi, effect: g.comparison?.effect ?? null, se: g.comparison?.se ?? null, n: g.comparison?.n ?? null, bound: g.bound, tolerance: g.tolerance, breached: g.breached })),
     })),
+    ...(snapshot ? { allocation: snapshot.periods.slice(-MAX_PERIODS).map((p) => ({ from: p.from, weights: p.weights })) } : {}),
   };
 }

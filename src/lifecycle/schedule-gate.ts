@@ -52,7 +52,7 @@ function endBySchedule(state: Live, snapshot: ExperimentSnapshot, now: number, c
   effects.push(...ticked.effects);
   if (ticked.state.kind !== "live") return { state: ticked.state, effects };
   const analysis = ticked.state.records[ticked.state.records.length - 1]?.lastAnalysis;
-  const ended = finish(ticked.state, "inconclusive", reason, analysis ? evidenceOf(analysis) : null, now, ctx, { after: { kind: "next" } });
+  const ended = finish(ticked.state, "inconclusive", reason, analysis ? evidenceOf(analysis, snapshot) : null, now, ctx, { after: { kind: "next" } });
   effects.push(...ended.effects, log("info", { target: ctx.target.name, experiment: experiment.id, reason }, "experiment ended by its schedule"));
   return { state: ended.state, effects };
 }

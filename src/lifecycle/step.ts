@@ -3,6 +3,7 @@ import { problem, type Problem } from "../domain/result.js";
 import { log, type Effect } from "./effects.js";
 import { finish } from "./finish.js";
 import { draft } from "./draft.js";
+import { evidenceOf } from "./evidence.js";
 import { propose } from "./generation.js";
 import type { Input, StepContext } from "./inputs.js";
 import { pause, unpause } from "./pause.js";
@@ -18,6 +19,12 @@ export interface Step {
 }
 
 const unchanged = (state: TargetState, refused?: Problem): Step => (refused ? { state, effects: [], refused } : { state, effects: [] });
+
+/** What the last tick read, kept in the history when an operator ends the experiment (kill, rollback). */
+function lastReading(state: TargetState & { kind: "live" }): unknown {
+  const record = state.records[state.records.length - 1];
+  return record?.lastAnalysis ? evidenceOf(record.lastAnalysis, record.lastSnapshot ?? undefined) : null;
+}
 
 /**
  * The lifecycle of a target, the only writer of its state: `step(state, input)` returns the
@@ -45,7 +52,7 @@ export function step(state: TargetState, input: Input, ctx: StepContext): Step {
       return pause(state, "operator", `operator pause: ${input.reason}`, input.now, ctx);
     case "kill": {
       const after = { kind: "hold", reason: input.reason } as const;
-      if (state.kind === "live") return finish(state, "killed", `kill switch: ${input.reason}`, null, input.now, ctx, { cause: input.cause, after });
+      if (state.kind === "live") return finish(state, "killed", `kill switch: ${input.reason}`, lastReading(state), input.now, ctx, { cause: input.cause, after });
       return { state: { ...known(state), kind: "held", reason: input.reason }, effects: [] };
     }
     case "resume":
@@ -83,7 +90,7 @@ function rollback(state: TargetState, input: Input & { kind: "rollback" }, ctx: 
   const effects: Effect[] = [];
   let next = state;
   if (state.kind === "live") {
-    const ended = finish(state, "killed", `rollback to ${version.id}: ${input.reason}`, null, input.now, ctx, { cause: "operator_rollback", after: { kind: "none" } });
+    const ended = finish(state, "killed", `rollback to ${version.id}: ${input.reason}`, lastReading(state), input.now, ctx, { cause: "operator_rollback", after: { kind: "none" } });
     next = ended.state;
     effects.push(...ended.effects);
   }

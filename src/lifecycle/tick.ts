@@ -32,7 +32,7 @@ export function tickLive(state: TargetState & { kind: "live" }, snapshot: Experi
   if (state.experiment.paused.length > 0) return { state: { ...state, records: updateRecord(state.records, id, seen) }, effects: [{ kind: "checkpoint" }] };
   const decision = decide(snapshot, analysis, policy, state.drift.get(state.baseline.id));
   // Decisions are taken on the whole; the history keeps how each segment read at the time.
-  const evidence = segments ? { ...(evidenceOf(analysis) as object), segments: segmentEvidence(segments) } : evidenceOf(analysis);
+  const evidence = segments ? { ...(evidenceOf(analysis, snapshot) as object), segments: segmentEvidence(segments) } : evidenceOf(analysis, snapshot);
   const effects: Effect[] = [];
   let records = updateRecord(state.records, id, seen);
   let next: TargetState = { ...state, records };

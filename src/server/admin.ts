@@ -1,12 +1,11 @@
 import type { FastifyInstance, FastifyReply } from "fastify";
-import { pooled, pooledMean } from "../decide/analysis.js";
-import { segmentEvidence } from "../decide/segments.js";
 import { currentBaseline, findVersion, versionsOf } from "../domain/history.js";
 import { diffValues, type ConfigValues } from "../domain/values.js";
 import type { Version } from "../domain/version.js";
 import type { HistoryStore } from "../domain/ports.js";
 import type { TargetControl, TargetDirectory } from "../runtime/ports.js";
 import { protocolError } from "./errors.js";
+import { targetView } from "./target-view.js";
 import { CandidateBody, DiffQuery, KillBody, RollbackBody, RouteValidationError, TargetParams } from "./route-schemas.js";
 
 export interface AdminDeps {
@@ -59,46 +58,7 @@ export function registerAdmin(app: FastifyInstance, deps: AdminDeps): void {
   app.get<{ Params: TargetParams }>("/v1/targets/:target", byTarget, async (request, reply) => {
     const loaded = deps.targets.targets.find((l) => l.target.name === request.params.target);
     if (!loaded) return problem(reply, 404, "unknown_target", `no target named ${JSON.stringify(request.params.target)}`);
-    const { runtime, target } = loaded;
-    const experiment = runtime.experiment;
-    const record = runtime.generations[runtime.generations.length - 1];
-    const snapshot = record?.lastSnapshot ?? null;
-    // Units as of now where this process sees them all (embedded), else the last tick's merged
-    // count; the KPI means are the last analysis tick's.
-    const units = experiment?.unitsNow?.() ?? snapshot?.units ?? [];
-    const kpis = [target.policy.primary.kpi, ...target.policy.guardrails.map((g) => g.kpi)];
-    return {
-      target: target.name,
-      file: loaded.file,
-      killed: runtime.killed,
-      drafts: runtime.drafts,
-      description: target.description,
-      policy: target.policy,
-      baseline: { version: runtime.baseline.id, values: runtime.baseline.values },
-      // Each guardrail's relative change from the anchor along the baseline's commits (embedded).
-      guardrailDrift: runtime.guardrailDrift ?? null,
-      // What the search has learnt from (embedded; search/observations.ts).
-      search: runtime.search ?? null,
-      experiment: experiment && {
-        id: experiment.id,
-        generation: experiment.generation,
-        status: experiment.status,
-        paused: experiment.paused,
-        canaryStep: experiment.canaryStep,
-        arms: experiment.arms.map((v, i) => ({
-          version: v.id,
-          role: i === 0 ? "baseline" : "candidate",
-          weight: experiment.weights[i] ?? 0,
-          pulled: experiment.isPulled(v.id),
-          units: units[i] ?? 0,
-          mutations: v.mutations,
-          kpis: snapshot ? Object.fromEntries(kpis.map((k) => [k, { n: pooled(snapshot, i, k).n, mean: pooledMean(snapshot, i, k) }])) : {},
-        })),
-      },
-      // Each candidate against the baseline within each segment, at alpha / segments (decide/segments.ts).
-      segments: experiment && record?.lastSegments ? segmentEvidence(record.lastSegments) : null,
-      lastGeneration: record && { generation: record.generation, status: record.status, reason: record.reason, rejected: record.rejected, pulled: record.pulled },
-    };
+    return targetView(loaded);
   });
 
   app.get<{ Params: TargetParams }>("/v1/targets/:target/versions", byTarget, async (request, reply) => {

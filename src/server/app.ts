@@ -4,12 +4,13 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { BODY_LIMITS, parseJson } from "../domain/json.js";
 import { labelled, type Metrics } from "../metrics/metrics.js";
 import { registerAdmin, type AdminDeps } from "./admin.js";
+import { registerConsoleFiles, registerConsoleStream, type ConsoleStreamDeps } from "./console.js";
 import { registerEvents, type EventsDeps } from "./events.js";
 import { registerOfrep, type OfrepDeps } from "./ofrep.js";
 import { protocolError } from "./errors.js";
 import { routeValidator } from "./route-schemas.js";
 
-export interface ServerDeps extends AdminDeps, EventsDeps, OfrepDeps {
+export interface ServerDeps extends AdminDeps, ConsoleStreamDeps, EventsDeps, OfrepDeps {
   readonly adminToken: string;
   readonly ofrepToken: string;
   readonly maxBodyBytes: number;
@@ -21,8 +22,8 @@ export interface ServerDeps extends AdminDeps, EventsDeps, OfrepDeps {
 }
 
 /**
- * The HTTP surface: OFREP and events for applications, the admin API for operators, /metrics
- * for Prometheus, /livez and /readyz for the orchestrator.
+ * The HTTP surface: OFREP and events for applications, the admin API and the web console for
+ * operators, /metrics for Prometheus, /livez and /readyz for the orchestrator.
  */
 export function buildServer(deps: ServerDeps): FastifyInstance {
   const app = Fastify({
@@ -85,7 +86,10 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   void app.register(async (scope) => {
     if (deps.adminToken !== "") scope.addHook("onRequest", bearer(deps.adminToken));
     registerAdmin(scope, deps);
+    registerConsoleStream(scope, deps);
   });
+  // The console's page and scripts hold no data: what they show comes from the admin API.
+  registerConsoleFiles(app);
   return app;
 }
 

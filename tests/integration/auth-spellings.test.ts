@@ -35,6 +35,8 @@ describe("tokens guard the route that matched, however its path is spelled", () 
     { method: "POST", path: "/v1/targets/checkout/pause", body: () => "{}" },
     { method: "POST", path: "/v1/targets/checkout/candidates", body: () => JSON.stringify({ values: { retry: { limit: 3 } } }) },
     { method: "GET", path: "/v1/targets/checkout/history" },
+    { method: "GET", path: "/v1/console/summaries" },
+    { method: "GET", path: "/v1/console/stream" },
     { method: "POST", path: "/v1/targets/checkout/rollback", body: () => JSON.stringify({ version: "0".repeat(64) }) },
     { method: "POST", path: "/ofrep/v1/evaluate/flags/checkout", body: () => JSON.stringify({ context: { targetingKey: "u1" } }) },
     { method: "POST", path: "/ofrep/v1/evaluate/flags", body: () => JSON.stringify({ context: { targetingKey: "u1" } }) },
@@ -46,7 +48,7 @@ describe("tokens guard the route that matched, however its path is spelled", () 
     let tried = 0;
     for (const route of routes) {
       for (const target of spellings(route.path, daemon.url)) {
-        for (const headers of [{} as Record<string, string>, { authorization: "Bearer wrong" }, { authorization: `Bearer ${route.path.startsWith("/v1/targets") ? APP : ADMIN}` }]) {
+        for (const headers of [{} as Record<string, string>, { authorization: "Bearer wrong" }, { authorization: `Bearer ${/^\/v1\/(targets|console)/.test(route.path) ? APP : ADMIN}` }]) {
           const answer = await rawRequest(daemon.url, target, { method: route.method, headers, ...(route.body ? { body: route.body() } : {}) });
           tried++;
           if (answer.status < 300 || answer.status >= 500) leaks.push(`${route.method} ${target} ${JSON.stringify(headers)} → ${answer.status} ${answer.body.slice(0, 120)}`);

@@ -19,7 +19,7 @@ describe("evolvd start --demo", () => {
       expect(progress[0]?.outcomesAccepted).toBeGreaterThan(0.9 * (progress[0]?.visits ?? 0));
       const targets = (await (await fetch(`http://127.0.0.1:${port}/v1/targets/checkout`)).json()) as { experiment: { arms: { units: number }[] } };
       expect(targets.experiment.arms.reduce((n, a) => n + a.units, 0)).toBeGreaterThan(1000);
-      expect(out).toMatch(/"msg":"evolvd is running at http:\/\/127\.0\.0\.1:\d+: watch it with `evolvd status --url/);
+      expect(out).toMatch(/"msg":"evolvd is running: open the console at http:\/\/127\.0\.0\.1:\d+\/ \(or `evolvd status --url/);
     } finally {
       child.kill("SIGTERM");
     }

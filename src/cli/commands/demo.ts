@@ -34,6 +34,8 @@ export interface DemoTraffic {
   readonly scenario: Scenario;
   /** Visits per second of wall time. */
   readonly rate: number;
+  /** The bearer token OFREP and events ask for, when the daemon has one. */
+  readonly ofrepToken?: string;
   readonly clock: Clock;
   /** Waits `ms` (a timer: this is the real-time side). */
   readonly sleep: (ms: number) => Promise<void>;
@@ -51,6 +53,7 @@ export interface DemoTraffic {
  */
 export async function playTraffic(input: DemoTraffic): Promise<{ visits: number; accepted: number }> {
   const { url, scenario, rate, clock } = input;
+  const headers = { "content-type": "application/json", ...(input.ofrepToken ? { authorization: `Bearer ${input.ofrepToken}` } : {}) };
   if (!scenario.model) throw new Error(`scenario "${scenario.name}" is a replay: it has no model to play`);
   const target = JSON.parse(readFileSync(scenario.targetFile, "utf8")).target as string;
   const responder = new Responder(scenario.model);
@@ -64,14 +67,14 @@ export async function playTraffic(input: DemoTraffic): Promise<{ visits: number;
   while (!input.stop()) {
     const due = Math.floor(((clock.now() - began) / 1000) * rate) - sent;
     const batch = Array.from({ length: Math.max(0, Math.min(due, rate)) }, () => visits.next().value as { unit: string; segment: { name: string; attributes: Readonly<Record<string, string>> } });
-    const served = await Promise.all(batch.map((visit) => evaluate(url, target, visit.unit, visit.segment.attributes)));
+    const served = await Promise.all(batch.map((visit) => evaluate(url, headers, target, visit.unit, visit.segment.attributes)));
     const events = batch.flatMap((visit, i) => {
       const answer = served[i];
       if (!answer) return [];
       const metrics = responder.respond(answer.version, answer.values, visit.segment.name, outcomeRng, visit.unit);
       return [{ type: "outcome", target, unit: visit.unit, ts: clock.now(), arm: answer.version, metrics }];
     });
-    if (events.length > 0) accepted += await post(`${url}/v1/events`, events);
+    if (events.length > 0) accepted += await post(`${url}/v1/events`, headers, events);
     sent += batch.length;
     if (input.onProgress && sent - reported >= (input.every ?? rate * 10)) {
       reported = sent;
@@ -83,9 +86,9 @@ export async function playTraffic(input: DemoTraffic): Promise<{ visits: number;
 }
 
 /** One OFREP evaluation of the whole target; null when the daemon did not answer with a value. */
-async function evaluate(url: string, target: string, unit: string, attributes: Readonly<Record<string, string>>): Promise<{ version: string; values: Record<string, never> } | null> {
+async function evaluate(url: string, headers: Record<string, string>, target: string, unit: string, attributes: Readonly<Record<string, string>>): Promise<{ version: string; values: Record<string, never> } | null> {
   try {
-    const response = await fetch(`${url}/ofrep/v1/evaluate/flags/${target}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ context: { targetingKey: unit, ...attributes } }) });
+    const response = await fetch(`${url}/ofrep/v1/evaluate/flags/${target}`, { method: "POST", headers, body: JSON.stringify({ context: { targetingKey: unit, ...attributes } }) });
     if (!response.ok) return null;
     const body = (await response.json()) as { value: Record<string, never>; metadata: { version: string } };
     return { version: body.metadata.version, values: body.value };
@@ -94,9 +97,9 @@ async function evaluate(url: string, target: string, unit: string, attributes: R
   }
 }
 
-async function post(url: string, events: readonly unknown[]): Promise<number> {
+async function post(url: string, headers: Record<string, string>, events: readonly unknown[]): Promise<number> {
   try {
-    const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(events) });
+    const response = await fetch(url, { method: "POST", headers, body: JSON.stringify(events) });
     return response.ok ? ((await response.json()) as { accepted: number }).accepted : 0;
   } catch {
     return 0;

@@ -10,6 +10,7 @@ import { MemoryStore } from "../../store/memory-store.js";
 import { count, percent, short, signedPercent, table } from "../format.js";
 import { CliError, type CliIo } from "../io.js";
 import { jsonLogger } from "../logger.js";
+import { simulationReport, writeReport } from "./report.js";
 
 export interface SimulateOptions {
   readonly seed?: string;
@@ -17,6 +18,7 @@ export interface SimulateOptions {
   readonly dataDir?: string;
   readonly record?: string;
   readonly log?: boolean;
+  readonly report?: string;
 }
 
 /** `evolvd simulate <scenario>`: the whole loop on virtual time; a table, or JSON with --json. */
@@ -49,7 +51,9 @@ export async function simulateCommand(scenarioPath: string, options: SimulateOpt
     bar?.stop();
     if (recording) await new Promise<void>((done) => recording.end(done));
   }
+  if (options.report) writeReport(io, options.report, simulationReport(target.value.name, await store.read(target.value.name), scenario.value.name, report.seed));
   io.stdout.write(options.json ? JSON.stringify(report, null, 2) + "\n" : summary(report));
+  if (options.report && !options.json) io.stdout.write(`report: ${options.report}\n`);
 }
 
 /** The human summary: one row per generation, then the baseline's trajectory. */

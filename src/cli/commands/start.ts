@@ -68,9 +68,9 @@ async function runDaemon(settings: Settings, io: CliIo, log: Logger, signals: No
   const daemon = await startDaemon(settings, io.cwd, log).catch((error: Error) => {
     throw error instanceof RedisUnreachable ? new CliError(error.message, 1) : error;
   });
-  log.info({ url: daemon.url, status: `evolvd status --url ${daemon.url}`, metrics: `${daemon.url}/metrics`, targets: `${daemon.url}/v1/targets` }, `evolvd is running at ${daemon.url}: watch it with \`evolvd status --url ${daemon.url}\``);
+  log.info({ url: daemon.url, console: `${daemon.url}/`, status: `evolvd status --url ${daemon.url}`, metrics: `${daemon.url}/metrics` }, `evolvd is running: open the console at ${daemon.url}/ (or \`evolvd status --url ${daemon.url}\`)`);
   let stopping = false;
-  const feeding = demo ? startDemo(daemon.url, demo, log, () => stopping) : null;
+  const feeding = demo ? startDemo(daemon.url, settings, demo, log, () => stopping) : null;
   await new Promise<void>((done, fail) => {
     const onHangUp = () => void daemon.rescan();
     const onStop = (signal: string) => {
@@ -98,7 +98,7 @@ async function runDaemon(settings: Settings, io: CliIo, log: Logger, signals: No
 }
 
 /** Feeds the demo workspace's daemon the shipped scenario's users, saying what the loop does every ten seconds. */
-async function startDemo(url: string, demo: { dir: string; rate: number }, log: Logger, stopped: () => boolean): Promise<void> {
+async function startDemo(url: string, tokens: Pick<Settings, "adminToken" | "ofrepToken">, demo: { dir: string; rate: number }, log: Logger, stopped: () => boolean): Promise<void> {
   const scenario = loadScenarioFile(DEMO_SCENARIO);
   if (!scenario.ok) throw new CliError(scenario.error.message);
   log.info({ workspace: demo.dir, scenario: scenario.value.name, visitsPerSecond: demo.rate }, `demo: playing "${scenario.value.name}" at ${demo.rate} visits a second; the first generation commits within a few minutes`);
@@ -107,18 +107,20 @@ async function startDemo(url: string, demo: { dir: string; rate: number }, log: 
     url,
     scenario: { ...scenario.value, targetFile: join(demo.dir, "configs", "checkout.json") },
     rate: demo.rate,
+    ofrepToken: tokens.ofrepToken,
     clock: systemClock,
     sleep,
     stop: stopped,
     onProgress: (visits, accepted) =>
-      void describe(url).then((state) => log.info({ visits, outcomesAccepted: accepted, ...state }, `demo: ${visits.toLocaleString("en-US")} visits so far; ${state.summary}`)),
+      void describe(url, tokens.adminToken).then((state) => log.info({ visits, outcomesAccepted: accepted, ...state }, `demo: ${visits.toLocaleString("en-US")} visits so far; ${state.summary}`)),
   }).catch((error: Error) => log.error({ error: error.message }, "demo traffic stopped"));
 }
 
 /** The target's state in a few words, from the admin API. */
-async function describe(url: string): Promise<{ summary: string; baseline?: string; experiment?: string }> {
+async function describe(url: string, adminToken: string): Promise<{ summary: string; baseline?: string; experiment?: string }> {
   try {
-    const body = (await (await fetch(`${url}/v1/targets/checkout`)).json()) as { baseline: { version: string }; experiment: { id: string; status: string; arms: { units: number }[] } | null; lastGeneration: { generation: number; status: string } | null };
+    const response = await fetch(`${url}/v1/targets/checkout`, { headers: adminToken ? { authorization: `Bearer ${adminToken}` } : {} });
+    const body = (await response.json()) as { baseline: { version: string }; experiment: { id: string; status: string; arms: { units: number }[] } | null; lastGeneration: { generation: number; status: string } | null };
     const e = body.experiment;
     const last = body.lastGeneration;
     const summary = e ? `${e.id} ${e.status} with ${e.arms.reduce((n, a) => n + a.units, 0).toLocaleString("en-US")} units` : `no live experiment${last ? ` (g${last.generation} ${last.status})` : ""}`;

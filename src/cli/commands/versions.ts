@@ -15,7 +15,7 @@ export function storeFor(dataDir: string | undefined, io: CliIo): HistoryStore {
   return new FileStore(resolve(io.cwd, dataDir ?? io.env.EVOLVD_DATA_DIR ?? ".evolvd"));
 }
 
-async function historyOf(store: HistoryStore, target: string): Promise<HistoryEntry[]> {
+export async function historyOf(store: HistoryStore, target: string): Promise<HistoryEntry[]> {
   if (!isTargetName(target)) throw new CliError(`invalid target name ${JSON.stringify(target)}`, 2);
   const history = await store.read(target);
   if (history.length === 0) throw new CliError(`no history for target "${target}" (known: ${(await store.targets()).join(", ") || "none"})`);
