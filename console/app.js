@@ -6,7 +6,7 @@
   const { el } = E;
   const $ = (selector) => document.querySelector(selector);
   const TOKEN_KEY = "evolvd.token";
-  const state = { source: null, stop: null, summaries: [], selected: null, detail: null, history: [], generation: null, follow: true, version: null, showVersions: false, shownHistory: -1 };
+  const state = { source: null, stop: null, summaries: [], selected: null, detail: null, history: [], generation: null, follow: true, version: null, armed: null, showVersions: false, shownHistory: -1 };
 
   function showError(message) {
     const box = $("#error");
@@ -160,7 +160,8 @@
       : generation ? `${generation.status} — ${generation.reason} · ${E.time(generation.startedAt)} → ${E.time(generation.endedAt)}` : "no experiment yet";
     $("#experiment-meta").textContent = meta;
     $("#arms").replaceChildren(rows.length ? E.armsTable(rows) : el("p", { class: "empty" }, "no arms"));
-    $("#segments-box").replaceChildren(isLive ? E.segmentsTable(detail.segments) ?? "" : "");
+    // Per segment: the live view's last tick, or how the segments read at the generation's decision.
+    $("#segments-box").replaceChildren(E.segmentsTable(isLive ? detail.segments : generation?.evidence?.segments, rows) ?? "");
 
     const periods = isLive ? live.periods : generation?.evidence?.allocation;
     const endAt = isLive ? (live.analyzedAt ?? periods?.at(-1)?.from) : (generation?.endedAt ?? generation?.evidence?.at);
@@ -172,7 +173,7 @@
     E.lineageGraph($("#lineage"), lineage, (id) => ((state.version = id), render()), state.version);
     const outcomes = new Map(lineage.nodes.map((n) => [n.id, n.outcome]));
     const chosen = versions.get(state.version);
-    $("#version-box").replaceChildren(E.versionPanel(chosen, versions, baseline, outcomes.get(state.version), state.source.readOnly ? null : { rollback: confirmRollback }));
+    $("#version-box").replaceChildren(E.versionPanel(chosen, versions, baseline, outcomes.get(state.version), state.source.readOnly ? null : { rollback: confirmRollback, armed: state.armed && state.armed.version }));
 
     const values = $("#propose-values");
     if (values && !values.value && detail?.baseline) values.value = JSON.stringify(detail.baseline.values, null, 2);
@@ -183,16 +184,15 @@
     }
   }
 
-  /** A rollback moves what every user is served: the button asks for a second click. */
+  /** A rollback moves what every user is served: the button asks for a second click within 5 s. */
   function confirmRollback(version) {
-    const button = $("#rollback");
-    if (button.dataset.armed !== "yes") {
-      button.dataset.armed = "yes";
-      button.textContent = `Click again to roll back to ${E.short(version)}`;
-      setTimeout(() => button.isConnected && ((button.dataset.armed = ""), (button.textContent = `Roll back to ${E.short(version)}`)), 5000);
-      return;
+    if (state.armed && state.armed.version === version && Date.now() < state.armed.until) {
+      state.armed = null;
+      return void act("rollback", version);
     }
-    void act("rollback", version);
+    state.armed = { version, until: Date.now() + 5000 };
+    render();
+    setTimeout(() => state.armed && Date.now() >= state.armed.until && ((state.armed = null), render()), 5100);
   }
 
   async function act(name, ...args) {

@@ -21,7 +21,7 @@
 
   /** An interval bar on a shared axis: the always-valid interval of the relative effect, its point, and 0. */
   function intervalBar(primary, axis) {
-    const W = 220;
+    const W = 160;
     const H = 18;
     const x = (v) => ((Math.max(axis[0], Math.min(axis[1], v)) - axis[0]) / (axis[1] - axis[0])) * W;
     const bar = E.svg("svg", { class: "interval", width: W, height: H, viewBox: `0 0 ${W} ${H}`, "data-low": primary.ci[0], "data-high": primary.ci[1] });
@@ -57,11 +57,26 @@
     return el("table", { class: "arms" }, el("thead", {}, head), el("tbody", {}, body));
   };
 
-  /** Each candidate within each segment, at the segment's alpha (decide/segments.ts). */
-  E.segmentsTable = function segmentsTable(segments) {
+  /** Each candidate within each segment, at the segment's alpha (decide/segments.ts); colours match the arms table's. */
+  E.segmentsTable = function segmentsTable(segments, armRows) {
     if (!segments || segments.length === 0) return null;
-    const rows = segments.flatMap((s) => s.arms.map((a) => el("tr", {}, el("td", {}, s.segment), el("td", {}, E.short(a.arm)), el("td", {}, E.count(a.units)), el("td", {}, a.primary ? `${E.pct(a.primary.effect)} [${E.pct(a.primary.ci[0])}, ${E.pct(a.primary.ci[1])}]` : "—"), el("td", { class: `verdict ${a.primary?.verdict ?? ""}` }, a.primary?.verdict ?? ""), el("td", {}, E.num(s.alpha, 3)))));
-    return el("section", { id: "segments" }, el("h3", {}, "Per segment"), el("table", {}, el("thead", {}, el("tr", {}, ["segment", "arm", "units", "effect [interval]", "verdict", "alpha"].map((h) => el("th", {}, h)))), el("tbody", {}, rows)));
+    const indexOf = new Map((armRows || []).map((r) => [r.version, r.index]));
+    const cell = (p) => (p && Array.isArray(p.ci) ? `${E.pct(p.effect)} [${E.pct(p.ci[0])}, ${E.pct(p.ci[1])}]` : "—");
+    const rows = segments.flatMap((s) => [
+      el("tr", { class: "segment-head" }, el("td", { colspan: 6 }, el("b", {}, s.segment), ` · baseline ${E.count(s.baselineUnits)} units · alpha ${E.num(s.alpha, 3)}`)),
+      ...s.arms.map((a) =>
+        el("tr", { class: "segment-arm", dataset: { segment: s.segment, version: a.arm } },
+          el("td", {}, el("i", { class: "swatch", style: `background:${E.armColour(indexOf.get(a.arm) ?? 0)}` })),
+          el("td", { class: "version" }, E.short(a.arm)),
+          el("td", {}, E.count(a.units)),
+          el("td", {}, cell(a.primary)),
+          el("td", { class: `verdict ${a.primary?.verdict ?? ""}` }, a.primary?.verdict ?? ""),
+          el("td", { class: "guardrails" }, (a.guardrails || []).map((g) => el("span", { class: g.beyondTolerance ? "breach" : "ok" }, `${g.kpi} ${E.pct(g.effect)}`))),
+        ),
+      ),
+    ]);
+    const kpi = segments.flatMap((s) => s.arms).find((a) => a.primary)?.primary.kpi ?? "primary KPI";
+    return el("section", { id: "segments" }, el("h3", {}, "Per segment"), el("table", { class: "segments" }, el("thead", {}, el("tr", {}, ["", "arm", "units", `${kpi} vs baseline`, "verdict", "guardrails"].map((h) => el("th", {}, h)))), el("tbody", {}, rows)));
   };
 
   /** One history entry in a line, with its evidence folded underneath. */
@@ -77,10 +92,29 @@
     return el("li", { class: `entry ${entry.kind} ${entry.to ?? entry.cause ?? entry.exit ?? ""}` }, el("time", {}, E.time(entry.at)), " ", what, evidence);
   }
 
-  /** The history, newest first (versions folded away unless asked for). */
+  const screenedOut = (e) => e.kind === "arm_exit" && e.exit === "rejected_in_screening";
+
+  /** A generation's candidates rejected in screening, in one line that opens to each one. */
+  function screeningLine(group) {
+    const first = group[0];
+    return el("li", { class: "entry screening" }, el("time", {}, E.time(first.at)), ` ${first.experiment}: ${group.length} candidate${group.length > 1 ? "s" : ""} rejected in screening`,
+      el("details", {}, el("summary", {}, "which, and why"), el("ol", { class: "timeline" }, group.map(entryLine))));
+  }
+
+  /** The history, newest first (versions folded away unless asked for; screening rejects folded per generation). */
   E.timeline = function timeline(history, showVersions) {
     const entries = history.filter((e) => showVersions || e.kind !== "version").slice().reverse();
-    return el("ol", { class: "timeline" }, entries.slice(0, 400).map(entryLine), entries.length > 400 ? el("li", {}, `… ${entries.length - 400} older entries`) : null);
+    const lines = [];
+    for (let i = 0; i < entries.length && lines.length < 400; i++) {
+      if (!screenedOut(entries[i])) {
+        lines.push(entryLine(entries[i]));
+        continue;
+      }
+      const group = [entries[i]];
+      while (i + 1 < entries.length && screenedOut(entries[i + 1]) && entries[i + 1].experiment === entries[i].experiment) group.push(entries[++i]);
+      lines.push(screeningLine(group));
+    }
+    return el("ol", { class: "timeline" }, lines, lines.length >= 400 ? el("li", {}, "… older entries: evolvd history <target>") : null);
   };
 
   /** A version's values and its changes against its parent and against the baseline. */
@@ -98,7 +132,7 @@
       version.mutations.length ? el("ul", { class: "mutations" }, version.mutations.map((m) => el("li", {}, E.mutation(m)))) : null,
       parent ? diffTable(parent, `diff against its parent ${E.short(parent.id)}`) : null,
       base && base.id !== version.id ? diffTable(base, `diff against the baseline ${E.short(base.id)}`) : null,
-      actions && version.id !== baseline ? el("button", { id: "rollback", class: "action", onclick: () => actions.rollback(version.id) }, `Roll back to ${E.short(version.id)}`) : null,
+      actions && version.id !== baseline ? el("button", { id: "rollback", class: `action${actions.armed === version.id ? " armed" : ""}`, onclick: () => actions.rollback(version.id) }, actions.armed === version.id ? `Click again to roll back to ${E.short(version.id)}` : `Roll back to ${E.short(version.id)}`) : null,
       el("details", {}, el("summary", {}, "values"), el("pre", {}, JSON.stringify(version.values, null, 2))),
     );
   };

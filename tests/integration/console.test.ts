@@ -112,6 +112,17 @@ describe("the web console in a real browser", () => {
     await page.waitForFunction(() => !["killed", ""].includes((globalThis as unknown as Page$).document.querySelector("#target-state")?.textContent ?? ""));
     expect(await page.evaluate(() => (globalThis as unknown as { marker?: string }).marker)).toBe("same page");
     await page.screenshot({ path: join(ARTIFACTS, "console-resumed.png"), fullPage: true });
+
+    // Roll back to the file's baseline from its node in the lineage graph: a second click confirms.
+    const anchor = await page.getAttribute('#lineage .node[data-outcome="anchor"]', "data-version");
+    await page.click('#lineage .node[data-outcome="anchor"]');
+    await page.click("#rollback");
+    expect(await page.textContent("#rollback")).toMatch(/^Click again/);
+    await page.click("#rollback");
+    await page.waitForFunction(() => /^baseline is now /.test((globalThis as unknown as Page$).document.querySelector("#action-result")?.textContent ?? ""));
+    await page.waitForSelector(`#lineage .node[data-version="${anchor}"][data-outcome="restored"]`);
+    const rolled = (await (await fetch(`${url}/v1/targets/checkout`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as { baseline: { version: string } };
+    expect(rolled.baseline.version).toBe(anchor);
     expect(errors).toEqual([]);
     await page.close();
   }, 420_000);
