@@ -25,9 +25,10 @@
  *   npm run bench:memory -- --no-returning       # one experiment, no CUPED values
  *   npm run bench:memory -- --settle 60          # seconds left idle before "loaded" is read (30)
  *   npm run bench:memory -- --node-options "--max-semi-space-size=4"   # the daemon's V8 flags
+ *   npm run bench:memory -- --heap-snapshot loaded.heapsnapshot       # what the loaded heap holds
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { Agent, request } from "node:http";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -40,6 +41,8 @@ const OUTCOMES_PER_UNIT = Number(option("--outcomes") ?? 1);
 const RETURNING = !args.includes("--no-returning");
 /** Seconds the loaded daemon is left alone before it is measured (V8's memory reducer runs a full GC once allocation stays low for a while). */
 const SETTLE_S = Number(option("--settle") ?? 30);
+/** Where to copy a heap snapshot of the loaded daemon (V8 collects garbage first, so it shows what is live). */
+const SNAPSHOT = option("--heap-snapshot");
 const WARM_DISTINCT = 1000;
 const BATCH = 10_000;
 const IN_FLIGHT = 2;
@@ -73,7 +76,7 @@ async function measure(root: string): Promise<Figures> {
   const target = JSON.parse(readFileSync(file, "utf8"));
   target.policy = { ...target.policy, minUnitsPerArm: 1e9, maxUnitsPerArm: 1e9, analysisEveryMs: 2000, screening: { scenario: null }, canary: { steps: [0.5], minUnitsPerStep: 1e9 } };
   writeFileSync(file, JSON.stringify(target));
-  const daemon = spawn("node", [join(root, "bin", "evolvd.js"), "start", "--port", "0", "--data-dir", "data", "--drop-dir", "configs", "--log-level", "info"], { cwd: dir, env: { ...process.env, NODE_OPTIONS: option("--node-options") ?? process.env.NODE_OPTIONS ?? "" }, stdio: ["ignore", "pipe", "inherit"] });
+  const daemon = spawn("node", [join(root, "bin", "evolvd.js"), "start", "--port", "0", "--data-dir", "data", "--drop-dir", "configs", "--log-level", "info"], { cwd: dir, env: { ...process.env, NODE_OPTIONS: `${option("--node-options") ?? process.env.NODE_OPTIONS ?? ""}${SNAPSHOT ? " --heapsnapshot-signal=SIGUSR2" : ""}`.trim() }, stdio: ["ignore", "pipe", "inherit"] });
   const url = await started(daemon);
   const agent = new Agent({ keepAlive: true, maxSockets: 8 });
   const post = (path: string, body: string, type: string) =>
@@ -135,9 +138,23 @@ async function measure(root: string): Promise<Figures> {
   const loaded = Math.min(...settled);
   const peak = Math.max(...settled);
   const loadedHeap = await heap(url);
+  if (SNAPSHOT) await heapSnapshot(daemon, dir, SNAPSHOT);
   await new Promise((done) => (daemon.once("exit", done), daemon.kill("SIGTERM")));
   agent.destroy();
   return { root, idleMb: round(idle), warmMb: round(warm), loadedMb: round(loaded), loadedPeakMb: round(peak), stateMb: round(loaded - warm), addedMb: round(loaded - idle), eventsPerSec: Math.round(eventsPerSec), heapMb: [idleHeap.heap, loadedHeap.heap], heapUsedMb: [idleHeap.used, loadedHeap.used], externalMb: [idleHeap.external, loadedHeap.external] };
+}
+
+/** Asks the daemon for a heap snapshot (SIGUSR2) and copies it out once written. */
+async function heapSnapshot(daemon: ChildProcess, dir: string, to: string): Promise<void> {
+  daemon.kill("SIGUSR2");
+  for (let size = -1; ; await sleep(1000)) {
+    const file = readdirSync(dir).find((f) => f.endsWith(".heapsnapshot"));
+    if (!file) continue;
+    const now = readFileSync(join(dir, file)).length;
+    // Written in one go by the daemon's main thread: a size that stopped changing is complete.
+    if (now > 0 && now === size) return copyFileSync(join(dir, file), resolve(to));
+    size = now;
+  }
 }
 
 async function waitForJournal(url: URL): Promise<void> {

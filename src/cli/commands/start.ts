@@ -65,7 +65,17 @@ export async function startCommand(options: StartOptions, io: CliIo, signals: No
 }
 
 async function runDaemon(settings: Settings, io: CliIo, log: Logger, signals: NodeJS.EventEmitter, demo: { dir: string; rate: number } | null): Promise<void> {
+  // Listening from the start: Node's default for SIGHUP and SIGTERM is to exit at once, so a
+  // signal sent while the daemon starts (a supervisor's reload right after "evolvd started")
+  // would kill it. One that arrives then is acted on once it is up.
+  const early: string[] = [];
+  const hold = { SIGHUP: () => early.push("SIGHUP"), SIGTERM: () => early.push("SIGTERM"), SIGINT: () => early.push("SIGINT") };
+  for (const [name, handler] of Object.entries(hold)) signals.on(name, handler);
+  const release = () => {
+    for (const [name, handler] of Object.entries(hold)) signals.off(name, handler);
+  };
   const daemon = await startDaemon(settings, io.cwd, log).catch((error: Error) => {
+    release();
     throw error instanceof RedisUnreachable ? new CliError(error.message, 1) : error;
   });
   log.info({ url: daemon.url, console: `${daemon.url}/`, status: `evolvd status --url ${daemon.url}`, metrics: `${daemon.url}/metrics` }, `evolvd is running: open the console at ${daemon.url}/ (or \`evolvd status --url ${daemon.url}\`)`);
@@ -94,6 +104,10 @@ async function runDaemon(settings: Settings, io: CliIo, log: Logger, signals: No
     signals.on("SIGHUP", onHangUp);
     signals.once("SIGTERM", () => onStop("SIGTERM"));
     signals.once("SIGINT", () => onStop("SIGINT"));
+    release();
+    const stop = early.find((signal) => signal !== "SIGHUP");
+    if (stop) onStop(stop);
+    else if (early.length > 0) onHangUp();
   });
 }
 
