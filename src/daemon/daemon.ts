@@ -8,6 +8,7 @@ import type { Processed } from "../stream/processed.js";
 import { ExperimentRouter } from "../stream/router.js";
 import { systemClock } from "../system-clock.js";
 import { DropFolder } from "../watch/drop-folder.js";
+import { startMemoryReducer } from "./memory-reducer.js";
 import { createMode } from "./mode.js";
 import type { Settings } from "./settings.js";
 import { collectState } from "./state-gauges.js";
@@ -95,6 +96,8 @@ export async function startDaemon(settings: Settings, cwd: string, log: Logger):
   });
   const address = await server.listen({ host: settings.host, port: settings.port });
   ready = true;
+  // A quiet daemon gives back the garbage a burst of events left (daemon/memory-reducer.ts).
+  const reducer = startMemoryReducer({ onCollect: (before, after) => log.debug({ heapUsedMb: Math.round(before / 2 ** 20), afterMb: Math.round(after / 2 ** 20) }, "heap collected after a burst of work") });
   log.info({ url: address, ...mode.description, dropDir: settings.dropDir, targets: targets.targets.map((t) => t.target.name), bandit: bandit.name }, "evolvd started");
 
   return {
@@ -104,6 +107,7 @@ export async function startDaemon(settings: Settings, cwd: string, log: Logger):
     rescan: () => drop.rescan(),
     async stop() {
       ready = false;
+      reducer.stop();
       drop.stop();
       await server.close();
       await targets.stopAll();

@@ -90,7 +90,12 @@ export class EarlierValues {
    */
   static after(source: string, keys: Uint32Array, values: Float32Array, previous: EarlierValues, max: number): EarlierValues {
     const limit = Math.min(max, EarlierValues.MAX_UNITS);
-    const fresh = sortedEntries(keys, values, Math.min(keys.length, limit));
+    return EarlierValues.afterSorted(source, sortedEntries(keys, values, Math.min(keys.length, limit)), previous, max);
+  }
+
+  /** after() for fresh values already sorted by key, one per key, at most `max` (evidence/served-units.ts sortedUnitValues). */
+  static afterSorted(source: string, fresh: { readonly keys: Uint32Array; readonly values: Float32Array }, previous: EarlierValues, max: number): EarlierValues {
+    const limit = Math.min(max, EarlierValues.MAX_UNITS);
     // Both lists are sorted: one merge keeps every fresh unit and, while there is room, the
     // earlier units it does not have, in key order.
     let room = limit - fresh.keys.length;
@@ -116,21 +121,46 @@ export class EarlierValues {
   }
 }
 
-/** The first n entries sorted by key (a native sort of key·2²¹ + index), one per key. */
+/** The first n entries sorted by key, one per key (the first of each). */
 function sortedEntries(keys: Uint32Array, values: Float32Array, n: number): { keys: Uint32Array; values: Float32Array } {
-  const order = new Float64Array(n);
-  for (let i = 0; i < n; i++) order[i] = (keys[i] as number) * EarlierValues.MAX_UNITS + i;
-  order.sort();
-  const outKeys = new Uint32Array(n);
-  const outValues = new Float32Array(n);
-  let m = 0;
-  for (let i = 0; i < n; i++) {
-    const entry = order[i] as number;
-    const key = Math.floor(entry / EarlierValues.MAX_UNITS);
-    if (m > 0 && outKeys[m - 1] === key) continue;
-    outKeys[m] = key;
-    outValues[m] = values[entry - key * EarlierValues.MAX_UNITS] as number;
-    m++;
+  const order = new KeyOrder(n);
+  for (let i = 0; i < n; i++) order.set(i, keys[i] as number, i);
+  return order.sorted(n, (i) => values[i] as number);
+}
+
+/**
+ * Entries (key, index) sorted by a native sort of one 64-bit word each — the key in the high
+ * half, the index in the low one, written through a 32-bit view of the same memory — so that
+ * ties keep index order and nothing per entry is allocated. 8 bytes an entry.
+ */
+export class KeyOrder {
+  private readonly words: BigUint64Array;
+  private readonly halves: Uint32Array;
+
+  constructor(n: number) {
+    this.words = new BigUint64Array(n);
+    this.halves = new Uint32Array(this.words.buffer);
   }
-  return { keys: outKeys.subarray(0, m), values: outValues.subarray(0, m) };
+
+  set(at: number, key: number, index: number): void {
+    // Little-endian (as every platform Node runs on): word = high << 32 | low.
+    this.halves[2 * at] = index;
+    this.halves[2 * at + 1] = key;
+  }
+
+  /** The first n entries' keys, sorted and one per key, with valueOf(index) of the first of each. */
+  sorted(n: number, valueOf: (index: number) => number): { keys: Uint32Array; values: Float32Array } {
+    this.words.subarray(0, n).sort();
+    let m = 0;
+    for (let i = 0; i < n; i++) if (i === 0 || this.halves[2 * i + 1] !== this.halves[2 * i - 1]) m++;
+    const keys = new Uint32Array(m);
+    const values = new Float32Array(m);
+    for (let i = 0, j = 0; i < n; i++) {
+      const key = this.halves[2 * i + 1] as number;
+      if (i > 0 && key === this.halves[2 * i - 1]) continue;
+      keys[j] = key;
+      values[j++] = valueOf(this.halves[2 * i] as number);
+    }
+    return { keys, values };
+  }
 }

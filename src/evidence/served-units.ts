@@ -1,3 +1,4 @@
+import { KeyOrder } from "./earlier-values.js";
 import { KEY, keyHex, unitKey } from "./unit-key.js";
 import { IN_CHUNK, setCount, UnitTable, type Chunk } from "./unit-table.js";
 import { contribution, type UnitMetric } from "./unit-metrics.js";
@@ -34,8 +35,8 @@ const salt = (arm: number, k: number): number => Math.imul(arm + 1, k) >>> 0;
 export class ServedUnits {
   private readonly table: UnitTable;
 
-  constructor(readonly rawKpis = 0) {
-    this.table = new UnitTable(rawKpis);
+  constructor(readonly rawKpis = 0, expectedRows = 0) {
+    this.table = new UnitTable(rawKpis, expectedRows);
   }
 
   /** Rows kept (a unit served two arms has two). */
@@ -131,22 +132,23 @@ export class ServedUnits {
   /**
    * Each unit's value of `metric` (y / d of its contribution, from the row of its first arm),
    * with the high half of its key: what evidence/earlier-values.ts keeps when the experiment ends.
+   * The first `max` such units in row order, sorted by key, one per key — built with one
+   * 8-byte word per unit and the result, so ending a million-unit experiment does not leave tens
+   * of MB of freed arrays behind.
    */
-  unitValues(metric: UnitMetric): { readonly keys: Uint32Array; readonly values: Float32Array } {
-    const keys = new Uint32Array(this.size);
-    const values = new Float32Array(this.size);
-    let n = 0;
-    for (let row = 0; row < this.size; row++) {
+  sortedUnitValues(metric: UnitMetric, max: number): { readonly keys: Uint32Array; readonly values: Float32Array } {
+    const value = (row: number): number => {
       const chunk = this.chunkOf(row);
       const j = row & IN_CHUNK;
-      if ((((chunk.meta[j] as number) >>> MASK_SHIFT) & 0xffff) === 0) continue;
+      if ((((chunk.meta[j] as number) >>> MASK_SHIFT) & 0xffff) === 0) return NaN;
       const c = contribution(metric, chunk.counts, chunk.sums, j * this.rawKpis);
-      if (!c || c[1] === 0) continue;
-      keys[n] = chunk.keys[2 * j] as number;
-      values[n] = c[0] / c[1];
-      n++;
-    }
-    return { keys: keys.subarray(0, n), values: values.subarray(0, n) };
+      return !c || c[1] === 0 ? NaN : c[0] / c[1];
+    };
+    let n = 0;
+    for (let row = 0; row < this.size && n < max; row++) if (!Number.isNaN(value(row))) n++;
+    const order = new KeyOrder(n);
+    for (let row = 0, i = 0; i < n; row++) if (!Number.isNaN(value(row))) order.set(i++, this.chunkOf(row).keys[2 * (row & IN_CHUNK)] as number, row);
+    return order.sorted(n, (row) => value(row));
   }
 
   /** Starts keeping changes for drainJournal() (the daemon; simulations never restart). */

@@ -31,15 +31,23 @@ export interface Chunk {
 export class UnitTable {
   private readonly chunks: Chunk[] = [];
   private rows = 0;
-  /** Row + 1 per slot, 0 = empty. */
-  private table = new Int32Array(1 << 12);
+  /** Row + 1 per slot, 0 = empty; at most 3/4 full. */
+  private table: Int32Array;
   /** Dirty bits are kept only once a journal is (the daemon; simulations never restart). */
   private journaling = false;
   /** Rows with their dirty bit set, and where the next drain looks from. */
   private queued = 0;
   private cursor = 0;
 
-  constructor(readonly k: number) {}
+  /** `expectedRows`: the index is made for that many rows at once (it still grows past them). */
+  constructor(
+    readonly k: number,
+    expectedRows = 0,
+  ) {
+    let slots = 1 << 12;
+    while (slots * 3 < Math.min(expectedRows, 1 << 26) * 4) slots *= 2;
+    this.table = new Int32Array(slots);
+  }
 
   get size(): number {
     return this.rows;

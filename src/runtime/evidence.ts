@@ -28,6 +28,8 @@ const JOURNAL_MAX = 2_000;
  */
 export class Evidence {
   private current: LiveExperiment | null = null;
+  /** Rows the last experiment ended with: the next one's unit index starts that large. */
+  private lastRows = 0;
   /**
    * The primary metric's values of the units of ended experiments, the CUPED covariates of the
    * next, kept by the store (covariates.bin) so a restart resumes the experiment under way with
@@ -70,7 +72,7 @@ export class Evidence {
       }
       case "start_experiment": {
         const { plan } = effect;
-        const experiment = new LiveExperiment({ id: plan.id, target: target.name, generation: plan.generation, arms: plan.arms, weights: plan.weights, now: plan.now, ...evidenceRules(target.policy), ...this.covariates() });
+        const experiment = new LiveExperiment({ id: plan.id, target: target.name, generation: plan.generation, arms: plan.arms, weights: plan.weights, now: plan.now, expectedRows: this.lastRows, ...evidenceRules(target.policy), ...this.covariates() });
         this.install(experiment);
         // The candidates are served once the batch that records them is durable.
         writes.append([], () => {
@@ -87,6 +89,7 @@ export class Evidence {
           writes.covariates(this.earlier.encode());
         }
         // Its units are released with it.
+        this.lastRows = this.current?.served.size ?? this.lastRows;
         this.current = null;
         return;
       }

@@ -60,4 +60,10 @@ export interface ExperimentSpec {
   readonly segments?: readonly SegmentRule[];
   /** Earlier values of the primary metric: CUPED covariates of the units that come back. */
   readonly covariates?: EarlierValues;
+  /**
+   * Rows the previous experiment of the target ended with: the unit index starts that large,
+   * so a generation as big as the last does not grow it by doubling (each doubling left the
+   * smaller index as garbage the allocator kept).
+   */
+  readonly expectedRows?: number;
 }

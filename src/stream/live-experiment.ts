@@ -53,7 +53,7 @@ export class LiveExperiment {
   constructor(spec: ExperimentSpec) {
     ({ id: this.id, target: this.target, generation: this.generation, arms: this.arms, kpis: this.kpis, metrics: this.metrics } = spec);
     this.audience = spec.audience ?? null;
-    this.served = new ServedUnits(spec.metrics.raw.length);
+    this.served = new ServedUnits(spec.metrics.raw.length, spec.expectedRows ?? 0);
     this.allocation = new Allocation(spec.id, spec.arms.map((v) => v.id), spec.weights);
     this.stats = new ArmStats(spec.arms.length);
     this.totals = spec.metrics.percentileCapped.length > 0 ? new UnitTotals() : null;
@@ -143,8 +143,8 @@ export class LiveExperiment {
 
   /** The earlier values this experiment leaves for the next (its units' primary metric), as `after` adds them to `previous`. */
   earlierValues(previous: EarlierValues, max: number): EarlierValues {
-    const { keys, values } = this.served.unitValues(this.metrics.metrics[0] as UnitMetric);
-    return EarlierValues.after(this.id, keys, values, previous, max);
+    const fresh = this.served.sortedUnitValues(this.metrics.metrics[0] as UnitMetric, Math.min(max, EarlierValues.MAX_UNITS));
+    return EarlierValues.afterSorted(this.id, fresh, previous, max);
   }
 
   /** Moves to new weights with the fewest units changing arm; opens a new allocation period. */
