@@ -72,11 +72,21 @@ describe("SIGKILL at random moments during commits and rollbacks", () => {
     let commits = 0;
     let rollbacks = 0;
     for (let round = 0; round < KILLS; round++) {
-      const port = await freePort();
-      const daemon = start(dir, port);
-      const url = `http://127.0.0.1:${port}`;
-      const exited = new Promise((done) => daemon.child.on("exit", done));
-      await waitFor(async () => (await fetch(`${url}/readyz`).catch(() => null))?.status === 200 || daemon.child.exitCode !== null, 20_000, `daemon ready (round ${round})`);
+      // A free port can be taken by another process before the daemon listens on it (tests run
+      // side by side): that start is tried again on another port; any other exit fails.
+      let daemon: ReturnType<typeof start> | undefined;
+      let url = "";
+      let exited: Promise<unknown> = Promise.resolve();
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const port = await freePort();
+        const candidate = start(dir, port);
+        url = `http://127.0.0.1:${port}`;
+        exited = new Promise((done) => candidate.child.on("exit", done));
+        await waitFor(async () => (await fetch(`${url}/readyz`).catch(() => null))?.status === 200 || candidate.child.exitCode !== null, 20_000, `daemon ready (round ${round})`);
+        daemon = candidate;
+        if (candidate.child.exitCode === null || !candidate.output().includes("EADDRINUSE")) break;
+      }
+      if (!daemon) throw new Error("no daemon started");
       expect(daemon.child.exitCode, daemon.output()).toBeNull();
       let stop = false;
       const driving = drive(url, served, () => stop, `r${round}`);
