@@ -39,11 +39,15 @@ export class UnitTable {
   private queued = 0;
   private cursor = 0;
 
+  /** Where the chunks' arrays live (see Slabs). */
+  private readonly slabs: Slabs;
+
   /** `expectedRows`: the index is made for that many rows at once (it still grows past them). */
   constructor(
     readonly k: number,
     expectedRows = 0,
   ) {
+    this.slabs = new Slabs(k);
     let slots = 1 << 12;
     while (slots * 3 < Math.min(expectedRows, 1 << 26) * 4) slots *= 2;
     this.table = new Int32Array(slots);
@@ -74,7 +78,7 @@ export class UnitTable {
   /** A new row for a key not in the table, its counts and sums at zero. */
   begin(hi: number, lo: number, meta: number, period: number): number {
     const row = this.rows++;
-    if ((row & IN_CHUNK) === 0) this.chunks.push(newChunk(this.k));
+    if ((row & IN_CHUNK) === 0) this.chunks.push(this.slabs.chunk());
     const chunk = this.chunkOf(row);
     const j = row & IN_CHUNK;
     chunk.keys[2 * j] = hi;
@@ -157,6 +161,48 @@ export function setCount(chunk: Chunk, at: number, count: number): void {
   chunk.counts[at] = count;
 }
 
-function newChunk(k: number): Chunk {
-  return { keys: new Uint32Array(2 * CHUNK), meta: new Uint32Array(CHUNK), periods: new Int32Array(CHUNK), counts: new Uint16Array(CHUNK * k), sums: new Float32Array(CHUNK * k), dirty: new Uint32Array(CHUNK >>> 5) };
+/** Bytes of one slab: at or above glibc's largest dynamic mmap threshold (32 MB on 64-bit). */
+const SLAB_BYTES = 32 * 2 ** 20;
+
+/**
+ * A table's chunks, carved out of 32 MB buffers. Allocated one by one (six arrays of 8 KB to
+ * 768 KB per chunk), they came from the C allocator's heap once its mmap threshold had risen,
+ * and when an experiment ended its tens of MB of freed rows stayed resident. A block of 32 MB or
+ * more is always mapped on its own: its pages become resident only when rows are written, and
+ * they go back to the system when the table is dropped. The first chunk is a buffer of its own
+ * (2.2 MB with three KPIs), so a small experiment reserves no more than before.
+ */
+class Slabs {
+  private buffer: ArrayBuffer | null = null;
+  private used = 0;
+  private readonly bytes: number;
+
+  constructor(private readonly k: number) {
+    this.bytes = 8 * CHUNK + 4 * CHUNK + 4 * CHUNK + 4 * CHUNK * k + 4 * (CHUNK >>> 5) + 2 * CHUNK * k;
+  }
+
+  chunk(): Chunk {
+    if (!this.buffer || this.used + this.bytes > this.buffer.byteLength) {
+      // The first chunk alone: a table of fewer than 65,536 rows takes what it did before.
+      this.buffer = new ArrayBuffer(this.buffer ? Math.max(SLAB_BYTES, this.bytes) : this.bytes);
+      this.used = 0;
+    }
+    const buffer = this.buffer;
+    const k = this.k;
+    const take = <T>(make: (at: number) => T, bytes: number): T => {
+      const view = make(this.used);
+      this.used += bytes;
+      return view;
+    };
+    // 4-byte arrays first, the 2-byte counts last, so every array starts aligned.
+    const keys = take((at) => new Uint32Array(buffer, at, 2 * CHUNK), 8 * CHUNK);
+    const meta = take((at) => new Uint32Array(buffer, at, CHUNK), 4 * CHUNK);
+    const periods = take((at) => new Int32Array(buffer, at, CHUNK), 4 * CHUNK);
+    const sums = take((at) => new Float32Array(buffer, at, CHUNK * k), 4 * CHUNK * k);
+    const dirty = take((at) => new Uint32Array(buffer, at, CHUNK >>> 5), 4 * (CHUNK >>> 5));
+    const counts = take((at) => new Uint16Array(buffer, at, CHUNK * k), 2 * CHUNK * k);
+    // The next chunk starts 4-byte aligned whatever k is.
+    this.used = (this.used + 3) & ~3;
+    return { keys, meta, periods, counts, sums, dirty };
+  }
 }
