@@ -12,10 +12,13 @@
 
   /** The daemon that served this page. Every call sends the token when there is one. */
   E.liveSource = function liveSource(token) {
+    let role = "admin";
     const headers = (extra) => ({ ...(token ? { Authorization: `Bearer ${token}` } : {}), ...extra });
     async function call(path, init) {
       const response = await fetch(path, { ...init, headers: headers(init && init.body ? { "Content-Type": "application/json" } : {}) });
       const body = await response.json().catch(() => ({}));
+      // A viewer token reads only: the daemon says so, and the page offers no action.
+      if (response.headers.get("X-Evolvd-Role")) role = response.headers.get("X-Evolvd-Role");
       if (response.status === 401 || response.status === 403) throw new AuthError(response.status, body.errorDetails || body.message || "the admin token is required");
       if (!response.ok) throw new Error(body.message || body.errorDetails || `${response.status} ${response.statusText}`);
       return body;
@@ -23,8 +26,10 @@
     const post = (path, body) => call(path, { method: "POST", body: JSON.stringify(body || {}) });
     const t = encodeURIComponent;
     return {
-      readOnly: false,
-      describe: () => `live · ${location.host}`,
+      get readOnly() {
+        return role === "viewer";
+      },
+      describe: () => `live · ${location.host}${role === "viewer" ? " · read-only (viewer token)" : ""}`,
       targets: async () => (await call("/v1/console/summaries")).targets,
       detail: (target) => call(`/v1/targets/${t(target)}`),
       history: async (target) => (await call(`/v1/targets/${t(target)}/history`).catch((e) => (e instanceof AuthError ? Promise.reject(e) : { history: [] }))).history,

@@ -34,6 +34,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     .option("--drop-dir <dir>", "drop folder of target files and kill files (default configs)")
     .option("--admin-token <token>", "bearer token of the admin API")
     .option("--ofrep-token <token>", "bearer token OFREP and event requests must carry")
+    .option("--viewer-token <token>", "bearer token that only reads the admin API and the console (needs --admin-token)")
     .option("--log-level <level>", "trace, debug, info, warn, error, fatal or silent")
     .option("--redis <url>", "scale-out: share state through this Redis (default $EVOLVD_REDIS_URL; none: embedded)")
     .option("--redis-prefix <name>", "scale-out: key namespace of this deployment (default evolvd)")

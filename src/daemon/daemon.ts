@@ -82,6 +82,7 @@ export async function startDaemon(settings: Settings, cwd: string, log: Logger):
     targets,
     store: mode.store,
     adminToken: settings.adminToken,
+    viewerToken: settings.viewerToken,
     ofrepToken: settings.ofrepToken,
     maxBodyBytes: settings.maxBodyBytes,
     maxEventsPerRequest: settings.maxEventsPerRequest,

@@ -12,6 +12,7 @@ export const settingsSchema = {
   dropDir: { doc: "Folder watched for target files (*.json) and kill files (<target>.kill).", format: String, default: "configs", env: "EVOLVD_DROP_DIR", arg: "drop-dir" },
   adminToken: { doc: "Bearer token of the admin API (and OFREP, when set).", format: String, default: "", env: "EVOLVD_ADMIN_TOKEN", arg: "admin-token", sensitive: true },
   ofrepToken: { doc: "Bearer token OFREP and event requests must carry; empty: none required.", format: String, default: "", env: "EVOLVD_OFREP_TOKEN", arg: "ofrep-token", sensitive: true },
+  viewerToken: { doc: "Bearer token that reads the admin API and the console (GET only: no action); needs adminToken. Empty: none.", format: String, default: "", env: "EVOLVD_VIEWER_TOKEN", arg: "viewer-token", sensitive: true },
   rescanMs: { doc: "Periodic rescan of the drop folder, besides watching it.", format: "nat", default: 5000, env: "EVOLVD_RESCAN_MS", arg: "rescan-ms" },
   debounceMs: { doc: "Quiet time before a changed drop file is read.", format: "nat", default: 300, env: "EVOLVD_DEBOUNCE_MS", arg: "debounce-ms" },
   maxBodyBytes: { doc: "Largest request body accepted (413 beyond).", format: "nat", default: 5 * 1024 * 1024, env: "EVOLVD_MAX_BODY_BYTES", arg: "max-body-bytes" },
@@ -36,6 +37,7 @@ export interface Settings {
   readonly dropDir: string;
   readonly adminToken: string;
   readonly ofrepToken: string;
+  readonly viewerToken: string;
   readonly rescanMs: number;
   readonly debounceMs: number;
   readonly maxBodyBytes: number;
@@ -73,6 +75,9 @@ export function loadSettings(input: { file?: string; env: Readonly<Record<string
   if (settings.redis !== "" && !/^rediss?:\/\//.test(settings.redis)) throw new Error(`redis: expected a redis:// or rediss:// URL, got ${JSON.stringify(settings.redis.replace(/:[^:@/]*@/, ":***@"))}`);
   if (settings.redisPrefix === "" || /[\s{}]/.test(settings.redisPrefix)) throw new Error(`redis-prefix: must be non-empty, without spaces or braces, got ${JSON.stringify(settings.redisPrefix)}`);
   for (const key of ["flushMs", "syncMs", "jobLockMs"] as const) if (settings[key] < 10) throw new Error(`${key}: must be at least 10 ms, got ${settings[key]}`);
+  // Without an admin token everything is open: a viewer token would guard nothing.
+  if (settings.viewerToken !== "" && settings.adminToken === "") throw new Error("viewer-token: needs an admin token (--admin-token or EVOLVD_ADMIN_TOKEN); without one the admin API is open to all");
+  if (settings.viewerToken !== "" && settings.viewerToken === settings.adminToken) throw new Error("viewer-token: must differ from the admin token");
   if (!LOOPBACK.test(settings.host) && settings.adminToken === "")
     throw new Error(`host: refusing to serve the admin API on ${settings.host} without --admin-token (or EVOLVD_ADMIN_TOKEN)`);
   return settings;

@@ -13,6 +13,8 @@ import { routeValidator } from "./route-schemas.js";
 export interface ServerDeps extends AdminDeps, ConsoleStreamDeps, EventsDeps, OfrepDeps {
   readonly adminToken: string;
   readonly ofrepToken: string;
+  /** Reads the admin API (GET, HEAD) and nothing else; empty: none. */
+  readonly viewerToken?: string;
   readonly maxBodyBytes: number;
   /** Deadline for a whole request to arrive (slowly trickled bodies are cut off). */
   readonly requestTimeoutMs: number;
@@ -84,7 +86,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     registerEvents(scope, deps);
   });
   void app.register(async (scope) => {
-    if (deps.adminToken !== "") scope.addHook("onRequest", bearer(deps.adminToken));
+    if (deps.adminToken !== "") scope.addHook("onRequest", bearer(deps.adminToken, deps.viewerToken ?? ""));
     registerAdmin(scope, deps);
     registerConsoleStream(scope, deps);
   });
@@ -94,18 +96,31 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
 }
 
 /** The hook asking for `token`: 401 without a bearer token, 403 with a wrong one. */
-function bearer(token: string): (request: FastifyRequest, reply: FastifyReply, done: () => void) => void {
+/**
+ * The bearer check of one API. A viewer token, where one is set, passes reads only (GET, HEAD);
+ * the answer says which role was let in (`X-Evolvd-Role`), so the console hides the actions.
+ */
+function bearer(token: string, viewer = ""): (request: FastifyRequest, reply: FastifyReply, done: () => void) => void {
   return (request, reply, done) => {
     const header = request.headers.authorization;
     if (!header?.startsWith("Bearer ")) {
       void reply.code(401).header("WWW-Authenticate", "Bearer").send({ errorCode: "UNAUTHORIZED", errorDetails: "a bearer token is required" });
       return;
     }
-    if (!sameSecret(header.slice(7), token)) {
-      void reply.code(403).send({ errorCode: "FORBIDDEN", errorDetails: "the bearer token is not valid" });
+    const given = header.slice(7);
+    if (sameSecret(given, token)) {
+      if (viewer !== "") reply.header("X-Evolvd-Role", "admin");
+      return done();
+    }
+    if (viewer !== "" && sameSecret(given, viewer)) {
+      if (request.method === "GET" || request.method === "HEAD") {
+        reply.header("X-Evolvd-Role", "viewer");
+        return done();
+      }
+      void reply.code(403).send({ errorCode: "FORBIDDEN", errorDetails: "the viewer token only reads: this needs the admin token" });
       return;
     }
-    done();
+    void reply.code(403).send({ errorCode: "FORBIDDEN", errorDetails: "the bearer token is not valid" });
   };
 }
 

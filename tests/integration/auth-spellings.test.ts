@@ -5,6 +5,7 @@ import { rawRequest, spellings } from "../raw-http.js";
 
 const ADMIN = "admin-secret";
 const APP = "app-secret";
+const VIEWER = "viewer-secret";
 
 /**
  * The attack of the hardening issue: a token check on the raw URL prefix while the router
@@ -19,7 +20,7 @@ describe("tokens guard the route that matched, however its path is spelled", () 
     rawRequest(daemon.url, path, { method, headers: { authorization: `Bearer ${token}` }, ...(body === undefined ? {} : { body }) });
 
   beforeAll(async () => {
-    daemon = await startTestDaemon(workspace(), { args: ["--admin-token", ADMIN, "--ofrep-token", APP] });
+    daemon = await startTestDaemon(workspace(), { args: ["--admin-token", ADMIN, "--ofrep-token", APP, "--viewer-token", VIEWER] });
     baseline = JSON.parse((await withToken("/v1/targets/checkout", ADMIN)).body).baseline.version;
   });
   afterAll(async () => {
@@ -48,7 +49,9 @@ describe("tokens guard the route that matched, however its path is spelled", () 
     let tried = 0;
     for (const route of routes) {
       for (const target of spellings(route.path, daemon.url)) {
-        for (const headers of [{} as Record<string, string>, { authorization: "Bearer wrong" }, { authorization: `Bearer ${/^\/v1\/(targets|console)/.test(route.path) ? APP : ADMIN}` }]) {
+        // The viewer token reads the admin API: it must open no action (and no other API).
+        const viewer = route.method === "GET" && /^\/v1\/(targets|console)/.test(route.path) ? [] : [{ authorization: `Bearer ${VIEWER}` }];
+        for (const headers of [{} as Record<string, string>, { authorization: "Bearer wrong" }, { authorization: `Bearer ${/^\/v1\/(targets|console)/.test(route.path) ? APP : ADMIN}` }, ...viewer]) {
           const answer = await rawRequest(daemon.url, target, { method: route.method, headers, ...(route.body ? { body: route.body() } : {}) });
           tried++;
           if (answer.status < 300 || answer.status >= 500) leaks.push(`${route.method} ${target} ${JSON.stringify(headers)} → ${answer.status} ${answer.body.slice(0, 120)}`);

@@ -107,3 +107,38 @@ describe("the console's routes", () => {
     expect(e.arms.slice(1).every((a) => typeof a.parent === "string")).toBe(true);
   });
 });
+
+describe("a viewer token", () => {
+  it("reads the admin API and the console's stream, is told it is a viewer, and can act on nothing", async () => {
+    const daemon = await startTestDaemon(workspace(), { args: ["--admin-token", ADMIN, "--viewer-token", "look-only"] });
+    try {
+      const viewer = { authorization: "Bearer look-only" };
+      const summaries = await fetch(`${daemon.url}/v1/console/summaries`, { headers: viewer });
+      expect(summaries.status).toBe(200);
+      expect(summaries.headers.get("x-evolvd-role")).toBe("viewer");
+      expect((await fetch(`${daemon.url}/v1/targets/checkout/history`, { headers: viewer })).status).toBe(200);
+      const controller = new AbortController();
+      const stream = await fetch(`${daemon.url}/v1/console/stream`, { headers: viewer, signal: controller.signal });
+      expect(stream.status).toBe(200);
+      controller.abort();
+      for (const action of ["kill", "pause", "resume", "rollback", "candidates"]) {
+        const answer = await fetch(`${daemon.url}/v1/targets/checkout/${action}`, { method: "POST", headers: { ...viewer, "content-type": "application/json" }, body: JSON.stringify(action === "rollback" ? { version: "0".repeat(64) } : action === "candidates" ? { values: { retry: { limit: 3 } } } : {}) });
+        expect(answer.status, action).toBe(403);
+        expect(((await answer.json()) as { errorDetails: string }).errorDetails).toContain("only reads");
+      }
+      const detail = (await (await fetch(`${daemon.url}/v1/targets/checkout`, { headers: auth })).json()) as { killed: boolean; drafts: unknown[] };
+      expect(detail.killed).toBe(false);
+      expect(detail.drafts).toEqual([]);
+      // The admin token is told it is the admin (the console then offers the actions).
+      expect((await fetch(`${daemon.url}/v1/console/summaries`, { headers: auth })).headers.get("x-evolvd-role")).toBe("admin");
+    } finally {
+      await daemon.stop();
+    }
+  });
+
+  it("is refused as a setting without an admin token, or equal to it", async () => {
+    const { loadSettings } = await import("../../src/daemon/settings.js");
+    expect(() => loadSettings({ env: {}, args: ["--viewer-token", "v"] })).toThrow(/viewer-token: needs an admin token/);
+    expect(() => loadSettings({ env: {}, args: ["--viewer-token", "same", "--admin-token", "same"] })).toThrow(/viewer-token: must differ/);
+  });
+});

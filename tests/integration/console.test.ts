@@ -9,6 +9,7 @@ import { freePort, ROOT, runCli, tempDir, waitFor } from "../helpers.js";
 const CHROMIUM = process.env.EVOLVD_CHROMIUM ?? "/usr/bin/chromium";
 const ARTIFACTS = join(ROOT, "test-artifacts");
 const TOKEN = "console-browser-token";
+const VIEWER = "console-viewer-token";
 
 /** How many pixels of a canvas have about this colour: a plot with data has its series' colour on it. */
 async function pixelsOf(page: Page, selector: string, hex: string): Promise<number> {
@@ -42,7 +43,7 @@ describe("the web console in a real browser", () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
-    daemon = spawn("node", [join(ROOT, "bin", "evolvd.js"), "start", "--demo", "--port", String(port), "--demo-rate", "300"], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, EVOLVD_ADMIN_TOKEN: TOKEN } });
+    daemon = spawn("node", [join(ROOT, "bin", "evolvd.js"), "start", "--demo", "--port", String(port), "--demo-rate", "300"], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, EVOLVD_ADMIN_TOKEN: TOKEN, EVOLVD_VIEWER_TOKEN: VIEWER } });
     daemon.stdout?.on("data", (d) => (log += d));
     daemon.stderr?.on("data", (d) => (log += d));
     await waitFor(async () => (await fetch(`${url}/livez`).catch(() => null))?.ok === true, 30_000, "the demo daemon up");
@@ -74,6 +75,19 @@ describe("the web console in a real browser", () => {
     await page.screenshot({ path: join(ARTIFACTS, "console-no-token.png"), fullPage: true });
     const detail = (await (await fetch(`${url}/v1/targets/checkout`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as { killed: boolean };
     expect(detail.killed).toBe(false);
+    await page.close();
+  });
+
+  it("with the viewer token shows the target and offers no action", async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    await page.goto(`${url}/`);
+    await page.fill("#token", VIEWER);
+    await page.click("#token-form button[type=submit]");
+    await page.waitForSelector('.target[data-target="checkout"]');
+    await page.waitForSelector("#lineage .node");
+    expect(await page.textContent("#source")).toContain("read-only");
+    expect(await page.locator("#kill, #pause, #resume, #propose, #rollback").count()).toBe(0);
+    await page.screenshot({ path: join(ARTIFACTS, "console-viewer.png"), fullPage: true });
     await page.close();
   });
 

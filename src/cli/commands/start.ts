@@ -18,6 +18,7 @@ export interface StartOptions {
   readonly dropDir?: string;
   readonly adminToken?: string;
   readonly ofrepToken?: string;
+  readonly viewerToken?: string;
   readonly logLevel?: string;
   readonly redis?: string;
   readonly redisPrefix?: string;
@@ -34,6 +35,7 @@ const FLAGS: Record<string, keyof StartOptions> = {
   "drop-dir": "dropDir",
   "admin-token": "adminToken",
   "ofrep-token": "ofrepToken",
+  "viewer-token": "viewerToken",
   "log-level": "logLevel",
   redis: "redis",
   "redis-prefix": "redisPrefix",
