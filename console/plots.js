@@ -31,13 +31,16 @@
       return ys;
     });
     const stepped = uPlot.paths.stepped({ align: 1 });
+    // Arms often share a weight (the canary's equal shares): each candidate gets its own dash, so
+    // lines lying on each other still show both.
+    const DASHES = [undefined, [8, 4], [3, 3], [12, 3, 3, 3], [6, 2, 2, 2]];
     return draw(
       container,
       {
         title: "Allocation over time",
         scales: { y: { range: [0, 1] } },
         axes: [{}, { values: (_u, ticks) => ticks.map((t) => `${Math.round(t * 100)}%`) }],
-        series: [{}, ...arms.map((arm, i) => ({ label: arm.label, stroke: E.armColour(i), width: 2, paths: stepped, points: { show: false }, value: (_u, v) => (v == null ? "—" : E.share(v)) }))],
+        series: [{}, ...arms.map((arm, i) => ({ label: arm.label, stroke: E.armColour(i), width: 2, dash: i === 0 ? undefined : DASHES[1 + ((i - 1) % (DASHES.length - 1))], paths: stepped, points: { show: false }, value: (_u, v) => (v == null ? "—" : E.share(v)) }))],
       },
       [xs, ...series],
     );
