@@ -6,7 +6,7 @@
   const { el } = E;
   const $ = (selector) => document.querySelector(selector);
   const TOKEN_KEY = "evolvd.token";
-  const state = { source: null, stop: null, summaries: [], selected: null, detail: null, history: [], generation: null, follow: true, version: null, armed: null, showVersions: false, shownHistory: -1 };
+  const state = { source: null, stop: null, summaries: [], selected: null, detail: null, history: [], generation: null, follow: true, version: null, armed: null, showVersions: false, shownHistory: -1, historyOf: null };
 
   function showError(message) {
     const box = $("#error");
@@ -101,8 +101,14 @@
 
   let refreshing = null;
   let again = false;
-  /** Fetches the selected target again; calls that arrive meanwhile fold into one more. */
-  async function refresh() {
+  let againHistory = false;
+  /**
+   * Fetches the selected target's view again, and its history too unless `onlyView` (units
+   * and weights move on every batch of events; the history only when something is decided).
+   * Calls that arrive meanwhile fold into one more.
+   */
+  async function refresh(onlyView = false) {
+    againHistory = againHistory || !onlyView;
     if (refreshing) {
       again = true;
       return refreshing;
@@ -110,11 +116,16 @@
     refreshing = (async () => {
       do {
         again = false;
+        const withHistory = againHistory || state.historyOf !== state.selected;
+        againHistory = false;
         const target = state.selected;
-        const [detail, history] = await Promise.all([state.source.detail(target), state.source.history(target)]);
+        const [detail, history] = await Promise.all([state.source.detail(target), withHistory ? state.source.history(target) : null]);
         if (target !== state.selected) continue;
         state.detail = detail;
-        state.history = history || [];
+        if (withHistory) {
+          state.history = history || [];
+          state.historyOf = target;
+        }
         render();
       } while (again);
     })().finally(() => (refreshing = null));
@@ -211,12 +222,18 @@
   }
 
   let lastSelected = "";
+  let lastDecided = "";
   function onSummaries(summaries) {
     state.summaries = summaries;
     renderList();
-    const now = JSON.stringify(summaries.find((s) => s.target === state.selected) ?? null);
-    if (state.selected && now !== lastSelected) refresh().catch(failed);
+    const summary = summaries.find((s) => s.target === state.selected) ?? null;
+    const now = JSON.stringify(summary);
+    // The history grows only at an analysis tick or an operator's action: units and weights
+    // (which move with every batch of events) do not make it worth reading again.
+    const decided = JSON.stringify(summary && { ...summary, experiment: summary.experiment && { ...summary.experiment, units: undefined, weights: undefined } });
+    if (state.selected && now !== lastSelected) refresh(decided === lastDecided).catch(failed);
     lastSelected = now;
+    lastDecided = decided;
     if (!state.selected && summaries[0]) select(summaries[0].target).catch(failed);
   }
 

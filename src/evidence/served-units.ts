@@ -144,11 +144,11 @@ export class ServedUnits {
       const c = contribution(metric, chunk.counts, chunk.sums, j * this.rawKpis);
       return !c || c[1] === 0 ? NaN : c[0] / c[1];
     };
+    // Room for every row (a unit served two arms has two, one of them without a value).
+    const order = new KeyOrder(Math.min(this.size, max));
     let n = 0;
-    for (let row = 0; row < this.size && n < max; row++) if (!Number.isNaN(value(row))) n++;
-    const order = new KeyOrder(n);
-    for (let row = 0, i = 0; i < n; row++) if (!Number.isNaN(value(row))) order.set(i++, this.chunkOf(row).keys[2 * (row & IN_CHUNK)] as number, row);
-    return order.sorted(n, (row) => value(row));
+    for (let row = 0; row < this.size && n < max; row++) if (!Number.isNaN(value(row))) order.set(n++, this.chunkOf(row).keys[2 * (row & IN_CHUNK)] as number, row);
+    return order.sorted(n, value);
   }
 
   /** Starts keeping changes for drainJournal() (the daemon; simulations never restart). */

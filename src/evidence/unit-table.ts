@@ -189,20 +189,16 @@ class Slabs {
     }
     const buffer = this.buffer;
     const k = this.k;
-    const take = <T>(make: (at: number) => T, bytes: number): T => {
-      const view = make(this.used);
-      this.used += bytes;
-      return view;
-    };
     // 4-byte arrays first, the 2-byte counts last, so every array starts aligned.
-    const keys = take((at) => new Uint32Array(buffer, at, 2 * CHUNK), 8 * CHUNK);
-    const meta = take((at) => new Uint32Array(buffer, at, CHUNK), 4 * CHUNK);
-    const periods = take((at) => new Int32Array(buffer, at, CHUNK), 4 * CHUNK);
-    const sums = take((at) => new Float32Array(buffer, at, CHUNK * k), 4 * CHUNK * k);
-    const dirty = take((at) => new Uint32Array(buffer, at, CHUNK >>> 5), 4 * (CHUNK >>> 5));
-    const counts = take((at) => new Uint16Array(buffer, at, CHUNK * k), 2 * CHUNK * k);
+    let at = this.used;
+    const keys = new Uint32Array(buffer, at, 2 * CHUNK);
+    const meta = new Uint32Array(buffer, (at += 8 * CHUNK), CHUNK);
+    const periods = new Int32Array(buffer, (at += 4 * CHUNK), CHUNK);
+    const sums = new Float32Array(buffer, (at += 4 * CHUNK), CHUNK * k);
+    const dirty = new Uint32Array(buffer, (at += 4 * CHUNK * k), CHUNK >>> 5);
+    const counts = new Uint16Array(buffer, (at += 4 * (CHUNK >>> 5)), CHUNK * k);
     // The next chunk starts 4-byte aligned whatever k is.
-    this.used = (this.used + 3) & ~3;
+    this.used = (at + 2 * CHUNK * k + 3) & ~3;
     return { keys, meta, periods, counts, sums, dirty };
   }
 }

@@ -3,7 +3,7 @@ import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { FastifyInstance, FastifyReply } from "fastify";
-import { interval, type SchedulerLike, type Subscription } from "rxjs";
+import { interval, map, share, type SchedulerLike } from "rxjs";
 import type { TargetDirectory } from "../runtime/ports.js";
 
 /** The console's own files: `console/` at the package root (beside `dist/` and `src/`). */
@@ -16,7 +16,7 @@ export function vendorFiles(): Record<string, string> {
   return { "uPlot.iife.min.js": join(dist, "uPlot.iife.min.js"), "uPlot.min.css": join(dist, "uPlot.min.css") };
 }
 
-/** Console scripts in the order the page (and a report, report/html.ts) loads them. */
+/** Console scripts in the order the page (and a report, server/report-page.ts) loads them. */
 export const CONSOLE_SCRIPTS = ["format.js", "model.js", "plots.js", "lineage.js", "views.js", "source.js", "app.js"] as const;
 
 const TYPES: Record<string, string> = { ".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8", ".html": "text/html; charset=utf-8" };
@@ -75,6 +75,12 @@ export function targetSummaries(targets: TargetDirectory): unknown[] {
 export function registerConsoleStream(app: FastifyInstance, deps: ConsoleStreamDeps): void {
   // The same summaries once, for the console's first paint and after an action.
   app.get("/v1/console/summaries", async () => ({ targets: targetSummaries(deps.targets) }));
+  const periodMs = deps.streamMs ?? 500;
+  // One reading per period for every open stream (none while no console is open).
+  const readings = interval(periodMs, deps.scheduler).pipe(
+    map(() => JSON.stringify({ targets: targetSummaries(deps.targets) })),
+    share(),
+  );
   const open = new Set<{ end: () => void }>();
   app.addHook("preClose", (done) => {
     for (const stream of open) stream.end();
@@ -86,9 +92,7 @@ export function registerConsoleStream(app: FastifyInstance, deps: ConsoleStreamD
     raw.writeHead(200, { "Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-cache", Connection: "keep-alive", "X-Accel-Buffering": "no" });
     let last = "";
     let quiet = 0;
-    const periodMs = deps.streamMs ?? 500;
-    const push = () => {
-      const data = JSON.stringify({ targets: targetSummaries(deps.targets) });
+    const push = (data: string) => {
       if (data !== last) {
         last = data;
         quiet = 0;
@@ -98,8 +102,9 @@ export function registerConsoleStream(app: FastifyInstance, deps: ConsoleStreamD
         raw.write(": keep-alive\n\n");
       }
     };
-    push();
-    const timer: Subscription = interval(periodMs, deps.scheduler).subscribe(push);
+    // Its first reading at once; then the shared ones (push skips what it has already sent).
+    push(JSON.stringify({ targets: targetSummaries(deps.targets) }));
+    const timer = readings.subscribe(push);
     const stream = {
       end: () => {
         timer.unsubscribe();

@@ -87,8 +87,12 @@ describe("the console's routes", () => {
     expect(before.targets.find((t) => t.target === "checkout")?.killed).toBe(false);
     const kill = await fetch(`${daemon.url}/v1/targets/checkout/kill`, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify({ reason: "console test" }) });
     expect(kill.status).toBe(200);
-    const after = await events.until((e) => e.event === "targets" && (JSON.parse(e.data) as { targets: { target: string; killed: boolean }[] }).targets.some((t) => t.target === "checkout" && t.killed));
+    const killedEvent = (e: Sse) => e.event === "targets" && (JSON.parse(e.data) as { targets: { target: string; killed: boolean }[] }).targets.some((t) => t.target === "checkout" && t.killed);
+    const after = await events.until(killedEvent);
     expect(after.length).toBeGreaterThan(0);
+    // A console that opens now, beside the first, reads the same state from its first event.
+    const second = await fetch(`${daemon.url}/v1/console/stream`, { headers: auth, signal: controller.signal });
+    expect((await eventsOf(second).until((e) => e.event === "targets")).some(killedEvent)).toBe(true);
     controller.abort();
     const resume = await fetch(`${daemon.url}/v1/targets/checkout/resume`, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: "{}" });
     expect(resume.status).toBe(200);

@@ -26,9 +26,12 @@ export async function reportCommand(target: string, options: ReportOptions, io: 
   let source: string;
   if (url) {
     const t = encodeURIComponent(target);
-    const [detail, { history }] = await Promise.all([callDaemon(options, io, `/v1/targets/${t}`), callDaemon(options, io, `/v1/targets/${t}/history`)]);
-    // A daemon from before the console has no summaries route: the history says enough.
-    const summaries = (await callDaemon(options, io, "/v1/console/summaries").catch(() => ({ targets: [] }))) as { targets: { target: string }[] };
+    const [detail, { history }, summaries] = await Promise.all([
+      callDaemon(options, io, `/v1/targets/${t}`),
+      callDaemon(options, io, `/v1/targets/${t}/history`),
+      // A daemon from before the console has no summaries route: the history says enough.
+      callDaemon(options, io, "/v1/console/summaries").catch(() => ({ targets: [] })) as Promise<{ targets: { target: string }[] }>,
+    ]);
     entry = { summary: summaries.targets.find((s) => s.target === target) ?? summaryOf(target, history), detail, history };
     source = url;
   } else {
