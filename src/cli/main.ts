@@ -77,7 +77,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   program
     .command("diff")
     .description("changed paths between two versions, old → new")
-    .argument("<versionA>", "version id or unique prefix (≥ 6 hex digits)")
+    .argument("<versionA>", "version id or unique prefix (≥ 6 hex digits); baseline or baseline:<segment> with --target")
     .argument("<versionB>", "version id or unique prefix")
     .addOption(dataDir())
     .addOption(url())
@@ -95,6 +95,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     .addOption(url())
     .addOption(token())
     .option("--reason <text>", "why, for the history")
+    .option("--segment <name>", "roll back this segment's own baseline only (policy.segmentBaselines)")
     .action((target: string, version: string, options) => rollbackCommand(target, version, options, io, systemClock));
 
   program

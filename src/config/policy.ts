@@ -103,6 +103,7 @@ export const PolicySchema = Type.Object(
     ),
     audience: Type.Optional(Type.Unknown({ description: "Who takes part: a JsonLogic rule over the unit's evaluation context (docs/targeting.md); units outside are served the baseline, not exposed and not counted. Absent or null: every unit." })),
     segments: Type.Optional(Type.Unknown({ description: "Named segments, first match wins: [{name, rule}] with JsonLogic rules over the unit's context (docs/targeting.md); every arm's KPIs are broken down by segment, the rest in \"other\"." })),
+    segmentBaselines: Type.Boolean({ default: false, description: "With segments: commit a candidate for the segments it wins in (each segment then serves its own baseline) instead of only for the whole (docs/targeting.md)." }),
     schedule: Type.Optional(Type.Unknown({ description: "When experiments take traffic: {startAt, endAt, timeZone, windows: [{days, from, to}], maxDuration} (docs/targeting.md). Absent or null: always." })),
     primary: Primary,
     trackedKpis: Type.Array(KpiName, { maxItems: 16, uniqueItems: true, default: [], description: "Other KPIs accumulated per arm for reports (not decided on); outcomes' other KPIs are ignored and counted." }),
@@ -178,6 +179,7 @@ export function parsePolicy(raw: unknown): { policy?: Policy; problems: string[]
   const schedule = rawSchedule === undefined || rawSchedule === null ? null : parseSchedule(rawSchedule, "policy.schedule");
   // The rules a schema cannot say run on the raw value too, so one pass lists every problem.
   const problems = [...(checked.ok ? [] : checked.problems), ...crossFieldProblems(checked.ok ? checked.value : (raw as RawPolicy)), ...(audience?.problems ?? []), ...(schedule?.problems ?? []), ...(segments?.problems ?? [])];
+  if ((raw as RawPolicy).segmentBaselines === true && !(Array.isArray(rawSegments) && rawSegments.length > 0)) problems.push("policy.segmentBaselines: needs policy.segments (the segments that get their own baseline)");
   if (!checked.ok || problems.length) return { problems };
   const p = checked.value;
   const primary: PrimaryKpi = { kpi: p.primary.kpi, kind: p.primary.kind, direction: p.primary.direction, minLift: p.primary.minLift, ...metricOf(p.primary) };

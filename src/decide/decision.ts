@@ -39,14 +39,14 @@ const pct = (x: number): string => `${x >= 0 ? "+" : ""}${(x * 100).toFixed(2)}%
  *    experiment and, chained with the commits before (`drift`, decide/drift.ts), from the anchor;
  * 5. inconclusive once the experiment has served maxUnitsPerArm × arms units in total.
  */
-export function decide(snapshot: ExperimentSnapshot, analysis: Analysis, policy: Policy, drift: Drift = NO_DRIFT): TickDecision {
+export function decide(snapshot: ExperimentSnapshot, analysis: Analysis, policy: Policy, drift: Drift = NO_DRIFT, options: DecideOptions = {}): TickDecision {
   const pulls: Pull[] = [];
   // Tripped arms are already out of traffic; the decision records why.
   for (const arm of analysis.arms) if (arm.breaker) pulls.push(breakerPull(arm));
   const live = analysis.arms.filter((a) => !a.pulled && !a.breaker);
   for (const arm of live) {
     const pull = pullFor(arm);
-    if (pull) pulls.push(pull);
+    if (pull && !(pull.cause === "primary_worse" && options.spare?.(arm.arm))) pulls.push(pull);
   }
   const remaining = live.filter((a) => !pulls.some((p) => p.arm === a.arm));
   if (remaining.length === 0) return { pulls, verdict: { kind: "rollback", reason: "every candidate was pulled: " + pulls.map((p) => p.reason).join("; ") } };
@@ -66,14 +66,7 @@ export function decide(snapshot: ExperimentSnapshot, analysis: Analysis, policy:
     return { pulls, verdict: { kind: "promote", reason } };
   }
 
-  const enough = (a: ArmReading): boolean => a.units >= policy.minUnitsPerArm && analysis.baselineUnits >= policy.minUnitsPerArm;
-  const good = remaining.filter((a) => enough(a) && a.primary.verdict === "better" && a.guardrails.every((g) => !g.beyondTolerance && !g.breached));
-  const drifting = good.map((a) => ({ arm: a, beyond: driftBeyond(a, policy, drift) }));
-  const winners = drifting
-    .filter((d) => d.beyond === null)
-    .map((d) => d.arm)
-    .sort((a, b) => goodEffect(b, policy) - goodEffect(a, policy));
-  const winner = winners[0];
+  const { winner, held } = winnerOf(remaining, analysis.baselineUnits, policy, drift);
   if (winner) {
     const effect = winner.primary.comparison?.effect ?? 0;
     const bound = winner.primary.bounds?.good ?? 0;
@@ -96,8 +89,32 @@ export function decide(snapshot: ExperimentSnapshot, analysis: Analysis, policy:
     // Always-valid intervals stay valid however long the experiment runs, so extending is safe.
     return { pulls, verdict: { kind: "continue", reason: `budget of ${budget} units spent; extended up to ${Math.round(budget * policy.search.extendFactor)} while ${promising.arm.slice(0, 12)} has a ${(promising.chance * 100).toFixed(1)}% chance to beat the baseline` } };
   }
-  const held = drifting.find((d) => d.beyond !== null)?.beyond;
   return { pulls, verdict: { kind: "continue", reason: held ? `collecting evidence; a winner is held back: ${held}` : "collecting evidence" } };
+}
+
+/** What decide() may be told besides the analysis. */
+export interface DecideOptions {
+  /**
+   * Arms not pulled for a worse primary on the whole (per-segment baselines: an arm worse on the
+   * whole may still win a segment; lifecycle/segment-commits.ts says which).
+   */
+  readonly spare?: (arm: VersionId) => boolean;
+}
+
+/**
+ * The arm to commit among `arms`: the best primary effect among those better on the primary
+ * with every guardrail within tolerance, after minUnitsPerArm on both sides, whose commit keeps
+ * every guardrail within tolerance of the anchor (`drift`); or why a winner is held back.
+ */
+export function winnerOf(arms: readonly ArmReading[], baselineUnits: number, policy: Policy, drift: Drift): { readonly winner: ArmReading | null; readonly held: string | null } {
+  const enough = (a: ArmReading): boolean => a.units >= policy.minUnitsPerArm && baselineUnits >= policy.minUnitsPerArm;
+  const good = arms.filter((a) => enough(a) && a.primary.verdict === "better" && a.guardrails.every((g) => !g.beyondTolerance && !g.breached));
+  const drifting = good.map((a) => ({ arm: a, beyond: driftBeyond(a, policy, drift) }));
+  const winners = drifting
+    .filter((d) => d.beyond === null)
+    .map((d) => d.arm)
+    .sort((a, b) => goodEffect(b, policy) - goodEffect(a, policy));
+  return { winner: winners[0] ?? null, held: drifting.find((d) => d.beyond !== null)?.beyond ?? null };
 }
 
 /**

@@ -36,8 +36,9 @@ export function segmentEvidence(list: readonly SegmentAnalysis[]): unknown {
     arms: analysis.arms.map((a) => ({
       arm: a.arm,
       units: a.units,
-      primary: a.primary.comparison && { kpi: a.primary.kpi, verdict: a.primary.verdict, effect: a.primary.comparison.effect, ci: a.primary.comparison.ci, pValue: a.primary.comparison.pValue },
-      guardrails: a.guardrails.map((g) => ({ kpi: g.kpi, effect: g.comparison?.effect ?? null, ci: g.comparison?.ci ?? null, beyondTolerance: g.beyondTolerance })),
+      primary: a.primary.comparison && { kpi: a.primary.kpi, verdict: a.primary.verdict, effect: a.primary.comparison.effect, se: a.primary.comparison.se, ci: a.primary.comparison.ci, pValue: a.primary.comparison.pValue },
+      // se and n chain a segment's commits into its drift from the anchor (decide/drift.ts).
+      guardrails: a.guardrails.map((g) => ({ kpi: g.kpi, effect: g.comparison?.effect ?? null, se: g.comparison?.se ?? null, n: g.comparison?.n ?? null, ci: g.comparison?.ci ?? null, beyondTolerance: g.beyondTolerance })),
     })),
   }));
 }

@@ -41,15 +41,39 @@ export type HistoryEntry =
       readonly reason: string;
       readonly experiment?: string;
       readonly evidence?: unknown;
+      /**
+       * With per-segment baselines (policy.segmentBaselines): the segment whose baseline moved;
+       * `previous` is that segment's. Absent: the target's baseline, which every segment then serves.
+       */
+      readonly segment?: string;
     };
 
 /** The baseline pointer after replaying a history. */
 export function currentBaseline(history: readonly HistoryEntry[]): VersionId | null {
   for (let i = history.length - 1; i >= 0; i--) {
     const entry = history[i] as HistoryEntry;
-    if (entry.kind === "baseline") return entry.version;
+    if (entry.kind === "baseline" && entry.segment === undefined) return entry.version;
   }
   return null;
+}
+
+/**
+ * The segments whose baseline differs from the target's after replaying a history: a segment's
+ * entry sets its own; an entry without a segment (a commit won everywhere, a rollback of the
+ * whole target, the file's baseline) makes every segment serve the target's baseline again.
+ */
+export function segmentBaselinesOf(history: readonly HistoryEntry[]): Map<string, VersionId> {
+  const out = new Map<string, VersionId>();
+  let target: VersionId | null = null;
+  for (const entry of history) {
+    if (entry.kind !== "baseline") continue;
+    if (entry.segment === undefined) {
+      target = entry.version;
+      out.clear();
+    } else if (entry.version === target) out.delete(entry.segment);
+    else out.set(entry.segment, entry.version);
+  }
+  return out;
 }
 
 /** Every version of a history, by id. */
@@ -93,4 +117,18 @@ export function findVersion(versions: Iterable<Version>, idOrPrefix: string): Re
   if (found.length === 0) return err(problem("unknown_version", `no version ${idOrPrefix}`));
   if (found.length > 1) return err(problem("ambiguous_version", `version prefix ${idOrPrefix} is ambiguous: ${found.map((v) => `${v.target}/${v.id.slice(0, 12)}`).join(", ")}`));
   return ok(found[0] as Version);
+}
+
+/**
+ * A version by id, unique prefix, or `baseline` / `baseline:<segment>` — the target's baseline
+ * or the one a segment serves (its own with per-segment baselines, else the target's) — which
+ * need the history of one target.
+ */
+export function findVersionRef(versions: Iterable<Version>, ref: string, history: readonly HistoryEntry[] | null): Result<Version, Problem> {
+  const named = /^baseline(?::([a-z][a-z0-9_]{0,63}))?$/.exec(ref);
+  if (!named) return findVersion(versions, ref);
+  if (history === null) return err(problem("invalid_version", `"${ref}" names a baseline: say which target (--target)`));
+  const segment = named[1];
+  const id = (segment !== undefined ? segmentBaselinesOf(history).get(segment) : undefined) ?? currentBaseline(history);
+  return id ? findVersion(versions, id) : err(problem("unknown_version", `no baseline yet`));
 }

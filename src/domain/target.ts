@@ -128,6 +128,11 @@ export interface Policy {
    * of its first exposure, and every arm's KPIs are broken down by segment. Empty: none.
    */
   readonly segments: readonly SegmentRule[];
+  /**
+   * Per-segment baselines: a candidate that wins in some segments is committed for those only,
+   * and every segment ("other" included) serves its own baseline (lifecycle/segment-commits.ts).
+   */
+  readonly segmentBaselines: boolean;
 }
 
 /** A named segment: the units whose context its rule accepts (and no earlier segment's). */

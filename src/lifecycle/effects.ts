@@ -9,6 +9,8 @@ export interface ExperimentPlan {
   readonly arms: readonly Version[];
   readonly weights: readonly number[];
   readonly now: number;
+  /** Versions that also count as the baseline arm: the segments' own baselines, which its units in those segments are served. */
+  readonly aliases?: readonly VersionId[];
 }
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
@@ -23,7 +25,8 @@ export type LogLevel = "debug" | "info" | "warn" | "error";
 export type Effect =
   /** One atomic history batch. */
   | { readonly kind: "append"; readonly entries: readonly HistoryEntry[] }
-  | { readonly kind: "serve_baseline"; readonly version: Version }
+  /** Serve `version` to every unit outside an experiment arm, and `segments`' own baselines to theirs (none: every segment serves `version`). */
+  | { readonly kind: "serve_baseline"; readonly version: Version; readonly segments?: ReadonlyMap<string, Version> }
   | { readonly kind: "start_experiment"; readonly plan: ExperimentPlan }
   | { readonly kind: "end_experiment"; readonly id: string }
   /** Every unit gets the baseline and nothing is counted; the experiment's evidence is kept. */

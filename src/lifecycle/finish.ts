@@ -3,7 +3,8 @@ import { liveObservations, withObservations } from "../search/observations.js";
 import { driftAfterCommit } from "../decide/drift.js";
 import { canTransition, type ExperimentStatus } from "../domain/experiment.js";
 import type { HistoryEntry } from "../domain/history.js";
-import type { VersionId } from "../domain/version.js";
+import type { Version, VersionId } from "../domain/version.js";
+import { segmentMoves, uniformCommit, type SegmentCommit } from "./segment-commits.js";
 import { log, type Effect } from "./effects.js";
 import { transitionEntry } from "./generation.js";
 import type { KillCause, StepContext } from "./inputs.js";
@@ -27,26 +28,34 @@ export function finish(
   evidence: unknown,
   now: number,
   ctx: StepContext,
-  options: { readonly winner?: VersionId; readonly cause?: KillCause; readonly after: After },
+  options: { readonly winner?: VersionId; readonly segments?: readonly SegmentCommit[]; readonly cause?: KillCause; readonly after: After },
 ): { state: TargetState; effects: Effect[] } {
   const { experiment } = state;
   const from = statusOf(experiment);
   const target = ctx.target.name;
   if (!canTransition(from, to)) return { state, effects: [log("error", { experiment: experiment.id, from, to }, "refused an illegal transition")] };
-  const committed = options.winner ? state.versions.get(options.winner) : undefined;
+  // Segment commits that give every segment the same version move the target's baseline.
+  const uniform = options.segments ? uniformCommit(options.segments, ctx.target.policy) : null;
+  const winner = options.winner ?? uniform ?? undefined;
+  const committed = winner ? state.versions.get(winner) : undefined;
+  const moves = !committed && options.segments?.length ? segmentMoves(state, options.segments, experiment.id, evidence, now) : null;
   const entries: HistoryEntry[] = [transitionEntry(experiment.id, experiment.generation, from, to, reason, now, undefined, evidence)];
   if (committed) entries.push({ kind: "baseline", at: now, version: committed.id, previous: state.baseline.id, cause: "commit", reason, experiment: experiment.id, evidence });
-  const records = updateRecord(state.records, experiment.id, { status: to, reason, endedAt: now, committed: committed?.id ?? null });
+  if (moves) entries.push(...moves.entries);
+  const last = committed?.id ?? options.segments?.at(-1)?.version ?? null;
+  const records = updateRecord(state.records, experiment.id, { status: to, reason, endedAt: now, committed: last, ...(moves ? { segmentCommits: options.segments } : {}) });
   // The winner's drift from the anchor: its parent baseline's, chained with this commit's effects.
-  const drift = committed ? new Map(state.drift).set(committed.id, driftAfterCommit(state.drift, state.baseline.id, committed.id, evidence)) : state.drift;
+  const drift = committed ? new Map(state.drift).set(committed.id, driftAfterCommit(state.drift, state.baseline.id, committed.id, evidence)) : (moves?.drift ?? state.drift);
   // Its live candidates' nudges adapt their settings' step sizes (a kill says nothing of them).
-  const steps = to === "killed" ? state.steps : afterExperiment(state.steps, liveCandidates(state.versions, experiment.arms), committed?.id ?? null);
-  // What its arms showed, against the baseline they ran beside (before a commit moves it).
+  const steps = to === "killed" ? state.steps : afterExperiment(state.steps, liveCandidates(state.versions, experiment.arms), last);
+  // What its arms showed, against the baseline arm they ran beside (before a commit moves it).
   const observations = to === "killed" ? state.observations : withObservations(state.observations, liveObservations(evidence, state.baseline.id));
-  const base = { ...known(state), records, drift, steps, observations, ...(committed ? { baseline: committed } : {}) };
+  // A commit of the whole gives every segment the target's new baseline.
+  const segmentBaselines = committed ? new Map<string, Version>() : (moves?.segmentBaselines ?? state.segmentBaselines);
+  const base = { ...known(state), records, drift, steps, observations, segmentBaselines, ...(committed ? { baseline: committed } : {}) };
   const effects: Effect[] = [{ kind: "end_experiment", id: experiment.id }, { kind: "append", entries }];
-  if (committed) effects.push({ kind: "serve_baseline", version: committed });
-  effects.push(log("info", { target, experiment: experiment.id, from, to, reason, version: committed?.id }, `experiment ${to}`));
+  if (committed || moves) effects.push({ kind: "serve_baseline", version: base.baseline, ...(segmentBaselines.size > 0 ? { segments: segmentBaselines } : {}) });
+  effects.push(log("info", { target, experiment: experiment.id, from, to, reason, version: committed?.id, ...(moves ? { segments: Object.fromEntries([...segmentBaselines].map(([s, v]) => [s, v.id])) } : {}) }, `experiment ${to}`));
   if (to === "killed") effects.push({ kind: "count", decision: "killed", cause: options.cause ?? "kill_switch" });
   const after = options.after;
   if (after.kind === "hold") return { state: { ...base, kind: "held", reason: after.reason }, effects };

@@ -13,7 +13,9 @@ import type { ModelledKpi } from "../search/surrogate.js";
 import { log, type Effect } from "./effects.js";
 import type { StepContext } from "./inputs.js";
 import { newRecord } from "./records.js";
-import { known, type TargetState } from "./state.js";
+import { driftKey, known, type TargetState } from "./state.js";
+import { segmentNames } from "./segment-commits.js";
+import { NO_DRIFT, type Drift } from "../decide/drift.js";
 
 /** A transition history entry. */
 export function transitionEntry(experiment: string, generation: number, from: ExperimentStatus, to: ExperimentStatus, reason: string, at: number, arms?: readonly VersionId[], evidence?: unknown): HistoryEntry {
@@ -34,14 +36,16 @@ export function propose(state: TargetState & { kind: "idle" }, now: number, ctx:
   const id = `${target.name}/g${generation}`;
   const rng = ctx.rng.fork(`generation:${generation}`);
   const baseline = state.baseline;
-  const drift = state.drift.get(baseline.id) ?? {};
+  // Per-segment baselines: generations take turns mutating the target's baseline and each
+  // segment's own, so every segment keeps being optimized; a candidate is screened against its parent.
+  const { parent, drift } = parentOf(state, generation, segmentNames(policy));
   const kpis: ModelledKpi[] = [policy.primary, ...policy.guardrails.map((g) => ({ kpi: g.kpi, direction: g.direction, tolerance: g.tolerance, drift: drift[g.kpi]?.log ?? 0 }))];
   const space = featureSpace(target.schema, target.functions);
   // Operators' drafts take the first slots; the search fills the rest.
   const drafted = state.drafts.flatMap((d) => state.versions.get(d) ?? []);
   const searched = searchCandidates({
     target: target.name,
-    parent: baseline,
+    parent,
     plan: target.mutations,
     schema: target.schema,
     functions: target.functions,
@@ -67,11 +71,11 @@ export function propose(state: TargetState & { kind: "idle" }, now: number, ctx:
   if (drafted.length > 0) entries.push(transitionEntry(id, generation, "draft", "proposed", `${drafted.length} operator-proposed candidate${drafted.length === 1 ? "" : "s"} taken`, now, drafted.map((v) => v.id)));
   entries.push(transitionEntry(id, generation, "proposed", "screening", `${proposal.candidates.length} candidates proposed (${proposal.dropped.length} dropped)`, now, proposal.candidates.map((v) => v.id), { dropped: proposal.dropped, search: { strategy: policy.search.strategy, picks: proposal.picks, model: proposal.model } }));
 
-  const screening = ctx.screen({ target, baseline, candidates: proposal.candidates, generation, rng: rng.fork("screening"), now });
+  const screening = ctx.screen({ target, baseline: parent, candidates: proposal.candidates, generation, rng: rng.fork("screening"), now });
   // The model ranks the survivors once it has seen their screening (and knows the twin's bias).
-  const screenedNow = (list: typeof screening.rejected) => list.flatMap((s) => screeningObservation(s.version.id, baseline.id, s.evidence) ?? []);
+  const screenedNow = (list: typeof screening.rejected) => list.flatMap((s) => screeningObservation(s.version.id, parent.id, s.evidence) ?? []);
   const seen = withObservations(state.observations, screenedNow([...screening.rejected, ...screening.survivors]));
-  const ranked = proposal.model ? rankByModel(screening.survivors, { space, kpis, observations: seen, versions, baseline }) : screening.survivors;
+  const ranked = proposal.model ? rankByModel(screening.survivors, { space, kpis, observations: seen, versions, baseline: parent }) : screening.survivors;
   // A draft that passed screening goes live ahead of the search's candidates: the operator asked for it.
   const isDraft = (s: { version: Version }) => state.drafts.includes(s.version.id);
   const survivors = [...ranked.filter(isDraft), ...ranked.filter((s) => !isDraft(s))];
@@ -105,9 +109,26 @@ export function propose(state: TargetState & { kind: "idle" }, now: number, ctx:
     effects: [
       // The candidates are served only once their versions are durable.
       { kind: "append", entries },
-      { kind: "start_experiment", plan: { id, generation, arms, weights, now } },
+      { kind: "start_experiment", plan: { id, generation, arms, weights, now, ...(state.segmentBaselines.size > 0 ? { aliases: [...state.segmentBaselines.values()].map((v) => v.id) } : {}) } },
       proposed,
       log("info", { target: target.name, experiment: id, generation, arms: record.arms, weights: bucketCounts(weights).map((c) => c / BUCKETS) }, "experiment started (canary)"),
     ],
   };
+}
+
+/**
+ * The version generation `g` mutates, and its drift from the anchor: with per-segment baselines,
+ * each version some segment serves in turn (the target's baseline only while a segment serves
+ * it), so every segment's own keeps improving; otherwise the target's baseline.
+ */
+function parentOf(state: TargetState, generation: number, segments: readonly string[]): { parent: Version; drift: Drift } {
+  if (state.segmentBaselines.size === 0) return { parent: state.baseline, drift: state.drift.get(state.baseline.id) ?? NO_DRIFT };
+  const served: { key: string; parent: Version }[] = [];
+  for (const segment of segments) {
+    const own = state.segmentBaselines.get(segment);
+    const parent = own ?? state.baseline;
+    if (!served.some((p) => p.parent.id === parent.id)) served.push({ key: own ? driftKey(segment, own.id) : parent.id, parent });
+  }
+  const chosen = served[(generation - 1) % served.length] as { key: string; parent: Version };
+  return { parent: chosen.parent, drift: state.drift.get(chosen.key) ?? NO_DRIFT };
 }

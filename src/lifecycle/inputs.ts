@@ -22,7 +22,8 @@ export type Input =
   | { readonly kind: "pause"; readonly now: number; readonly reason: string }
   /** An operator's resume: clears the operator's pause of a live experiment, or the kill switch of a held target. */
   | { readonly kind: "resume"; readonly now: number }
-  | { readonly kind: "rollback"; readonly now: number; readonly version: VersionId; readonly reason: string }
+  /** An operator's rollback of the whole target, or with `segment` of one segment's own baseline. */
+  | { readonly kind: "rollback"; readonly now: number; readonly version: VersionId; readonly reason: string; readonly segment?: string }
   /** An operator's candidate (all settings, or the ones it changes), kept as a draft for the next generation. */
   | { readonly kind: "draft"; readonly now: number; readonly change: ConfigValues; readonly note: string };
 

@@ -23,6 +23,8 @@ export interface GenerationRecord {
   readonly reason: string;
   readonly endedAt: number | null;
   readonly committed: VersionId | null;
+  /** With per-segment baselines: the segments a candidate was committed for alone (absent otherwise). */
+  readonly segmentCommits?: readonly { readonly segment: string; readonly version: VersionId; readonly reason: string }[];
   readonly lastAnalysis: Analysis | null;
   /** The last tick's analysis of each segment (decide/segments.ts); null without segments. */
   readonly lastSegments: readonly SegmentAnalysis[] | null;

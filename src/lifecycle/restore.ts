@@ -4,14 +4,15 @@ import { driftAfterCommit, NO_DRIFT, type Drift } from "../decide/drift.js";
 import { versionIdOf } from "../config/canonical.js";
 import { validateValues } from "../config/schema.js";
 import { isLive, type ExperimentStatus, type LiveStatus, type PauseCause } from "../domain/experiment.js";
-import { currentBaseline, lastGeneration, pendingDrafts, versionsOf, type HistoryEntry } from "../domain/history.js";
+import { currentBaseline, lastGeneration, pendingDrafts, segmentBaselinesOf, versionsOf, type HistoryEntry } from "../domain/history.js";
 import type { Target } from "../domain/target.js";
 import type { Version, VersionId } from "../domain/version.js";
 import type { ExperimentCheckpoint } from "../stream/live-experiment.js";
 import { log, type Effect } from "./effects.js";
 import { transitionEntry } from "./generation.js";
 import { newRecord, type GenerationRecord } from "./records.js";
-import type { TargetState } from "./state.js";
+import { driftKey, type TargetState } from "./state.js";
+import { OTHER_SEGMENT } from "../targeting/segments.js";
 
 /** A checkpoint as the runtime writes it: the experiment's, and the allocation count that seeds draws. */
 export type RuntimeCheckpoint = ExperimentCheckpoint & { readonly ticks?: number };
@@ -21,7 +22,7 @@ export interface Restored {
   /** History to write (the file's baseline on a first run; an experiment closed after a crash) and what to serve. */
   readonly effects: readonly Effect[];
   /** The live experiment to pick up, with the versions of its arms: its evidence is the runtime's to rebuild. */
-  readonly resume: { readonly checkpoint: RuntimeCheckpoint; readonly arms: readonly Version[] } | null;
+  readonly resume: { readonly checkpoint: RuntimeCheckpoint; readonly arms: readonly Version[]; readonly aliases: readonly VersionId[] } | null;
 }
 
 /** The last experiment a history started, and the state its last transition left it in. */
@@ -60,9 +61,11 @@ export function restore(input: { readonly target: Target; readonly history: read
     const reason = stored ? "stored baseline does not fit the target file's schema; using the file's baseline" : "baseline loaded from the target file";
     effects.push({ kind: "append", entries: [{ kind: "version", at: now, version: baseline }, { kind: "baseline", at: now, version: baseline.id, previous: storedId, cause, reason }] });
   }
-  effects.push({ kind: "serve_baseline", version: baseline });
+  const segmentBaselines = baseline === stored ? segmentsServing(target, history, versions, effects) : new Map<string, Version>();
+  effects.push({ kind: "serve_baseline", version: baseline, ...(segmentBaselines.size > 0 ? { segments: segmentBaselines } : {}) });
   const generation = lastGeneration(history);
-  const base = { baseline, versions, generation, rebalances: 0, records: [] as GenerationRecord[], drift: driftOf(history, baseline.id), steps: scalesOf(history, versions), observations: observationsOf(history, versions), drafts: pendingDrafts(history) };
+  const base = { baseline, versions, generation, rebalances: 0, records: [] as GenerationRecord[], drift: driftOf(history, baseline.id), steps: scalesOf(history, versions), observations: observationsOf(history, versions), drafts: pendingDrafts(history), segmentBaselines };
+  const aliases = [...segmentBaselines.values()].map((v) => v.id);
 
   const last = lastExperiment(history);
   const status = last ? liveStatusOf(last) : null;
@@ -102,7 +105,7 @@ export function restore(input: { readonly target: Target; readonly history: read
     experiment: { id: checkpoint.id, generation: checkpoint.generation, arms: checkpoint.arms, status, canaryStep: checkpoint.canaryStep, paused: pausedOf(last.status, checkpoint), startedAt: startOf(own, checkpoint, now) },
   };
   const resumed = log("info", { target: target.name, experiment: checkpoint.id, status: last.status, weights: checkpoint.periods[checkpoint.periods.length - 1]?.weights ?? null }, "experiment resumed from checkpoint");
-  return { state, effects: [...effects, resumed, restoredLog(target, baseline, generation, checkpoint.id)], resume: { checkpoint: { ...checkpoint, status, paused: state.kind === "live" ? state.experiment.paused : [] }, arms: arms as Version[] } };
+  return { state, effects: [...effects, resumed, restoredLog(target, baseline, generation, checkpoint.id)], resume: { checkpoint: { ...checkpoint, status, paused: state.kind === "live" ? state.experiment.paused : [] }, arms: arms as Version[], aliases } };
 }
 
 /**
@@ -132,11 +135,38 @@ function restoredLog(target: Target, baseline: Version, generation: number, resu
  */
 function driftOf(history: readonly HistoryEntry[], current: VersionId): ReadonlyMap<VersionId, Drift> {
   const drift = new Map<VersionId, Drift>();
+  // A segment's own baseline drifts along that segment's commits (keyed driftKey(segment, version)).
+  const own = new Set<string>();
   for (const entry of history) {
     if (entry.kind !== "baseline") continue;
-    if (entry.cause === "commit") drift.set(entry.version, driftAfterCommit(drift, entry.previous, entry.version, entry.evidence));
-    else if (entry.cause !== "rollback" || !drift.has(entry.version)) drift.set(entry.version, NO_DRIFT);
+    const { segment } = entry;
+    if (segment === undefined) own.clear();
+    const key = driftKey(segment, entry.version);
+    const previous = entry.previous === null ? null : segment !== undefined && own.has(segment) ? driftKey(segment, entry.previous) : entry.previous;
+    if (entry.cause === "commit") drift.set(key, driftAfterCommit(drift, previous, entry.version, entry.evidence));
+    else if (entry.cause !== "rollback") drift.set(key, NO_DRIFT);
+    else if (!drift.has(key)) drift.set(key, drift.get(entry.version) ?? NO_DRIFT);
+    if (segment !== undefined) own.add(segment);
   }
   if (!drift.has(current)) drift.set(current, NO_DRIFT);
   return drift;
+}
+
+/**
+ * The segments' own baselines the history leaves, as far as the target file still asks for them
+ * (policy.segmentBaselines, a segment it names) and their versions still fit its schema; one that
+ * no longer does is dropped, with a log line, and its segment serves the target's baseline.
+ */
+function segmentsServing(target: Target, history: readonly HistoryEntry[], versions: ReadonlyMap<VersionId, Version>, effects: Effect[]): Map<string, Version> {
+  const out = new Map<string, Version>();
+  const recorded = segmentBaselinesOf(history);
+  if (recorded.size === 0) return out;
+  const names = new Set([...target.policy.segments.map((s) => s.name), OTHER_SEGMENT]);
+  for (const [segment, id] of recorded) {
+    const version = versions.get(id);
+    const why = !target.policy.segmentBaselines ? "policy.segmentBaselines is off" : !names.has(segment) ? "the target file no longer names this segment" : !version ? "its version is not in the history" : validateValues(target.schema, target.functions, version.values).length > 0 ? "its version no longer fits the target's schema" : null;
+    if (why === null && version) out.set(segment, version);
+    else effects.push(log("warn", { target: target.name, segment, version: id, reason: why }, "segment baseline not served"));
+  }
+  return out;
 }

@@ -43,6 +43,11 @@ interface Known {
   readonly observations: readonly Observation[];
   /** Operators' candidates waiting for the next generation (lifecycle/draft.ts), oldest first. */
   readonly drafts: readonly VersionId[];
+  /**
+   * With policy.segmentBaselines: the segments that serve another version than `baseline`
+   * (a candidate committed for them alone). Empty: every unit is served `baseline`.
+   */
+  readonly segmentBaselines: ReadonlyMap<string, Version>;
 }
 
 /**
@@ -62,12 +67,18 @@ export type TargetState =
 
 /** The same state without its experiment, as `kind` (what an experiment's end leaves). */
 export function settled(state: TargetState, kind: "idle" | "done"): TargetState {
-  const { baseline, versions, generation, rebalances, records, drift, steps, observations, drafts } = state;
-  return { kind, baseline, versions, generation, rebalances, records, drift, steps, observations, drafts };
+  const { baseline, versions, generation, rebalances, records, drift, steps, observations, drafts, segmentBaselines } = state;
+  return { kind, baseline, versions, generation, rebalances, records, drift, steps, observations, drafts, segmentBaselines };
 }
 
 /** Known facts of a state, for building another kind from it. */
 export function known(state: TargetState): Known {
-  const { baseline, versions, generation, rebalances, records, drift, steps, observations, drafts } = state;
-  return { baseline, versions, generation, rebalances, records, drift, steps, observations, drafts };
+  const { baseline, versions, generation, rebalances, records, drift, steps, observations, drafts, segmentBaselines } = state;
+  return { baseline, versions, generation, rebalances, records, drift, steps, observations, drafts, segmentBaselines };
 }
+
+/** The baseline a segment serves: its own with per-segment baselines, else the target's. */
+export const baselineOf = (state: TargetState, segment: string): Version => state.segmentBaselines.get(segment) ?? state.baseline;
+
+/** The key of a segment's baseline in the drift map: a version committed for one segment drifted along that segment's commits. */
+export const driftKey = (segment: string | undefined, version: VersionId): string => (segment === undefined ? version : `${segment}:${version}`);

@@ -1,9 +1,8 @@
-import { validateValues } from "../config/schema.js";
 import { problem, type Problem } from "../domain/result.js";
-import { log, type Effect } from "./effects.js";
+import type { Effect } from "./effects.js";
 import { finish } from "./finish.js";
+import { lastReading, rollback } from "./rollback.js";
 import { draft } from "./draft.js";
-import { evidenceOf } from "./evidence.js";
 import { propose } from "./generation.js";
 import type { Input, StepContext } from "./inputs.js";
 import { pause, unpause } from "./pause.js";
@@ -20,11 +19,6 @@ export interface Step {
 
 const unchanged = (state: TargetState, refused?: Problem): Step => (refused ? { state, effects: [], refused } : { state, effects: [] });
 
-/** What the last tick read, kept in the history when an operator ends the experiment (kill, rollback). */
-function lastReading(state: TargetState & { kind: "live" }): unknown {
-  const record = state.records[state.records.length - 1];
-  return record?.lastAnalysis ? evidenceOf(record.lastAnalysis, record.lastSnapshot ?? undefined) : null;
-}
 
 /**
  * The lifecycle of a target, the only writer of its state: `step(state, input)` returns the
@@ -73,33 +67,4 @@ export function step(state: TargetState, input: Input, ctx: StepContext): Step {
 /** An idle target's next generation, when its schedule lets one start now. */
 function due(state: TargetState, now: number, ctx: StepContext): Step {
   return state.kind === "idle" && mayPropose(ctx.target, now) ? { state, effects: [{ kind: "propose", generation: state.generation + 1 }] } : unchanged(state);
-}
-
-/**
- * An operator's rollback: any version the target has seen becomes the baseline, recorded as its
- * own history entry. A live experiment is killed first; the next generation starts from the
- * chosen version at once, unless the kill switch holds the target.
- */
-function rollback(state: TargetState, input: Input & { kind: "rollback" }, ctx: StepContext): Step {
-  const { target } = ctx;
-  const version = state.versions.get(input.version);
-  if (!version) return unchanged(state, problem("unknown_version", `no version ${input.version} in target "${target.name}"`));
-  if (version.id === state.baseline.id) return unchanged(state, problem("already_baseline", `${input.version} is already the baseline of "${target.name}"`));
-  const broken = validateValues(target.schema, target.functions, version.values);
-  if (broken.length) return unchanged(state, problem("invalid_version", `${input.version} no longer fits the target's schema: ${broken.join("; ")}`));
-  const effects: Effect[] = [];
-  let next = state;
-  if (state.kind === "live") {
-    const ended = finish(state, "killed", `rollback to ${version.id}: ${input.reason}`, lastReading(state), input.now, ctx, { cause: "operator_rollback", after: { kind: "none" } });
-    next = ended.state;
-    effects.push(...ended.effects);
-  }
-  const previous = next.baseline.id;
-  effects.push({ kind: "append", entries: [{ kind: "baseline", at: input.now, version: version.id, previous, cause: "rollback", reason: input.reason }] });
-  effects.push({ kind: "serve_baseline", version });
-  effects.push(log("warn", { target: target.name, version: version.id, previous, reason: input.reason }, "baseline rolled back"));
-  const moved = { ...known(next), baseline: version };
-  if (next.kind === "held") return { state: { ...moved, kind: "held", reason: next.reason }, effects };
-  effects.push({ kind: "propose", generation: moved.generation + 1 });
-  return { state: { ...moved, kind: "idle" }, effects };
 }

@@ -2,7 +2,7 @@ import { bucketCounts } from "../assign/bucket-table.js";
 import { BUCKETS } from "../assign/hash.js";
 import { allocate, probabilityBest, rememberingLast, totalVariation } from "../decide/allocation.js";
 import { analyze } from "../decide/analysis.js";
-import { decide } from "../decide/decision.js";
+import { decide, type Verdict } from "../decide/decision.js";
 import { analyzeSegments, segmentEvidence } from "../decide/segments.js";
 import type { ExperimentSnapshot } from "../domain/snapshot.js";
 import { liveObservations, withObservations } from "../search/observations.js";
@@ -11,6 +11,7 @@ import { evidenceOf } from "./evidence.js";
 import { finish, promote } from "./finish.js";
 import type { StepContext } from "./inputs.js";
 import { updateRecord } from "./records.js";
+import { segmentCommits, spareFor } from "./segment-commits.js";
 import type { TargetState } from "./state.js";
 
 /** Weights as a bucket table realises them (what a pull or a reallocation leaves in force). */
@@ -30,7 +31,9 @@ export function tickLive(state: TargetState & { kind: "live" }, snapshot: Experi
   const seen = { lastAnalysis: analysis, lastSegments: segments, lastSnapshot: snapshot };
   // Paused: no traffic comes, so nothing is decided; status views still see the analysis.
   if (state.experiment.paused.length > 0) return { state: { ...state, records: updateRecord(state.records, id, seen) }, effects: [{ kind: "checkpoint" }] };
-  const decision = decide(snapshot, analysis, policy, state.drift.get(state.baseline.id));
+  // Per-segment baselines: an arm worse on the whole may still win a segment (lifecycle/segment-commits.ts).
+  const perSegment = policy.segmentBaselines && segments ? segments : null;
+  const decision = decide(snapshot, analysis, policy, state.drift.get(state.baseline.id), perSegment ? { spare: spareFor(perSegment) } : {});
   // Decisions are taken on the whole; the history keeps how each segment read at the time.
   const evidence = segments ? { ...(evidenceOf(analysis, snapshot) as object), segments: segmentEvidence(segments) } : evidenceOf(analysis, snapshot);
   const effects: Effect[] = [];
@@ -47,7 +50,10 @@ export function tickLive(state: TargetState & { kind: "live" }, snapshot: Experi
     next = { ...next, records, observations: withObservations(next.observations, liveObservations(evidence, state.experiment.arms[0] as string, pull.arm)) };
   }
   const live = next as TargetState & { kind: "live" };
-  const verdict = decision.verdict;
+  const out = new Set([...snapshot.pulled, ...decision.pulls.map((p) => p.arm)]);
+  const commits = perSegment && live.experiment.status === "running" && !["rollback", "hold"].includes(decision.verdict.kind) ? segmentCommits(live, perSegment, decision.verdict, out, policy) : [];
+  // With per-segment baselines a commit is for the segments that take it; none takes it: go on.
+  const verdict: Verdict = commits.length > 0 ? { kind: "commit", arm: commits[0]?.version as string, reason: commits.map((c) => c.reason).join("; ") } : perSegment && decision.verdict.kind === "commit" ? { kind: "continue", reason: "the whole's winner reads worse in every segment" } : decision.verdict;
   switch (verdict.kind) {
     case "continue":
       break;
@@ -68,7 +74,8 @@ export function tickLive(state: TargetState & { kind: "live" }, snapshot: Experi
     case "rollback":
     case "inconclusive": {
       const to = verdict.kind === "commit" ? "committed" : verdict.kind === "rollback" ? "rolled_back" : "inconclusive";
-      const ended = finish(live, to, verdict.reason, evidence, now, ctx, { ...(verdict.kind === "commit" ? { winner: verdict.arm } : {}), after: { kind: "next" } });
+      const winner = verdict.kind !== "commit" ? {} : perSegment ? { segments: commits } : { winner: verdict.arm };
+      const ended = finish(live, to, verdict.reason, evidence, now, ctx, { ...winner, after: { kind: "next" } });
       next = ended.state;
       effects.push(...ended.effects);
       break;

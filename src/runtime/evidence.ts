@@ -1,7 +1,7 @@
 import { interval, type SchedulerLike, type Subscription } from "rxjs";
 import type { ExperimentSnapshot } from "../domain/snapshot.js";
 import type { Target } from "../domain/target.js";
-import type { Version } from "../domain/version.js";
+import type { Version, VersionId } from "../domain/version.js";
 import { EarlierValues } from "../evidence/earlier-values.js";
 import { evidenceRules } from "../evidence/rules.js";
 import type { Effect } from "../lifecycle/effects.js";
@@ -53,9 +53,9 @@ export class Evidence {
   }
 
   /** Picks up the experiment a checkpoint describes (its history is durable: served at once, unless paused). */
-  async resume(checkpoint: RuntimeCheckpoint, arms: readonly Version[], journal: string): Promise<void> {
+  async resume(checkpoint: RuntimeCheckpoint, arms: readonly Version[], journal: string, aliases: readonly VersionId[] = []): Promise<void> {
     const { target } = this.deps;
-    const experiment = LiveExperiment.restore(checkpoint, { target: target.name, arms, ...evidenceRules(target.policy), ...this.covariates() });
+    const experiment = LiveExperiment.restore(checkpoint, { target: target.name, arms, ...evidenceRules(target.policy), ...this.covariates(), aliases });
     experiment.served.replay(journal);
     experiment.rebuildTotals();
     this.install(experiment);
@@ -66,13 +66,14 @@ export class Evidence {
     const { target, router, writes } = this.deps;
     switch (effect.kind) {
       case "serve_baseline": {
-        const version = effect.version;
-        writes.append([], () => router.setBaseline(target.name, version));
+        const { version, segments } = effect;
+        const serving = segments && segments.size > 0 ? { rules: target.policy.segments, versions: segments } : undefined;
+        writes.append([], () => router.setBaseline(target.name, version, serving));
         return;
       }
       case "start_experiment": {
         const { plan } = effect;
-        const experiment = new LiveExperiment({ id: plan.id, target: target.name, generation: plan.generation, arms: plan.arms, weights: plan.weights, now: plan.now, expectedRows: this.lastRows, ...evidenceRules(target.policy), ...this.covariates() });
+        const experiment = new LiveExperiment({ id: plan.id, target: target.name, generation: plan.generation, arms: plan.arms, weights: plan.weights, now: plan.now, expectedRows: this.lastRows, ...evidenceRules(target.policy), ...this.covariates(), ...(plan.aliases ? { aliases: plan.aliases } : {}) });
         this.install(experiment);
         // The candidates are served once the batch that records them is durable.
         writes.append([], () => {

@@ -69,7 +69,10 @@ export interface TargetControl {
   pause(reason: string): Promise<void>;
   /** Clears an operator's pause, or the kill switch of a held target. */
   resume(): Promise<void>;
-  rollbackTo(id: VersionId, reason: string): Promise<Result<Version, Problem>>;
+  /** Makes `id` the baseline of the whole target, or with `segment` of that segment alone (per-segment baselines). */
+  rollbackTo(id: VersionId, reason: string, segment?: string): Promise<Result<Version, Problem>>;
+  /** Per-segment baselines: the segments that serve their own version (empty when every unit gets `baseline`). */
+  readonly segmentBaselines: ReadonlyMap<string, Version>;
   /** An operator's candidate (all settings or those it changes), kept as a draft for the next generation; refused with a reason. */
   draft(change: ConfigValues, note: string): Promise<Result<Version, Problem>>;
   /** Operators' drafts waiting for the next generation. */

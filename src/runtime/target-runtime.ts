@@ -112,7 +112,7 @@ export class TargetRuntime implements TargetControl {
     const restored = restore({ target, history: await store.read(target.name), checkpoint: await store.loadCheckpoint(target.name), now: clock.now() });
     this.state = restored.state;
     this.evidence.loadEarlier((await store.loadCovariates?.(target.name)) ?? null);
-    if (restored.resume) await this.evidence.resume(restored.resume.checkpoint, restored.resume.arms, await store.loadServed(target.name, restored.resume.checkpoint.id));
+    if (restored.resume) await this.evidence.resume(restored.resume.checkpoint, restored.resume.arms, await store.loadServed(target.name, restored.resume.checkpoint.id), restored.resume.aliases);
     this.apply(restored.effects);
   }
 
@@ -172,12 +172,17 @@ export class TargetRuntime implements TargetControl {
   }
 
   /** Makes any version this target has seen the baseline (see lifecycle/step.ts). */
-  async rollbackTo(id: VersionId, reason: string): Promise<Result<Version, Problem>> {
+  async rollbackTo(id: VersionId, reason: string, segment?: string): Promise<Result<Version, Problem>> {
     if (this.writes.error) return err(problem("store_unavailable", `the history of "${this.deps.target.name}" cannot be written now: ${this.writes.error.message}`));
-    const refused = this.dispatch({ kind: "rollback", now: this.deps.clock.now(), version: id, reason });
+    const refused = this.dispatch({ kind: "rollback", now: this.deps.clock.now(), version: id, reason, ...(segment === undefined ? {} : { segment }) });
     if (refused) return err(refused);
     await this.flush();
-    return ok(this.state.baseline);
+    return ok(segment === undefined ? this.state.baseline : (this.state.segmentBaselines.get(segment) ?? this.state.baseline));
+  }
+
+  /** The segments that serve their own baseline (per-segment baselines). */
+  get segmentBaselines(): ReadonlyMap<string, Version> {
+    return this.state.segmentBaselines;
   }
 
   /** Keeps an operator's candidate as a draft (see lifecycle/draft.ts). */

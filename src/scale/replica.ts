@@ -40,6 +40,8 @@ interface Pending {
   readonly deltas: PendingDeltas;
 }
 
+const NO_SEGMENT_BASELINES: ReadonlyMap<string, Version> = new Map();
+
 /**
  * One instance's copy of a target in scale-out: the baseline and the live experiment's
  * allocation as the shared state has them, serving evaluations from memory. Events recorded
@@ -74,6 +76,10 @@ export class Replica {
   get baseline(): Version {
     if (!this.baselineVersion) throw new Error(`target "${this.deps.target.name}" has no baseline yet`);
     return this.baselineVersion;
+  }
+  /** Per-segment baselines: none, as scale-out refuses targets with segments (scale/mode.ts). */
+  get segmentBaselines(): ReadonlyMap<string, Version> {
+    return NO_SEGMENT_BASELINES;
   }
   /** The live experiment this instance serves (null when none, killed or paused). */
   get experiment(): LiveExperiment | null {

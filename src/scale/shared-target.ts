@@ -165,17 +165,21 @@ export class SharedTarget implements TargetControl {
     return this.deps.replica.drafts;
   }
 
-  async rollbackTo(id: VersionId, reason: string): Promise<Result<Version, Problem>> {
-    const decided = await this.decide("rollback", (_state, _snapshot, now) => ({ kind: "rollback", now, version: id, reason }));
-    return decided.refused ? err(decided.refused) : ok(decided.baseline);
+  async rollbackTo(id: VersionId, reason: string, segment?: string): Promise<Result<Version, Problem>> {
+    const decided = await this.decide("rollback", (_state, _snapshot, now) => ({ kind: "rollback", now, version: id, reason, ...(segment === undefined ? {} : { segment }) }));
+    return decided.refused ? err(decided.refused) : ok(segment === undefined ? decided.baseline : (decided.segmentBaselines.get(segment) ?? decided.baseline));
+  }
+
+  get segmentBaselines(): ReadonlyMap<string, Version> {
+    return this.deps.replica.segmentBaselines;
   }
 
   /** Runs a decision, reloads this replica, and asks for the generation it says is due. */
-  private async decide(label: string, decision: DecisionOf): Promise<{ refused?: Problem; baseline: Version }> {
+  private async decide(label: string, decision: DecisionOf): Promise<{ refused?: Problem; baseline: Version; segmentBaselines: ReadonlyMap<string, Version> }> {
     const decided = await this.deps.decider.run(label, decision);
     await this.deps.replica.sync();
     if (decided.propose !== null) await this.deps.requestScreening(this.deps.target.name, decided.propose);
-    return { ...(decided.refused ? { refused: decided.refused } : {}), baseline: decided.state.baseline };
+    return { ...(decided.refused ? { refused: decided.refused } : {}), baseline: decided.state.baseline, segmentBaselines: decided.state.segmentBaselines };
   }
 
   private async flushQuietly(): Promise<void> {

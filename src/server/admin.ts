@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply } from "fastify";
-import { currentBaseline, findVersion, versionsOf } from "../domain/history.js";
+import { currentBaseline, findVersion, findVersionRef, versionsOf } from "../domain/history.js";
 import { diffValues, type ConfigValues } from "../domain/values.js";
 import type { Version } from "../domain/version.js";
 import type { HistoryStore } from "../domain/ports.js";
@@ -80,8 +80,9 @@ export function registerAdmin(app: FastifyInstance, deps: AdminDeps): void {
     const { from, to, target } = request.query;
     const versions: Version[] = [];
     for (const name of target ? [target] : await deps.store.targets()) versions.push(...versionsOf(await deps.store.read(name)).values());
-    const a = findVersion(versions, from);
-    const b = findVersion(versions, to);
+    const history = target ? await deps.store.read(target) : null;
+    const a = findVersionRef(versions, from, history);
+    const b = findVersionRef(versions, to, history);
     for (const found of [a, b]) if (!found.ok) return problem(reply, found.error.code === "unknown_version" ? 404 : 400, found.error.code, found.error.message);
     if (!a.ok || !b.ok) return;
     return { from: a.value.id, to: b.value.id, changes: diffValues(a.value.values, b.value.values) };
@@ -148,13 +149,13 @@ export function registerAdmin(app: FastifyInstance, deps: AdminDeps): void {
     if (!chosen.ok) return problem(reply, chosen.error.code === "unknown_version" ? 404 : chosen.error.code === "ambiguous_version" ? 409 : 400, chosen.error.code, `${chosen.error.message} in target "${request.params.target}"`);
     let result;
     try {
-      result = await runtime.rollbackTo(chosen.value.id, body.reason ?? "admin API rollback");
+      result = await runtime.rollbackTo(chosen.value.id, body.reason ?? "admin API rollback", body.segment);
       if (result.ok) await runtime.flush();
     } catch (error) {
       if (unavailable(error) === "store_unavailable") return problem(reply, 503, "store_unavailable", `rollback to ${body.version} decided but not yet in the history (retried; served once written): ${(error as Error).message}`);
       return problem(reply, 503, "shared_state_unavailable", `not rolled back: ${(error as Error).message}`);
     }
-    if (!result.ok) return problem(reply, result.error.code === "unknown_version" ? 404 : result.error.code === "store_unavailable" ? 503 : 409, result.error.code, result.error.message);
-    return { target: request.params.target, baseline: result.value.id };
+    if (!result.ok) return problem(reply, result.error.code === "unknown_version" || result.error.code === "unknown_segment" ? 404 : result.error.code === "store_unavailable" ? 503 : 409, result.error.code, result.error.message);
+    return { target: request.params.target, baseline: result.value.id, ...(body.segment === undefined ? {} : { segment: body.segment }) };
   });
 }

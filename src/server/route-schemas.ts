@@ -24,7 +24,11 @@ export const KillBody = Type.Object({ reason: Type.Optional(reason) }, { additio
 export type KillBody = Static<typeof KillBody>;
 
 export const RollbackBody = Type.Object(
-  { version: Type.String({ minLength: 1, maxLength: 200, rule: "must be the id of the version to roll back to" }), reason: Type.Optional(reason) },
+  {
+    version: Type.String({ minLength: 1, maxLength: 200, rule: "must be the id of the version to roll back to" }),
+    reason: Type.Optional(reason),
+    segment: Type.Optional(Type.String({ minLength: 1, maxLength: 64, rule: "must name a segment of the target (per-segment baselines)" })),
+  },
   { additionalProperties: false },
 );
 export type RollbackBody = Static<typeof RollbackBody>;
@@ -41,8 +45,8 @@ export type CandidateBody = Static<typeof CandidateBody>;
 
 export const DiffQuery = Type.Object(
   {
-    from: Type.String({ minLength: 1, maxLength: 200, rule: "must be a version id or a prefix of at least 6 hex digits" }),
-    to: Type.String({ minLength: 1, maxLength: 200, rule: "must be a version id or a prefix of at least 6 hex digits" }),
+    from: Type.String({ minLength: 1, maxLength: 200, rule: "must be a version id, a prefix of at least 6 hex digits, or baseline[:<segment>] with target" }),
+    to: Type.String({ minLength: 1, maxLength: 200, rule: "must be a version id, a prefix of at least 6 hex digits, or baseline[:<segment>] with target" }),
     target: Type.Optional(Type.String({ pattern: TARGET_NAME.source, rule: "is not a target name" })),
   },
   { additionalProperties: false },

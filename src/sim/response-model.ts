@@ -9,7 +9,10 @@ import { getPath, type ConfigValues } from "../domain/values.js";
  *   normal:    N(η, sd²)           (revenue-like means)
  *   lognormal: exp(N(η, σ²))       (latency-like, lower is better)
  */
-export type Term = SettingTerm | InteractionTerm;
+export type Term = (SettingTerm | InteractionTerm) & {
+  /** The simulated segments the term acts in (absent: all): a segment that prefers another configuration. */
+  readonly segments?: readonly string[];
+};
 
 /** A term of one setting. */
 export type SettingTerm =
@@ -58,7 +61,7 @@ const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 /** The linear predictor of one KPI for given values and segment. */
 export function predictor(model: KpiModel, values: ConfigValues, segment: string): number {
   let eta = model.intercept + (model.segments?.[segment] ?? 0);
-  for (const term of model.terms ?? []) eta += termValue(term, values);
+  for (const term of model.terms ?? []) if (!term.segments || term.segments.includes(segment)) eta += termValue(term, values);
   return eta;
 }
 
@@ -103,9 +106,9 @@ export function expected(model: KpiModel, eta: number): number {
   }
 }
 
-/** The true expected KPI over the segment mix. */
-export function trueKpi(model: KpiModel, values: ConfigValues, segments: readonly Segment[]): number {
-  return segments.reduce((sum, s) => sum + s.share * expected(model, predictor(model, values, s.name)), 0);
+/** The true expected KPI over the segment mix, each segment served `values` (or the values it is served). */
+export function trueKpi(model: KpiModel, values: ConfigValues | ((segment: Segment) => ConfigValues), segments: readonly Segment[]): number {
+  return segments.reduce((sum, s) => sum + s.share * expected(model, predictor(model, typeof values === "function" ? values(s) : values, s.name)), 0);
 }
 
 /**

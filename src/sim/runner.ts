@@ -7,6 +7,7 @@ import type { Clock } from "../domain/clock.js";
 import type { Logger } from "../domain/logger.js";
 import type { Policy, Target } from "../domain/target.js";
 import type { VersionId } from "../domain/version.js";
+import { perSegment } from "./segment-truth.js";
 import { loadBanditEngine } from "../bandit/kernel.js";
 import type { GenerationRecord } from "../lifecycle/records.js";
 import { TargetRuntime } from "../runtime/target-runtime.js";
@@ -76,6 +77,13 @@ export interface SimulationReport {
   readonly baseline: {
     readonly initial: { version: VersionId; truth: Record<string, number> | null };
     readonly final: { version: VersionId; truth: Record<string, number> | null };
+    /**
+     * With per-segment baselines: the version each traffic segment is served at the end, and the
+     * true KPIs of serving them so (`final` is the target's baseline alone, served to every unit).
+     */
+    readonly segments?: { readonly served: Readonly<Record<string, VersionId>>; readonly truth: Record<string, number> | null };
+    /** The version seen in the run (every arm, every baseline) whose true primary KPI is best, served to every unit. */
+    readonly bestSingle?: { version: VersionId; truth: Record<string, number> | null };
   };
   readonly commits: number;
   /** Each decided KPI's kind: a proportion reads as a percentage, a mean (revenue, latency) as a number. */
@@ -270,6 +278,7 @@ function report(
     baseline: {
       initial: { version: generations[0]?.baseline ?? finalBaseline, truth: truthOf(generations[0]?.baseline ?? finalBaseline) },
       final: { version: finalBaseline, truth: truthOf(finalBaseline) },
+      ...perSegment(scenario, target, optimizer, kpis, truthOf, end),
     },
     commits: generations.filter((g) => g.status === "committed").length,
     kinds: Object.fromEntries([target.policy.primary, ...target.policy.guardrails].map((k) => [k.kpi, k.kind])),
@@ -285,3 +294,4 @@ function armKpis(g: GenerationRecord, index: number, kpis: readonly string[]): R
     }),
   );
 }
+

@@ -49,6 +49,7 @@ const TermSchema = Type.Object(
     ifTrue: Type.Optional(Type.Number()),
     levels: Type.Optional(Type.Record(Type.String(), Type.Number())),
     dot: Type.Optional(Type.Array(Type.Number(), { minItems: 1 })),
+    segments: Type.Optional(Type.Array(Type.String(), { minItems: 1, rule: "must be a non-empty array of traffic segment names", description: "The traffic segments the term acts in (absent: all)." })),
   },
   object,
 );
@@ -154,8 +155,11 @@ function crossFieldProblems(doc: Raw): string[] {
       const at = `${where}.${kpi}`;
       if (!/^[a-z][a-z0-9_]*$/.test(kpi)) problems.push(`${at}: KPI names are snake_case`);
       const terms: unknown[] = isObject(spec) && Array.isArray(spec.terms) ? spec.terms : [];
+      const names = new Set(segments.map((s) => (isObject(s) ? s.name : undefined)));
       terms.forEach((term, i) => {
-        if (isObject(term)) problems.push(...termProblems(term, `${at}.terms[${i}]`));
+        if (!isObject(term)) return;
+        problems.push(...termProblems(term, `${at}.terms[${i}]`));
+        if (Array.isArray(term.segments)) for (const name of term.segments) if (!names.has(name)) problems.push(`${at}.terms[${i}].segments: ${JSON.stringify(name)} is not a traffic segment`);
       });
     }
   }

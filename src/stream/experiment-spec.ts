@@ -66,4 +66,9 @@ export interface ExperimentSpec {
    * smaller index as garbage the allocator kept).
    */
   readonly expectedRows?: number;
+  /**
+   * Other versions that name the baseline arm: with per-segment baselines, a unit of a segment
+   * with its own baseline is served that version in the baseline arm, and its events may name it.
+   */
+  readonly aliases?: readonly VersionId[];
 }

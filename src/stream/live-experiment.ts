@@ -49,10 +49,13 @@ export class LiveExperiment {
   /** The statistics by segment (null without segments). */
   private readonly segments: SegmentStats | null;
   private readonly recorder: UnitRecorder;
+  /** Versions that name the baseline arm too (segments' own baselines), never an arm's own id. */
+  private readonly aliases: ReadonlySet<VersionId>;
 
   constructor(spec: ExperimentSpec) {
     ({ id: this.id, target: this.target, generation: this.generation, arms: this.arms, kpis: this.kpis, metrics: this.metrics } = spec);
     this.audience = spec.audience ?? null;
+    this.aliases = new Set((spec.aliases ?? []).filter((id) => !spec.arms.some((v) => v.id === id)));
     this.served = new ServedUnits(spec.metrics.raw.length, spec.expectedRows ?? 0);
     this.allocation = new Allocation(spec.id, spec.arms.map((v) => v.id), spec.weights);
     this.stats = new ArmStats(spec.arms.length);
@@ -83,8 +86,9 @@ export class LiveExperiment {
     const index = this.allocation.indexOf(arm);
     return index !== undefined && this.allocation.isPulled(index);
   }
+  /** The arm a version id names: an arm's own, or 0 for a segment's own baseline (an alias). */
   indexOf(arm: VersionId): number | undefined {
-    return this.allocation.indexOf(arm);
+    return this.allocation.indexOf(arm) ?? (this.aliases.has(arm) ? 0 : undefined);
   }
 
   /** The arm a unit gets now: versioned hash → bucket → arm. */
@@ -97,7 +101,7 @@ export class LiveExperiment {
    * exposed for the first time is kept in the segment its `attributes` match at `ts`.
    */
   recordExposure(unit: string, arm: VersionId | undefined, attributes?: EvaluationContext, ts = 0): Result<number, Problem> {
-    const index = arm === undefined ? this.allocation.assign(unit) : this.allocation.indexOf(arm);
+    const index = arm === undefined ? this.allocation.assign(unit) : this.indexOf(arm);
     if (index === undefined) return err(problem("arm_not_in_experiment", `arm ${arm} is not an arm of ${this.id}`));
     const revision = this.allocation.revision;
     const segments = this.segments;
@@ -117,7 +121,7 @@ export class LiveExperiment {
    * each metric they feed moves by the change of the unit's contribution (evidence/arm-stats.ts).
    */
   recordOutcome(unit: string, arm: VersionId | undefined, metrics: Readonly<Record<string, number>>, ts = 0): Result<number, Problem> {
-    const index = arm !== undefined ? this.allocation.indexOf(arm) : this.served.latestArm(unit);
+    const index = arm !== undefined ? this.indexOf(arm) : this.served.latestArm(unit);
     if (index === undefined) return err(arm !== undefined ? problem("arm_not_in_experiment", `arm ${arm} is not an arm of ${this.id}`) : problem("unit_not_exposed", `unit was never served in ${this.id}`));
     const { row, began } = this.served.armRow(unit, index, this.allocation.revision);
     // The unit's covariate (NaN for none), read while KEY still holds its key.
@@ -254,12 +258,12 @@ export class LiveExperiment {
   /** Rebuilds an experiment from its checkpoint; `arms` are the versions named in it, in order. */
   static restore(
     checkpoint: ExperimentCheckpoint,
-    input: { target: string; arms: readonly Version[]; kpis: KpiRules; metrics: MetricPlan; breakers?: readonly BreakerRule[]; audience?: AudienceRule | null; segments?: readonly SegmentRule[]; covariates?: EarlierValues },
+    input: { target: string; arms: readonly Version[]; kpis: KpiRules; metrics: MetricPlan; breakers?: readonly BreakerRule[]; audience?: AudienceRule | null; segments?: readonly SegmentRule[]; covariates?: EarlierValues; aliases?: readonly VersionId[] },
   ): LiveExperiment {
     const first = checkpoint.periods[0];
-    const { target, arms, kpis, metrics, breakers, audience, segments } = input;
+    const { target, arms, kpis, metrics, breakers, audience, segments, aliases } = input;
     const weights = first?.weights ?? arms.map(() => 1);
-    const experiment = new LiveExperiment({ id: checkpoint.id, target, generation: checkpoint.generation, arms, weights, now: first?.from ?? 0, kpis, metrics, audience: audience ?? null, ...(segments ? { segments } : {}), ...(breakers ? { breakers } : {}) });
+    const experiment = new LiveExperiment({ id: checkpoint.id, target, generation: checkpoint.generation, arms, weights, now: first?.from ?? 0, kpis, metrics, audience: audience ?? null, ...(segments ? { segments } : {}), ...(breakers ? { breakers } : {}), ...(aliases ? { aliases } : {}) });
     experiment.allocation.restore(checkpoint);
     experiment.stats.restore(checkpoint.periods, checkpoint.unitsPerArm);
     experiment.segments?.restore(checkpoint.segments, checkpoint.periods);

@@ -75,6 +75,24 @@ describe("the closed loop on the shipped scenarios (default seeds)", () => {
     }
     expect(report.commits).toBe(0);
   });
+
+  it("segments that want different configurations: per-segment baselines beat the best single version the run saw, in true KPIs", async () => {
+    const report = await simulate("checkout-segment-baselines");
+    const { segments, bestSingle, final } = report.baseline;
+    expect(segments && bestSingle).toBeTruthy();
+    // Each traffic segment ends on its own version, and neither is the target's baseline.
+    const served = Object.values(segments?.served ?? {});
+    expect(new Set(served).size).toBe(2);
+    expect(served).not.toContain(final.version);
+    const pricing = (id: string) => report.generations.flatMap((g) => g.arms).find((a) => a.version === id);
+    expect(pricing(segments?.served.mobile as string)).toBeDefined();
+    const conversion = (t: Record<string, number> | null | undefined) => t?.conversion ?? NaN;
+    expect(conversion(segments?.truth)).toBeGreaterThan(conversion(bestSingle?.truth) + 0.01);
+    // No guardrail paid for it beyond its tolerance (latency 5 %, error 10 %) against the file's baseline.
+    const before = report.baseline.initial.truth ?? {};
+    expect((segments?.truth?.latency_ms ?? Infinity) / (before.latency_ms ?? 0)).toBeLessThan(1.05);
+    expect((segments?.truth?.error ?? Infinity) / (before.error ?? 0)).toBeLessThan(1.1);
+  });
 });
 
 describe("replay of a recorded stream", () => {

@@ -88,6 +88,12 @@ export function summary(report: SimulationReport): string {
   const truth = (t: Record<string, number> | null): string => (t ? Object.entries(t).map(([k, v]) => `${k} ${report.kinds?.[k] === undefined && k === "latency_ms" ? v.toFixed(1) : value(k, v)}`).join(", ") : "n/a (replay)");
   out.push(`\nbaseline ${short(report.baseline.initial.version)} → ${short(report.baseline.final.version)} after ${report.commits} commit(s)\n`);
   out.push(`  true KPIs before: ${truth(report.baseline.initial.truth)}\n  true KPIs after:  ${truth(report.baseline.final.truth)}\n`);
+  const { segments, bestSingle } = report.baseline;
+  if (segments) {
+    out.push(`  per-segment baselines: ${Object.entries(segments.served).map(([s, id]) => `${s} → ${short(id)}`).join(", ")}\n`);
+    out.push(`  true KPIs served per segment: ${truth(segments.truth)}\n`);
+  }
+  if (bestSingle) out.push(`  best single version seen (${short(bestSingle.version)}) served to all: ${truth(bestSingle.truth)}\n`);
   const rejected = Object.entries(report.events.rejected);
   out.push(`events: ${count(report.events.accepted)} accepted, ${count(report.events.ignored)} outside experiments, ${rejected.length ? rejected.map(([k, v]) => `${count(v)} ${k}`).join(", ") : "0"} rejected\n`);
   return out.join("");

@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { currentBaseline, findVersion, versionsOf, type HistoryEntry } from "../../domain/history.js";
+import { currentBaseline, findVersionRef, segmentBaselinesOf, versionsOf, type HistoryEntry } from "../../domain/history.js";
 import { isTargetName } from "../../domain/names.js";
 import { diffValues } from "../../domain/values.js";
 import type { Version } from "../../domain/version.js";
@@ -40,13 +40,14 @@ export async function historyCommand(target: string, options: { dataDir?: string
       case "arm_exit":
         return [isoTime(e.at), e.exit === "pulled" ? "pulled" : "rejected", short(e.version), e.reason];
       case "baseline":
-        return [isoTime(e.at), "baseline", short(e.version), `${e.cause}${e.previous ? ` (was ${short(e.previous)})` : ""}: ${e.reason}`];
+        return [isoTime(e.at), e.segment === undefined ? "baseline" : `baseline:${e.segment}`, short(e.version), `${e.cause}${e.previous ? ` (was ${short(e.previous)})` : ""}: ${e.reason}`];
       case "draft":
         return [isoTime(e.at), "draft", short(e.version), `operator's candidate: ${e.note}`];
     }
   });
   io.stdout.write(table(rows, ["time", "entry", "id", "detail"]));
   io.stdout.write(`\ncurrent baseline of ${target}: ${baseline}\n`);
+  for (const [segment, id] of segmentBaselinesOf(history)) io.stdout.write(`  segment ${segment} serves its own: ${id}\n`);
 }
 
 /** Finds a version by full id or unique prefix (≥ 6 hex digits) across the store's targets. */
@@ -54,7 +55,8 @@ async function findIn(store: HistoryStore, idOrPrefix: string, target?: string):
   const targets = target ? [target] : await store.targets();
   const versions: Version[] = [];
   for (const t of targets) versions.push(...versionsOf(await store.read(t)).values());
-  const found = findVersion(versions, idOrPrefix);
+  // `baseline` and `baseline:<segment>` name what one target serves now.
+  const found = findVersionRef(versions, idOrPrefix, target ? await store.read(target) : null);
   if (!found.ok) throw new CliError(found.error.code === "unknown_version" ? `${found.error.message} in ${target ? `target "${target}"` : "any target"}` : found.error.message, found.error.code === "invalid_version" ? 2 : 1);
   return found.value;
 }
@@ -85,19 +87,23 @@ export async function diffCommand(a: string, b: string, options: { dataDir?: str
  * `evolvd rollback <target> <version>`: any earlier version becomes the baseline, recorded as
  * its own history entry (nothing is deleted).
  */
-export async function rollbackCommand(target: string, version: string, options: { dataDir?: string; reason?: string } & RemoteOptions, io: CliIo, clock: Clock): Promise<void> {
+export async function rollbackCommand(target: string, version: string, options: { dataDir?: string; reason?: string; segment?: string } & RemoteOptions, io: CliIo, clock: Clock): Promise<void> {
+  const { segment } = options;
+  const of = segment === undefined ? target : `segment ${segment} of ${target}`;
   if (remoteUrl(options, io)) {
-    const body = await callDaemon(options, io, `/v1/targets/${encodeURIComponent(target)}/rollback`, { method: "POST", body: { version, reason: options.reason ?? "operator rollback from the command line" } });
-    io.stdout.write(`baseline of ${target} → ${short(body.baseline)} (the live experiment, if any, was killed)\n`);
+    const body = await callDaemon(options, io, `/v1/targets/${encodeURIComponent(target)}/rollback`, { method: "POST", body: { version, reason: options.reason ?? "operator rollback from the command line", ...(segment === undefined ? {} : { segment }) } });
+    io.stdout.write(`baseline of ${of} → ${short(body.baseline)} (the live experiment, if any, was killed)\n`);
     return;
   }
   const store = storeFor(options.dataDir, io);
   const history = await historyOf(store, target);
   const chosen = await findIn(store, version, target);
-  const previous = currentBaseline(history);
-  if (previous === chosen.id) throw new CliError(`${short(chosen.id)} is already the baseline of ${target}`);
+  // Without a daemon the segment is not checked against the target file: a daemon that starts on
+  // this history serves it only for a segment its file names (lifecycle/restore.ts).
+  const previous = segment === undefined ? currentBaseline(history) : (segmentBaselinesOf(history).get(segment) ?? currentBaseline(history));
+  if (previous === chosen.id && (segment !== undefined || segmentBaselinesOf(history).size === 0)) throw new CliError(`${short(chosen.id)} is already the baseline of ${of}`);
   await store.append(target, [
-    { kind: "baseline", at: clock.now(), version: chosen.id, previous, cause: "rollback", reason: options.reason ?? "operator rollback from the command line" },
+    { kind: "baseline", at: clock.now(), version: chosen.id, previous, cause: "rollback", reason: options.reason ?? "operator rollback from the command line", ...(segment === undefined ? {} : { segment }) },
   ]);
-  io.stdout.write(`baseline of ${target}: ${previous ? short(previous) : "none"} → ${short(chosen.id)}\n`);
+  io.stdout.write(`baseline of ${of}: ${previous ? short(previous) : "none"} → ${short(chosen.id)}\n`);
 }

@@ -55,7 +55,7 @@ export function harness(options: { readonly target?: Target; readonly screen?: S
       if (effect.kind === "append") history.push(...effect.entries);
       else if (effect.kind === "start_experiment") {
         const { plan } = effect;
-        live = new LiveExperiment({ id: plan.id, target: target.name, generation: plan.generation, arms: plan.arms, weights: plan.weights, now: plan.now, ...evidenceRules(target.policy) });
+        live = new LiveExperiment({ id: plan.id, target: target.name, generation: plan.generation, arms: plan.arms, weights: plan.weights, now: plan.now, ...evidenceRules(target.policy), ...(plan.aliases ? { aliases: plan.aliases } : {}) });
         serving = true;
       } else if (effect.kind === "end_experiment") live = null;
       else if (effect.kind === "pause_experiment") serving = false;
