@@ -65,7 +65,8 @@
   };
 
   /** The baseline's id after the history (the last baseline entry). */
-  E.baselineOf = (history) => history.filter((e) => e.kind === "baseline").at(-1)?.version ?? null;
+  // The target's baseline: segment entries (per-segment baselines) move one segment's only.
+  E.baselineOf = (history) => history.filter((e) => e.kind === "baseline" && e.segment === undefined).at(-1)?.version ?? null;
 
   /**
    * The baseline's primary KPI across generations: for each generation that reached live

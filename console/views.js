@@ -85,7 +85,7 @@
       entry.kind === "version" ? `version ${E.short(entry.version.id)} proposed (g${entry.version.generation})${entry.version.mutations.length ? ": " + entry.version.mutations.map(E.mutation).join(", ") : ""}`
       : entry.kind === "transition" ? `${entry.experiment}: ${entry.from} → ${entry.to} — ${entry.reason}`
       : entry.kind === "arm_exit" ? `${entry.experiment}: ${E.short(entry.version)} ${entry.exit.replaceAll("_", " ")} — ${entry.reason}`
-      : entry.kind === "baseline" ? `baseline → ${E.short(entry.version)} (${entry.cause}) — ${entry.reason}`
+      : entry.kind === "baseline" ? `${entry.segment ? `segment ${entry.segment}'s baseline` : "baseline"} → ${E.short(entry.version)} (${entry.cause}) — ${entry.reason}`
       : entry.kind === "draft" ? `draft ${E.short(entry.version)} — ${entry.note}`
       : entry.kind;
     const evidence = entry.evidence ? el("details", {}, el("summary", {}, "evidence"), el("pre", {}, JSON.stringify(entry.evidence, null, 2))) : null;

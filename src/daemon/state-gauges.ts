@@ -4,12 +4,13 @@ import type { ModeGauges, TargetControl } from "../runtime/ports.js";
 
 /** State gauges, refreshed at scrape time; stale label sets are dropped by the reset. */
 export function collectState(metrics: Metrics, targets: readonly { readonly target: Target; readonly runtime: TargetControl }[], mode: ModeGauges): void {
-  for (const g of [metrics.armWeight, metrics.armUnits, metrics.experimentState, metrics.baselineInfo, metrics.killSwitch, metrics.historyWritable, metrics.kpiEstimate, metrics.kpiLow, metrics.kpiHigh, metrics.segmentEstimate, metrics.segmentLow, metrics.segmentHigh, metrics.srmPValue, metrics.probabilityBest, metrics.statsUnflushed, metrics.servedJournalBacklog, metrics.guardrailDrift]) g.reset();
+  for (const g of [metrics.armWeight, metrics.armUnits, metrics.experimentState, metrics.baselineInfo, metrics.segmentBaselineInfo, metrics.killSwitch, metrics.historyWritable, metrics.kpiEstimate, metrics.kpiLow, metrics.kpiHigh, metrics.segmentEstimate, metrics.segmentLow, metrics.segmentHigh, metrics.srmPValue, metrics.probabilityBest, metrics.statsUnflushed, metrics.servedJournalBacklog, metrics.guardrailDrift]) g.reset();
   if (mode.sharedState) metrics.sharedStateUp.set({ prefix: mode.sharedState.prefix }, mode.sharedState.up ? 1 : 0);
   for (const [target, n] of mode.unflushed) metrics.statsUnflushed.set({ target }, n);
   for (const { target, runtime } of targets) {
     const name = target.name;
     metrics.baselineInfo.set({ target: name, version: runtime.baseline.id }, 1);
+    for (const [segment, v] of runtime.segmentBaselines) metrics.segmentBaselineInfo.set({ target: name, segment, version: v.id }, 1);
     metrics.killSwitch.set({ target: name }, runtime.killed ? 1 : 0);
     metrics.historyWritable.set({ target: name }, runtime.storeError ? 0 : 1);
     for (const [kpi, change] of Object.entries(runtime.guardrailDrift ?? {})) metrics.guardrailDrift.set({ target: name, kpi }, change);

@@ -42,7 +42,9 @@ export function propose(state: TargetState & { kind: "idle" }, now: number, ctx:
   const kpis: ModelledKpi[] = [policy.primary, ...policy.guardrails.map((g) => ({ kpi: g.kpi, direction: g.direction, tolerance: g.tolerance, drift: drift[g.kpi]?.log ?? 0 }))];
   const space = featureSpace(target.schema, target.functions);
   // Operators' drafts take the first slots; the search fills the rest.
-  const drafted = state.drafts.flatMap((d) => state.versions.get(d) ?? []);
+  // A draft some segment serves by now (an operator rolled a segment back to it) is no candidate.
+  const served = new Set([baseline.id, ...[...state.segmentBaselines.values()].map((v) => v.id)]);
+  const drafted = state.drafts.flatMap((d) => (served.has(d) ? [] : (state.versions.get(d) ?? [])));
   const searched = searchCandidates({
     target: target.name,
     parent,

@@ -48,6 +48,7 @@ export function createMetrics(registry: Registry = new Registry()) {
     armUnits: gauge("evolvd_arm_units", "Distinct units served each arm in the live experiment.", ["target", "arm"]),
     experimentState: gauge("evolvd_experiment_state", "1 for the state of each target's current experiment.", ["target", "state"]),
     baselineInfo: gauge("evolvd_baseline_info", "1, labelled with each target's baseline version.", ["target", "version"]),
+    segmentBaselineInfo: gauge("evolvd_segment_baseline_info", "1, labelled with the version a segment serves instead of the target's baseline (policy.segmentBaselines).", ["target", "segment", "version"]),
     historyWritable: gauge("evolvd_history_writable", "1 while a target's history store takes writes; 0 while writes fail (decisions stop, the last durable state is served).", ["target"]),
     killSwitch: gauge("evolvd_kill_switch", "1 while a target's kill switch holds it.", ["target"]),
     kpiEstimate: gauge("evolvd_kpi_estimate", "Relative effect of each candidate arm over the baseline, by KPI, at the last analysis.", ["target", "arm", "kpi"]),

@@ -33,6 +33,8 @@ export function targetView(loaded: LoadedTarget): unknown {
     description: target.description,
     policy: target.policy,
     baseline: { version: runtime.baseline.id, values: runtime.baseline.values },
+    // Per-segment baselines: the segments that serve their own version instead.
+    ...(runtime.segmentBaselines.size > 0 ? { segmentBaselines: Object.fromEntries([...runtime.segmentBaselines].map(([segment, v]) => [segment, { version: v.id, values: v.values }])) } : {}),
     // Each guardrail's relative change from the anchor along the baseline's commits (embedded).
     guardrailDrift: runtime.guardrailDrift ?? null,
     // What the search has learnt from (embedded; search/observations.ts).

@@ -146,3 +146,62 @@ describe("segments break every arm's KPIs down", () => {
     expect(metrics).toMatch(/^evolvd_segment_kpi_estimate\{target="checkout",segment="mobile",arm="candidate_1",kpi="conversion"\} /m);
   });
 });
+
+describe("per-segment baselines over HTTP", () => {
+  let daemon: Daemon;
+  const segments = [{ name: "mobile", rule: { "==": [{ var: "device" }, "mobile"] } }];
+  beforeAll(async () => {
+    daemon = await startTestDaemon(fastWorkspace({ ...QUIET, audience: null, segments, segmentBaselines: true }));
+    await waitFor(async () => (await getJson<{ experiment: unknown }>(`${daemon.url}/v1/targets/checkout`)).experiment !== null, 15_000, "g1 live");
+  }, 30_000);
+  afterAll(async () => {
+    await daemon?.stop();
+  });
+  const value = async (context: Record<string, unknown>): Promise<{ timeout_ms: number; version: string }> => {
+    const response = await fetch(`${daemon.url}/ofrep/v1/evaluate/flags/checkout`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ context }) });
+    const body = (await response.json()) as { value: { timeout_ms: number }; metadata: { version: string } };
+    return { timeout_ms: body.value.timeout_ms, version: body.metadata.version };
+  };
+
+  it("a segment rolled back to its own version serves it to its units only; status, metrics and history say so", async () => {
+    const send = async (path: string, body: unknown) => {
+      const r = await post(`${daemon.url}${path}`, body);
+      return { status: r.status, body: (await r.json()) as Record<string, unknown> };
+    };
+    const drafted = await send("/v1/targets/checkout/candidates", { values: { timeout_ms: 1234 }, note: "mobile only" });
+    expect(drafted.status).toBe(201);
+    const version = drafted.body.version as string;
+    // An unknown segment is refused with its name (the other refusals: tests/unit/lifecycle/segment-baselines.test.ts).
+    const unknown = await send("/v1/targets/checkout/rollback", { version, segment: "tablet" });
+    expect(unknown.status).toBe(404);
+    expect(unknown.body).toMatchObject({ error: "unknown_segment", message: expect.stringContaining(`no segment "tablet" (segments: mobile, other)`) });
+    const moved = await send("/v1/targets/checkout/rollback", { version, segment: "mobile", reason: "try it on mobile" });
+    expect(moved).toMatchObject({ status: 200, body: { baseline: version, segment: "mobile" } });
+    const detail = await getJson<{ baseline: { version: string }; segmentBaselines?: Record<string, { version: string }> }>(`${daemon.url}/v1/targets/checkout`);
+    expect(detail.segmentBaselines).toEqual({ mobile: { version, values: expect.objectContaining({ timeout_ms: 1234 }) } });
+    // The rollback started the next generation: units in its baseline arm on mobile get mobile's baseline.
+    await waitFor(async () => (await getJson<{ experiment: { id: string } | null }>(`${daemon.url}/v1/targets/checkout`)).experiment?.id === "checkout/g2", 15_000, "g2 live");
+    let mobile = 0;
+    let desktop = 0;
+    for (let i = 0; i < 120; i++) {
+      const m = await value({ targetingKey: `sb-${i}`, device: "mobile" });
+      const d = await value({ targetingKey: `sb-${i}`, device: "desktop" });
+      if (m.version === version) mobile++;
+      if (d.version === detail.baseline.version) desktop++;
+      // The same unit, same arm: either both on their segment's baseline or both on one candidate.
+      expect(m.version === version).toBe(d.version === detail.baseline.version);
+    }
+    expect(mobile).toBeGreaterThan(20);
+    expect(desktop).toBe(mobile);
+    const metrics = await (await fetch(`${daemon.url}/metrics`)).text();
+    expect(metrics).toContain(`evolvd_segment_baseline_info{target="checkout",segment="mobile",version="${version}"} 1`);
+    const history = await getJson<{ history: { kind: string; segment?: string; version?: string; cause?: string }[] }>(`${daemon.url}/v1/targets/checkout/history`);
+    expect(history.history.filter((e) => e.kind === "baseline" && e.segment === "mobile")).toEqual([expect.objectContaining({ cause: "rollback", version })]);
+    // Outcomes naming mobile's baseline are counted for the baseline arm.
+    const answer = await sendEvents(daemon.url, [
+      { type: "exposure", target: "checkout", unit: "alias-1", ts: 1, arm: version, attributes: { device: "mobile" } },
+      { type: "outcome", target: "checkout", unit: "alias-1", ts: 1, arm: version, metrics: { conversion: 1 } },
+    ]);
+    expect(answer).toMatchObject({ accepted: 2, rejected: 0 });
+  });
+});

@@ -40,6 +40,22 @@ describe("target files", () => {
     expect(problems).toContainEqual(expect.stringMatching(/^policy\.alpha/));
   });
 
+  it("reads per-segment baselines, and refuses them without segments or as a non-Boolean", () => {
+    const doc = base();
+    doc.policy.segments = [{ name: "mobile", rule: { "==": [{ var: "device" }, "mobile"] } }];
+    doc.policy.segmentBaselines = true;
+    const parsed = parseTarget(JSON.stringify(doc), "ok.json");
+    if (!parsed.ok) throw new Error(parsed.error.message);
+    expect(parsed.value.policy.segmentBaselines).toBe(true);
+    expect(checkoutTarget().policy.segmentBaselines).toBe(false);
+    const alone = base();
+    alone.policy.segmentBaselines = true;
+    expect(problemsOf(alone)).toEqual(["policy.segmentBaselines: needs policy.segments (the segments that get their own baseline)"]);
+    const wrong = base();
+    wrong.policy.segmentBaselines = "yes";
+    expect(problemsOf(wrong)).toContainEqual(expect.stringMatching(/^policy\.segmentBaselines/));
+  });
+
   it("reads a file saved with a UTF-8 byte-order mark", () => {
     expect(parseTarget("\ufeff" + readFileSync(CHECKOUT, "utf8"), "bom.json").ok).toBe(true);
   });

@@ -43,6 +43,7 @@ export interface TargetAnswer {
   readonly file: string;
   readonly killed: boolean;
   readonly baseline: { readonly version: VersionId };
+  readonly segmentBaselines?: Readonly<Record<string, { readonly version: VersionId }>>;
   readonly experiment: {
     readonly id: string;
     readonly generation: number;
@@ -174,6 +175,7 @@ function statusOfTarget(body: TargetAnswer, options: RemoteOptions, io: CliIo): 
     return;
   }
   io.stdout.write(`${body.target}: baseline ${short(body.baseline.version)}${body.killed ? " (kill switch on)" : ""}\n`);
+  for (const [segment, own] of Object.entries(body.segmentBaselines ?? {})) io.stdout.write(`  segment ${segment} serves its own baseline ${short(own.version)}\n`);
   const e = body.experiment;
   if (!e) {
     io.stdout.write("no live experiment\n");
