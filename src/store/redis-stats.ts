@@ -21,26 +21,33 @@ const RECORD_EXPOSURES = `
 local K, E = tonumber(ARGV[1]), tonumber(ARGV[2])
 local zeros = string.rep('|0|0', K)
 local fresh = 0
+-- Counts are summed here and written once per field at the end (not once per exposure).
+local counts = {}
+local function count(field) counts[field] = (counts[field] or 0) + 1 end
 for i = 3 + E, #ARGV, 3 do
   local revision, arm, unit = ARGV[i], tonumber(ARGV[i + 1]), ARGV[i + 2]
   local bit = 2 ^ arm
   local mask = tonumber(redis.call('HGET', KEYS[1], unit) or '-1')
   if mask < 0 then
     redis.call('HSET', KEYS[1], unit, bit)
-    redis.call('HINCRBY', KEYS[2], 'p' .. revision .. ':a' .. arm .. ':new', 1)
-    redis.call('HINCRBY', KEYS[2], 'a' .. arm .. ':units', 1)
+    count('p' .. revision .. ':a' .. arm .. ':new')
+    count('a' .. arm .. ':units')
     fresh = fresh + 1
   elseif math.floor(mask / bit) % 2 == 0 then
     redis.call('HSET', KEYS[1], unit, mask + bit)
-    redis.call('HINCRBY', KEYS[2], 'a' .. arm .. ':units', 1)
+    count('a' .. arm .. ':units')
   end
   if redis.call('HSETNX', KEYS[3], arm .. '|' .. unit, revision .. zeros) == 1 then
-    for e = 1, E do
-      local cell = 'p' .. revision .. ':a' .. arm .. ':m:' .. ARGV[2 + e] .. ':'
-      redis.call('HINCRBY', KEYS[2], cell .. 'n', 1)
-      redis.call('HINCRBYFLOAT', KEYS[2], cell .. 'd', 1)
-      redis.call('HINCRBYFLOAT', KEYS[2], cell .. 'dq', 1)
-    end
+    for e = 1, E do count('p' .. revision .. ':a' .. arm .. ':m:' .. ARGV[2 + e] .. ':n') end
+  end
+end
+-- A unit that begins a row counts 1 in n, d and dq of every metric every unit counts in.
+for field, n in pairs(counts) do
+  redis.call('HINCRBY', KEYS[2], field, n)
+  if string.sub(field, -2) == ':n' then
+    local cell = string.sub(field, 1, -2)
+    redis.call('HINCRBYFLOAT', KEYS[2], cell .. 'd', n)
+    redis.call('HINCRBYFLOAT', KEYS[2], cell .. 'dq', n)
   end
 end
 return fresh
@@ -73,8 +80,12 @@ local function contribution(m, c, y)
   if ci > 0 or c[m.den] > 0 then return yi, y[m.den] end
   return nil
 end
-local function add(field, v)
-  if v ~= 0 then redis.call('HINCRBYFLOAT', KEYS[2], field, string.format('%.17g', v)) end
+-- Cell changes are summed per (period, arm) and metric, and written once per cell at the end:
+-- one HINCRBY(FLOAT) per cell field and flush instead of six per unit row.
+local groups = {}
+local function fmt(v)
+  if v == math.floor(v) and v > -1e15 and v < 1e15 then return string.format('%d', v) end
+  return string.format('%.17g', v)
 end
 while i <= #ARGV do
   local unit, arm, revision, V = ARGV[i], ARGV[i + 1], ARGV[i + 2], tonumber(ARGV[i + 3])
@@ -87,10 +98,11 @@ while i <= #ARGV do
   if began then
     for r = 1, K do c[r] = 0; y[r] = 0 end
   else
-    local parts = {}
-    for part in string.gmatch(stored, '[^|]+') do parts[#parts + 1] = part end
-    period = parts[1]
-    for r = 1, K do c[r] = tonumber(parts[2 * r]); y[r] = tonumber(parts[2 * r + 1]) end
+    local n = 0
+    for part in string.gmatch(stored, '[^|]+') do
+      if n == 0 then period = part elseif n % 2 == 1 then c[(n + 1) / 2] = tonumber(part) else y[n / 2] = tonumber(part) end
+      n = n + 1
+    end
   end
   local before = {}
   for m = 1, M do
@@ -104,18 +116,33 @@ while i <= #ARGV do
     y[r] = y[r] + tonumber(ARGV[i + 2])
     i = i + 3
   end
-  local row = period
-  for r = 1, K do row = row .. '|' .. string.format('%.17g', c[r]) .. '|' .. string.format('%.17g', y[r]) end
-  redis.call('HSET', KEYS[1], field, row)
+  local row = { period }
+  for r = 1, K do row[2 * r] = fmt(c[r]); row[2 * r + 1] = fmt(y[r]) end
+  redis.call('HSET', KEYS[1], field, table.concat(row, '|'))
+  local key = period .. '|' .. arm
+  local group = groups[key]
+  if group == nil then
+    group = { period = period, arm = arm }
+    for m = 1, M do group[m] = { 0, 0, 0, 0, 0, 0 } end
+    groups[key] = group
+  end
   for m = 1, M do
     local y0, d0 = before[m][1], before[m][2]
     local y1, d1 = contribution(metrics[m], c, y)
-    local n, s, q, d, dq, x = 0, 0, 0, 0, 0, 0
-    if y0 ~= nil then n = n - 1; s = s - y0; q = q - y0 * y0; d = d - d0; dq = dq - d0 * d0; x = x - y0 * d0 end
-    if y1 ~= nil then n = n + 1; s = s + y1; q = q + y1 * y1; d = d + d1; dq = dq + d1 * d1; x = x + y1 * d1 end
-    local cell = 'p' .. period .. ':a' .. arm .. ':m:' .. metrics[m].name .. ':'
-    if n ~= 0 then redis.call('HINCRBY', KEYS[2], cell .. 'n', n) end
-    add(cell .. 's', s); add(cell .. 'q', q); add(cell .. 'd', d); add(cell .. 'dq', dq); add(cell .. 'x', x)
+    local g = group[m]
+    if y0 ~= nil then g[1] = g[1] - 1; g[2] = g[2] - y0; g[3] = g[3] - y0 * y0; g[4] = g[4] - d0; g[5] = g[5] - d0 * d0; g[6] = g[6] - y0 * d0 end
+    if y1 ~= nil then g[1] = g[1] + 1; g[2] = g[2] + y1; g[3] = g[3] + y1 * y1; g[4] = g[4] + d1; g[5] = g[5] + d1 * d1; g[6] = g[6] + y1 * d1 end
+  end
+end
+local suffix = { 's', 'q', 'd', 'dq', 'x' }
+for _, group in pairs(groups) do
+  for m = 1, M do
+    local g = group[m]
+    local cell = 'p' .. group.period .. ':a' .. group.arm .. ':m:' .. metrics[m].name .. ':'
+    if g[1] ~= 0 then redis.call('HINCRBY', KEYS[2], cell .. 'n', g[1]) end
+    for f = 1, 5 do
+      if g[f + 1] ~= 0 then redis.call('HINCRBYFLOAT', KEYS[2], cell .. suffix[f], string.format('%.17g', g[f + 1])) end
+    end
   end
 end
 return 1
