@@ -57,8 +57,8 @@ export interface Evaluated {
 }
 
 /** One OFREP evaluation of the whole checkout configuration (an exposure on that instance). */
-export async function evaluate(url: string, unit: string, target = "checkout"): Promise<Evaluated> {
-  const response = await fetch(`${url}/ofrep/v1/evaluate/flags/${target}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ context: { targetingKey: unit } }) });
+export async function evaluate(url: string, unit: string, target = "checkout", attributes: Readonly<Record<string, string>> = {}): Promise<Evaluated> {
+  const response = await fetch(`${url}/ofrep/v1/evaluate/flags/${target}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ context: { targetingKey: unit, ...attributes } }) });
   const body = (await response.json()) as { reason?: string; metadata?: { version?: string; experiment?: string } };
   return { status: response.status, ...(body.reason ? { reason: body.reason } : {}), ...(body.metadata?.version ? { version: body.metadata.version } : {}), ...(body.metadata?.experiment ? { experiment: body.metadata.experiment } : {}) };
 }

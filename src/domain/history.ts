@@ -63,9 +63,14 @@ export function currentBaseline(history: readonly HistoryEntry[]): VersionId | n
  * whole target, the file's baseline) makes every segment serve the target's baseline again.
  */
 export function segmentBaselinesOf(history: readonly HistoryEntry[]): Map<string, VersionId> {
-  const out = new Map<string, VersionId>();
-  let target: VersionId | null = null;
-  for (const entry of history) {
+  return followSegmentBaselines({ target: null, segments: new Map() }, history).segments;
+}
+
+/** The replay of segmentBaselinesOf carried on over more entries (a replica reads its history in parts). */
+export function followSegmentBaselines(from: { target: VersionId | null; segments: Map<string, VersionId> }, entries: readonly HistoryEntry[]): { target: VersionId | null; segments: Map<string, VersionId> } {
+  let { target } = from;
+  const out = from.segments;
+  for (const entry of entries) {
     if (entry.kind !== "baseline") continue;
     if (entry.segment === undefined) {
       target = entry.version;
@@ -73,7 +78,7 @@ export function segmentBaselinesOf(history: readonly HistoryEntry[]): Map<string
     } else if (entry.version === target) out.delete(entry.segment);
     else out.set(entry.segment, entry.version);
   }
-  return out;
+  return { target, segments: out };
 }
 
 /** Every version of a history, by id. */

@@ -123,5 +123,6 @@ export interface UnitDelta {
  */
 export interface StatsDelta {
   readonly units: readonly UnitDelta[];
-  readonly exposures: readonly { readonly revision: number; readonly arm: number; readonly unit: string }[];
+  /** With segments, `segment` is the index the exposing instance read from the unit's context (-1 or absent: none, "other"). */
+  readonly exposures: readonly { readonly revision: number; readonly arm: number; readonly unit: string; readonly segment?: number }[];
 }

@@ -1,7 +1,7 @@
 import type { StatsDelta, UnitDelta } from "../domain/snapshot.js";
 import { statKey } from "./arm-stats.js";
 
-type Exposure = { readonly revision: number; readonly arm: number; readonly unit: string };
+type Exposure = { readonly revision: number; readonly arm: number; readonly unit: string; readonly segment?: number };
 interface Row {
   readonly unit: string;
   readonly arm: number;
@@ -30,8 +30,9 @@ export class StatsJournal {
     }
   }
 
-  addExposure(revision: number, arm: number, unit: string): void {
-    this.exposures.push({ revision, arm, unit });
+  /** An exposure, with the unit's segment index when the experiment has segments (Redis keeps the first it hears). */
+  addExposure(revision: number, arm: number, unit: string, segment = -1): void {
+    this.exposures.push(segment >= 0 ? { revision, arm, unit, segment } : { revision, arm, unit });
   }
 
   /** Everything since the last drain; the journal starts empty again. */

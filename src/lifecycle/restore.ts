@@ -158,15 +158,22 @@ function driftOf(history: readonly HistoryEntry[], current: VersionId): Readonly
  * no longer does is dropped, with a log line, and its segment serves the target's baseline.
  */
 function segmentsServing(target: Target, history: readonly HistoryEntry[], versions: ReadonlyMap<VersionId, Version>, effects: Effect[]): Map<string, Version> {
-  const out = new Map<string, Version>();
-  const recorded = segmentBaselinesOf(history);
-  if (recorded.size === 0) return out;
+  const { served, dropped } = servableSegmentBaselines(target, segmentBaselinesOf(history), versions);
+  for (const d of dropped) effects.push(log("warn", { target: target.name, segment: d.segment, version: d.version, reason: d.reason }, "segment baseline not served"));
+  return served;
+}
+
+/** Which recorded segment baselines a target serves (restore and scale-out replicas apply the same rule). */
+export function servableSegmentBaselines(target: Target, recorded: ReadonlyMap<string, VersionId>, versions: ReadonlyMap<VersionId, Version>): { served: Map<string, Version>; dropped: { segment: string; version: VersionId; reason: string }[] } {
+  const served = new Map<string, Version>();
+  const dropped: { segment: string; version: VersionId; reason: string }[] = [];
+  if (recorded.size === 0) return { served, dropped };
   const names = new Set([...target.policy.segments.map((s) => s.name), OTHER_SEGMENT]);
   for (const [segment, id] of recorded) {
     const version = versions.get(id);
     const why = !target.policy.segmentBaselines ? "policy.segmentBaselines is off" : !names.has(segment) ? "the target file no longer names this segment" : !version ? "its version is not in the history" : validateValues(target.schema, target.functions, version.values).length > 0 ? "its version no longer fits the target's schema" : null;
-    if (why === null && version) out.set(segment, version);
-    else effects.push(log("warn", { target: target.name, segment, version: id, reason: why }, "segment baseline not served"));
+    if (why === null && version) served.set(segment, version);
+    else dropped.push({ segment, version: id, reason: why ?? "unknown" });
   }
-  return out;
+  return { served, dropped };
 }

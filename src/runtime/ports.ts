@@ -4,7 +4,7 @@ import type { ExperimentStatus, PauseCause } from "../domain/experiment.js";
 import type { Logger } from "../domain/logger.js";
 import type { HistoryStore, Screener } from "../domain/ports.js";
 import type { Problem, Result } from "../domain/result.js";
-import type { AllocationPeriod } from "../domain/snapshot.js";
+import type { AllocationPeriod, SegmentStatistics } from "../domain/snapshot.js";
 import type { Target } from "../domain/target.js";
 import type { ConfigValues } from "../domain/values.js";
 import type { Version, VersionId } from "../domain/version.js";
@@ -27,7 +27,7 @@ export interface ExperimentView {
   isPulled(arm: VersionId): boolean;
   indexOf(arm: VersionId): number | undefined;
   /** Distinct units per arm and per-period statistics, as of now (a copy). */
-  statistics(): { readonly units: readonly number[]; readonly periods: readonly AllocationPeriod[] };
+  statistics(): { readonly units: readonly number[]; readonly periods: readonly AllocationPeriod[]; readonly segments?: readonly SegmentStatistics[] };
   /**
    * Embedded: distinct units per arm as of now (absent in scale-out, where this instance sees only
    * its share: status views show the last tick's merged count there).

@@ -20,14 +20,13 @@ export async function scaleOutMode(options: ScaleOutOptions, wiring: ModeWiring)
     unsupported(target) {
       // Quantile sketches and unit-total histograms live in one process; their merge across
       // instances is not built yet.
-      const { primary, guardrails, segments } = target.policy;
-      const bySegment = segments.length > 0 ? [`policy.segments: per-segment statistics are not merged across instances yet; run target "${target.name}" embedded`] : [];
-      return [...bySegment, ...[primary, ...guardrails].flatMap((k, i) => {
+      const { primary, guardrails } = target.policy;
+      return [primary, ...guardrails].flatMap((k, i) => {
         const where = i === 0 ? "policy.primary" : `policy.guardrails[${i - 1}]`;
         if (k.metric === "quantile") return [`${where}.metric: quantile metrics are not merged across instances yet; run target "${target.name}" embedded`];
         if (k.capPercentile !== undefined) return [`${where}.capPercentile: percentile caps are not merged across instances yet; cap at a fixed value (cap) or run target "${target.name}" embedded`];
         return [];
-      })];
+      });
     },
     async release(runtime, target) {
       // The target lives on in the shared state for the other instances; this one lets go.

@@ -1,4 +1,5 @@
-import { currentBaseline, pendingDrafts } from "../domain/history.js";
+import { currentBaseline, followSegmentBaselines, pendingDrafts } from "../domain/history.js";
+import { servableSegmentBaselines } from "../lifecycle/restore.js";
 import type { Logger } from "../domain/logger.js";
 import type { BreakerTrip } from "../domain/snapshot.js";
 import type { Target } from "../domain/target.js";
@@ -40,8 +41,6 @@ interface Pending {
   readonly deltas: PendingDeltas;
 }
 
-const NO_SEGMENT_BASELINES: ReadonlyMap<string, Version> = new Map();
-
 /**
  * One instance's copy of a target in scale-out: the baseline and the live experiment's
  * allocation as the shared state has them, serving evaluations from memory. Events recorded
@@ -53,6 +52,9 @@ export class Replica {
   private batchesSeen = 0;
   private readonly versions = new Map<VersionId, Version>();
   private baselineVersion: Version | null = null;
+  /** The segment baselines the history recorded so far, and those served (policy.segmentBaselines). */
+  private recordedSegments: { target: VersionId | null; segments: Map<string, VersionId> } = { target: null, segments: new Map() };
+  private segmentVersions: ReadonlyMap<string, Version> = new Map();
   private checkpointText: string | null = null;
   private current: LiveExperiment | null = null;
   /** Status and canary step of the shared allocation (the lifecycle's, as committed). */
@@ -77,9 +79,9 @@ export class Replica {
     if (!this.baselineVersion) throw new Error(`target "${this.deps.target.name}" has no baseline yet`);
     return this.baselineVersion;
   }
-  /** Per-segment baselines: none, as scale-out refuses targets with segments (scale/mode.ts). */
+  /** Per-segment baselines: the segments that serve their own version (lifecycle/restore.ts rules). */
   get segmentBaselines(): ReadonlyMap<string, Version> {
-    return NO_SEGMENT_BASELINES;
+    return this.segmentVersions;
   }
   /** The live experiment this instance serves (null when none, killed or paused). */
   get experiment(): LiveExperiment | null {
@@ -135,6 +137,7 @@ export class Replica {
       this.deps.log.error({ target: target.name, seen: this.batchesSeen, stored: read.batches }, "shared history shorter than seen; reloading it whole");
       this.batchesSeen = 0;
       this.versions.clear();
+      this.recordedSegments = { target: null, segments: new Map() };
       this.pendingDrafts = [];
       read = await state.read(target.name, 0);
     }
@@ -160,9 +163,13 @@ export class Replica {
     this.batchesSeen = read.batches;
     const baselineId = currentBaseline(read.history);
     const baseline = baselineId ? this.versions.get(baselineId) : undefined;
-    if (baseline && baseline.id !== this.baselineVersion?.id) {
-      this.baselineVersion = baseline;
-      router.setBaseline(target.name, baseline);
+    this.recordedSegments = followSegmentBaselines(this.recordedSegments, read.history);
+    const segments = servableSegmentBaselines(target, this.recordedSegments.segments, this.versions).served;
+    const segmentsMoved = !sameSegments(segments, this.segmentVersions);
+    if ((baseline && baseline.id !== this.baselineVersion?.id) || segmentsMoved) {
+      this.baselineVersion = baseline ?? this.baselineVersion;
+      this.segmentVersions = segments;
+      if (this.baselineVersion) router.setBaseline(target.name, this.baselineVersion, segments.size > 0 ? { rules: target.policy.segments, versions: segments } : undefined);
     }
     this.killReason = read.kill ?? this.localKill;
     if (read.record !== null) this.recordValue = parseRecord(read.record) ?? this.recordValue;
@@ -188,7 +195,9 @@ export class Replica {
       const checkpoint = JSON.parse(text) as SharedCheckpoint;
       const arms = checkpoint.arms.map((id) => this.versions.get(id));
       if (arms.some((v) => v === undefined)) throw new Error("it names a version the history does not have");
-      const experiment = LiveExperiment.restore(checkpoint, { target: this.deps.target.name, arms: arms as Version[], ...evidenceRules(this.deps.target.policy) });
+      // Units of a segment with its own baseline are served it in the baseline arm, and may name it.
+      const aliases = [...this.segmentVersions.values()].map((v) => v.id);
+      const experiment = LiveExperiment.restore(checkpoint, { target: this.deps.target.name, arms: arms as Version[], ...evidenceRules(this.deps.target.policy), aliases });
       experiment.startJournal();
       return experiment;
     } catch (error) {
@@ -217,7 +226,7 @@ export class Replica {
     for (const batch of this.pending) batch.token ??= `${this.deps.instance}:${++this.flushes}`;
     while (this.pending.length > 0) {
       const batch = this.pending[0] as Pending;
-      await this.deps.stats.flush(batch.experiment, batch.deltas.toDelta(), metricPlan(this.deps.target.policy), batch.token ?? "");
+      await this.deps.stats.flush(batch.experiment, batch.deltas.toDelta(), metricPlan(this.deps.target.policy), batch.token ?? "", this.deps.target.policy.segments.length);
       this.pending.shift();
     }
     if (this.trips.length > 0) {
@@ -264,4 +273,8 @@ function parseRecord(text: string): GenerationRecord | null {
   } catch {
     return null;
   }
+}
+
+function sameSegments(a: ReadonlyMap<string, Version>, b: ReadonlyMap<string, Version>): boolean {
+  return a.size === b.size && [...a].every(([segment, v]) => b.get(segment)?.id === v.id);
 }

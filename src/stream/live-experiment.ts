@@ -1,6 +1,6 @@
 import { Allocation } from "../assign/allocation.js";
 import { err, ok, problem, type Problem, type Result } from "../domain/result.js";
-import type { AllocationPeriod, BreakerTrip, ExperimentSnapshot, StatsDelta } from "../domain/snapshot.js";
+import type { AllocationPeriod, BreakerTrip, ExperimentSnapshot, SegmentStatistics, StatsDelta } from "../domain/snapshot.js";
 import type { Version, VersionId } from "../domain/version.js";
 import { ArmQuantiles } from "../evidence/arm-quantiles.js";
 import { ArmStats } from "../evidence/arm-stats.js";
@@ -111,7 +111,7 @@ export class LiveExperiment {
       segments?.of(segment).countUnit(index, served === "new_unit");
     }
     if (created >= 0) this.recorder.rowBegan(created, this.covariates.size > 0 ? this.covariates.valueOf(KEY[0] as number) : NaN);
-    this.journal?.addExposure(revision, index, unit);
+    this.journal?.addExposure(revision, index, unit, segments ? segment : -1);
     return ok(index);
   }
 
@@ -213,8 +213,8 @@ export class LiveExperiment {
   }
 
   /** Distinct units per arm and per-period statistics, copied (trips are left for the tick). */
-  statistics(): { units: number[]; periods: AllocationPeriod[] } {
-    return { units: this.stats.unitsPerArm(), periods: this.cappedPeriods() };
+  statistics(): { units: number[]; periods: AllocationPeriod[]; segments?: SegmentStatistics[] } {
+    return { units: this.stats.unitsPerArm(), periods: this.cappedPeriods(), ...(this.segments ? { segments: this.segments.snapshot() } : {}) };
   }
 
   /** Plain-data copy for the analysis tick; trips reported once. */

@@ -21,6 +21,9 @@ afterAll(async () => {
 
 /** Ticks an hour apart: nothing reallocates while the test feeds its events. */
 const QUIET = { analysisEveryMs: 3_600_000, canary: { steps: [0.5], minUnitsPerStep: 50 } };
+/** With a segment: its statistics merge across instances as the whole's do; it may get its own baseline. */
+const SEGMENTED = { ...QUIET, segments: [{ name: "mobile", rule: { "==": [{ var: "device" }, "mobile"] } }], segmentBaselines: true };
+const deviceOf = (i: number): Record<string, string> => ({ device: i % 3 === 0 ? "mobile" : "desktop" });
 
 describe("two daemons on one Redis act as one", () => {
   const prefix = `evolvd-test-${process.pid}-pair`;
@@ -31,8 +34,8 @@ describe("two daemons on one Redis act as one", () => {
   beforeAll(async () => {
     // The re-read timer is slowed to a minute: a kill can only arrive in time by its message.
     const env = { EVOLVD_SYNC_MS: "60000" };
-    [a, b] = await Promise.all([spawnScaleOut(fastWorkspace(QUIET), redis.url, prefix, env), spawnScaleOut(fastWorkspace(QUIET), redis.url, prefix, env)]);
-    single = await startTestDaemon(fastWorkspace(QUIET));
+    [a, b] = await Promise.all([spawnScaleOut(fastWorkspace(SEGMENTED), redis.url, prefix, env), spawnScaleOut(fastWorkspace(SEGMENTED), redis.url, prefix, env)]);
+    single = await startTestDaemon(fastWorkspace(SEGMENTED));
   }, 40_000);
   afterAll(async () => {
     expect(await Promise.all([a?.stop(), b?.stop()])).toEqual([0, 0]);
@@ -50,13 +53,18 @@ describe("two daemons on one Redis act as one", () => {
     const units = Array.from({ length: 600 }, (_, i) => `unit-${i}`);
     const arms = new Map<string, string>();
     for (const [i, unit] of units.entries()) {
-      const served = await evaluate(i % 2 === 0 ? a.url : b.url, unit);
-      const reference = await evaluate(single.url, unit);
+      const served = await evaluate(i % 2 === 0 ? a.url : b.url, unit, "checkout", deviceOf(i));
+      const reference = await evaluate(single.url, unit, "checkout", deviceOf(i));
       expect(served.version).toBe(reference.version);
-      if (i < 100) expect((await evaluate(i % 2 === 0 ? b.url : a.url, unit)).version).toBe(served.version);
+      if (i < 100) expect((await evaluate(i % 2 === 0 ? b.url : a.url, unit, "checkout", deviceOf(i))).version).toBe(served.version);
       arms.set(unit, served.version as string);
     }
     expect(new Set(arms.values()).size).toBe(3); // baseline and both candidates got units
+
+    // Every exposure merged before the outcomes are sent: a unit's segment is its first exposure's,
+    // and an outcome that reaches Redis before any exposure of its unit pins the unit in "other".
+    const exposuresIn = async () => (await new RedisStats(client, prefix).read("checkout/g1")).units;
+    await waitFor(async () => [...(await exposuresIn()).values()].reduce((x, y) => x + y, 0) === units.length, 5_000, "every exposure merged");
 
     // Outcomes (arm named, as the OpenFeature provider sends them), alternately to a and b.
     const outcomes = units.flatMap((unit) =>
@@ -89,10 +97,25 @@ describe("two daemons on one Redis act as one", () => {
     const reference = single.targets.runtime("checkout")?.experiment?.statistics();
     expect(merged.unitsPerArm).toEqual(reference?.units);
     expect(merged.unitsPerArm.reduce((x, y) => x + y, 0)).toBe(units.length);
-    expect(merged.periods.map((p) => [p.revision, p.weights, p.newUnits])).toEqual(reference?.periods.map((p) => [p.revision, p.weights, p.newUnits]));
-    for (const [i, period] of merged.periods.entries()) {
+    const parts = [{ merged: merged.periods, reference: reference?.periods ?? [] }];
+    // Each segment merged as the whole is: the same units, periods and sums as the single process.
+    expect(merged.segments?.map((s) => s.segment)).toEqual(["mobile", "other"]);
+    expect(reference?.segments?.map((s) => s.segment)).toEqual(["mobile", "other"]);
+    expect(merged.segments?.[0]?.units.reduce((x, y) => x + y, 0)).toBe(units.filter((_, i) => i % 3 === 0).length);
+    for (const [i, s] of (merged.segments ?? []).entries()) {
+      const own = reference?.segments?.[i];
+      expect(s.units).toEqual(own?.units);
+      parts.push({ merged: s.periods, reference: own?.periods ?? [] });
+    }
+    for (const part of parts) comparePeriods(part.merged, part.reference);
+  }, 60_000);
+
+  /** Per period: revision, weights, new units exactly; every metric cell's n exactly and its sums to 1e-6. */
+  function comparePeriods(merged: SharedCheckpoint["periods"], reference: SharedCheckpoint["periods"]): void {
+    expect(merged.map((p) => [p.revision, p.weights, p.newUnits])).toEqual(reference.map((p) => [p.revision, p.weights, p.newUnits]));
+    for (const [i, period] of merged.entries()) {
       for (const [arm, kpis] of period.kpis.entries()) {
-        const expected = reference?.periods[i]?.kpis[arm] ?? {};
+        const expected = reference[i]?.kpis[arm] ?? {};
         expect(Object.keys(kpis)).toEqual(Object.keys(expected));
         for (const [kpi, m] of Object.entries(kpis)) {
           expect(m.n).toBe(expected[kpi]?.n);
@@ -105,7 +128,7 @@ describe("two daemons on one Redis act as one", () => {
         }
       }
     }
-  }, 60_000);
+  }
 
   it("pauses on every instance within one second, keeping the experiment; resume on the other brings its arms back", async () => {
     let unit = "";
@@ -150,6 +173,30 @@ describe("two daemons on one Redis act as one", () => {
     const g2 = await getJson<{ experiment: { arms: { version: string }[] }; drafts: string[] }>(`${a.url}/v1/targets/checkout`);
     expect(g2.experiment.arms.map((arm) => arm.version)).toContain(draft);
     expect(g2.drafts).toEqual([]);
+  }, 30_000);
+
+  it("a segment's own baseline, set on one instance, is served by the other within a second", async () => {
+    const drafted = await post(`${a.url}/v1/targets/checkout/candidates`, { values: { timeout_ms: 1111 }, note: "for mobile" });
+    expect(drafted.status).toBe(201);
+    const version = ((await drafted.json()) as { version: string }).version;
+    const movedAt = performance.now();
+    const moved = await post(`${a.url}/v1/targets/checkout/rollback`, { version, segment: "mobile", reason: "mobile only" });
+    expect(moved.status).toBe(200);
+    await waitFor(async () => (await getJson<{ segmentBaselines?: Record<string, { version: string }> }>(`${b.url}/v1/targets/checkout`)).segmentBaselines?.mobile?.version === version, 1000, "b knows mobile's baseline");
+    expect(performance.now() - movedAt).toBeLessThan(1000);
+    // On b, units of the baseline arm get mobile's baseline on mobile and the target's elsewhere.
+    const baseline = (await getJson<{ baseline: { version: string } }>(`${b.url}/v1/targets/checkout`)).baseline.version;
+    let checked = 0;
+    for (let i = 0; i < 200 && checked < 10; i++) {
+      const mobile = await evaluate(b.url, `sb-${i}`, "checkout", { device: "mobile" });
+      const desktop = await evaluate(b.url, `sb-${i}`, "checkout", { device: "desktop" });
+      if (mobile.reason !== "STATIC") continue;
+      expect([mobile.version, desktop.version], JSON.stringify({ mobile, desktop, version, baseline })).toEqual([version, baseline]);
+      checked++;
+    }
+    expect(checked).toBe(10);
+    const history = (await new SharedState(client, prefix).read("checkout")).history;
+    expect(history.filter((e) => e.kind === "baseline" && e.segment === "mobile")).toEqual([expect.objectContaining({ version, cause: "rollback" })]);
   }, 30_000);
 });
 

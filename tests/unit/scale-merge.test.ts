@@ -41,6 +41,7 @@ describe("the shared checkpoint", () => {
       ]),
       newUnits: new Map([[1, new Map([[0, 5], [1, 7]])]]),
       units: new Map([[0, 5], [1, 8]]),
+      segments: new Map(),
     });
     expect(merged.unitsPerArm).toEqual([5, 8]);
     expect(merged.periods.map((p) => p.newUnits)).toEqual([
