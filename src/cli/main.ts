@@ -124,6 +124,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     .addOption(url())
     .addOption(token())
     .option("--note <text>", "why, for the history")
+    .option("--share <fraction>", "a fixed traffic share for this candidate instead of the bandit's (0 < share < 1)")
     .action((target: string, file: string, options) => proposeCommand(target, file, options, io));
 
   for (const [action, description] of [

@@ -16,7 +16,31 @@ import { pooled } from "./analysis.js";
  *   the kernel — or the UCB or ε-greedy shares (bandit/index-policies.ts) — a per-arm floor, and a cap on all candidates together: the canary step's
  *   share in canary, and 1 − baselineFloor always.
  */
-export function allocate(snapshot: ExperimentSnapshot, policy: Policy, engine: BanditEngine, seed: number, canaryStep: number): number[] {
+export function allocate(snapshot: ExperimentSnapshot, policy: Policy, engine: BanditEngine, seed: number, canaryStep: number, fixed: readonly (number | undefined)[] = []): number[] {
+  const weights = banditWeights(snapshot, policy, engine, seed, canaryStep);
+  return fixed.some((f) => f !== undefined) ? withFixedShares(weights, fixed, snapshot.status === "canary", policy.allocation.baselineFloor) : weights;
+}
+
+/**
+ * Arms with a fixed share (an operator's draft with `share`) get it once running — at most it in
+ * canary, where they ramp like the others — and the other arms, the baseline included, share what
+ * is left in the proportions they had. Pulled arms (weight 0) stay at 0; fixed shares together
+ * never take the baseline below its floor.
+ */
+export function withFixedShares(weights: readonly number[], fixed: readonly (number | undefined)[], canary: boolean, baselineFloor: number): number[] {
+  const out = [...weights];
+  const isFixed = out.map((w, i) => i > 0 && w > 0 && fixed[i] !== undefined);
+  for (let i = 0; i < out.length; i++) if (isFixed[i]) out[i] = canary ? Math.min(out[i] as number, fixed[i] as number) : (fixed[i] as number);
+  const taken = out.reduce((sum, w, i) => sum + (isFixed[i] ? w : 0), 0);
+  const room = 1 - baselineFloor;
+  if (taken > room) for (let i = 0; i < out.length; i++) if (isFixed[i]) out[i] = ((out[i] as number) * room) / taken;
+  const left = 1 - Math.min(taken, room);
+  const others = out.reduce((sum, w, i) => sum + (isFixed[i] ? 0 : w), 0);
+  for (let i = 0; i < out.length; i++) if (!isFixed[i]) out[i] = others > 0 ? ((out[i] as number) * left) / others : i === 0 ? left : 0;
+  return out;
+}
+
+function banditWeights(snapshot: ExperimentSnapshot, policy: Policy, engine: BanditEngine, seed: number, canaryStep: number): number[] {
   const steps = policy.canary.steps;
   const step = steps[Math.min(canaryStep, steps.length - 1)] as number;
   const live = snapshot.arms.map((arm, i) => i === 0 || !snapshot.pulled.includes(arm));

@@ -30,7 +30,7 @@ export type HistoryEntry =
       readonly evidence?: unknown;
     }
   /** An operator's candidate, waiting as a draft for the next generation (its `version` entry comes first). */
-  | { readonly kind: "draft"; readonly at: number; readonly version: VersionId; readonly note: string }
+  | { readonly kind: "draft"; readonly at: number; readonly version: VersionId; readonly note: string; /** A fixed traffic share instead of the bandit's (lifecycle/draft.ts). */ readonly share?: number }
   | {
       readonly kind: "baseline";
       readonly at: number;
@@ -100,6 +100,17 @@ export function pendingDrafts(history: readonly HistoryEntry[], before: readonly
     else if (entry.kind === "transition" && entry.from === "proposed") pending = pending.filter((id) => !entry.arms?.includes(id));
   }
   return pending;
+}
+
+/** Versions an operator drafted with a fixed traffic share, as their latest draft entry says. */
+export function draftSharesOf(history: readonly HistoryEntry[]): Map<VersionId, number> {
+  const shares = new Map<VersionId, number>();
+  for (const entry of history) {
+    if (entry.kind !== "draft") continue;
+    if (entry.share === undefined) shares.delete(entry.version);
+    else shares.set(entry.version, entry.share);
+  }
+  return shares;
 }
 
 /** The highest generation a history has started (0 for none). */

@@ -23,10 +23,13 @@ export interface Drafted {
  * `candidatesPerGeneration` slots, and going live ahead of them if it passes screening). Drafts
  * wait while an experiment is live, a kill switch holds the target or a schedule keeps it idle.
  */
-export function draft(state: TargetState, change: ConfigValues, note: string, now: number, ctx: StepContext): Drafted {
+export function draft(state: TargetState, change: ConfigValues, note: string, now: number, ctx: StepContext, share?: number): Drafted {
   const { target } = ctx;
   const refuse = (code: string, message: string): Drafted => ({ state, effects: [], refused: problem(code, message) });
   if (state.kind === "done") return refuse("target_done", `target "${target.name}" has run its maxGenerations: no generation will take a draft`);
+  // A fixed share leaves the baseline at least its floor (policy.allocation.baselineFloor).
+  const most = 1 - target.policy.allocation.baselineFloor;
+  if (share !== undefined && !(share > 0 && share <= most)) return refuse("invalid_share", `share must be in (0, ${most}] (the baseline keeps policy.allocation.baselineFloor), got ${share}`);
   const values = mergeValues(state.baseline.values, change);
   const broken = validateValues(target.schema, target.functions, values);
   if (broken.length) return refuse("invalid_candidate", `the candidate does not fit the schema of "${target.name}": ${broken.join("; ")}`);
@@ -47,10 +50,13 @@ export function draft(state: TargetState, change: ConfigValues, note: string, no
     generation: state.generation + 1,
     createdAt: now,
   };
-  const entries: HistoryEntry[] = [...(known ? [] : [{ kind: "version", at: now, version } as const]), { kind: "draft", at: now, version: id, note }];
+  const entries: HistoryEntry[] = [...(known ? [] : [{ kind: "version", at: now, version } as const]), { kind: "draft", at: now, version: id, note, ...(share === undefined ? {} : { share }) }];
   const versions = known ? state.versions : new Map(state.versions).set(id, version);
+  const shares = new Map(state.shares);
+  if (share === undefined) shares.delete(id);
+  else shares.set(id, share);
   return {
-    state: { ...state, versions, drafts: [...state.drafts, id] },
-    effects: [{ kind: "append", entries }, log("info", { target: target.name, version: id, note, changes: version.mutations.map((m) => m.path) }, "candidate drafted"), { kind: "count", decision: "draft", cause: "operator" }],
+    state: { ...state, versions, drafts: [...state.drafts, id], shares },
+    effects: [{ kind: "append", entries }, log("info", { target: target.name, version: id, note, changes: version.mutations.map((m) => m.path), ...(share === undefined ? {} : { share }) }, "candidate drafted"), { kind: "count", decision: "draft", cause: "operator" }],
   };
 }

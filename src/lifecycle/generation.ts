@@ -6,6 +6,7 @@ import { validateValues } from "../config/schema.js";
 import type { ExperimentStatus } from "../domain/experiment.js";
 import type { HistoryEntry } from "../domain/history.js";
 import type { Version, VersionId } from "../domain/version.js";
+import { withFixedShares } from "../decide/allocation.js";
 import { featureSpace } from "../search/features.js";
 import { screeningObservation, withObservations } from "../search/observations.js";
 import { rankByModel, searchCandidates } from "../search/propose.js";
@@ -103,7 +104,10 @@ export function propose(state: TargetState & { kind: "idle" }, now: number, ctx:
   const arms: Version[] = [baseline, ...live.map((s) => s.version)];
   // Canary step 0: the step's share split over the candidates, the rest to the baseline.
   const share = policy.canary.steps[0] as number;
-  const weights = arms.map((_, i) => (i === 0 ? 1 - share : share / live.length));
+  const equal = arms.map((_, i) => (i === 0 ? 1 - share : share / live.length));
+  // A draft with a fixed share ramps like the others, never above its share.
+  const fixed = arms.map((v) => state.shares.get(v.id));
+  const weights = fixed.some((f) => f !== undefined) ? withFixedShares(equal, fixed, true, policy.allocation.baselineFloor) : equal;
   entries.push(transitionEntry(id, generation, "screening", "canary", `${live.length} candidates passed screening`, now, arms.map((v) => v.id), { screened: live.map((s) => ({ version: s.version.id, score: s.score, evidence: s.evidence })) }));
   record = { ...record, arms: arms.map((v) => v.id), status: "canary" };
   return {

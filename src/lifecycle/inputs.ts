@@ -25,7 +25,7 @@ export type Input =
   /** An operator's rollback of the whole target, or with `segment` of one segment's own baseline. */
   | { readonly kind: "rollback"; readonly now: number; readonly version: VersionId; readonly reason: string; readonly segment?: string }
   /** An operator's candidate (all settings, or the ones it changes), kept as a draft for the next generation. */
-  | { readonly kind: "draft"; readonly now: number; readonly change: ConfigValues; readonly note: string };
+  | { readonly kind: "draft"; readonly now: number; readonly change: ConfigValues; readonly note: string; readonly share?: number };
 
 /** What a step may consult besides the state: the target file, seeded randomness, screening, the kernel. */
 export interface StepContext {

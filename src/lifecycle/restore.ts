@@ -4,7 +4,7 @@ import { driftAfterCommit, NO_DRIFT, type Drift } from "../decide/drift.js";
 import { versionIdOf } from "../config/canonical.js";
 import { validateValues } from "../config/schema.js";
 import { isLive, type ExperimentStatus, type LiveStatus, type PauseCause } from "../domain/experiment.js";
-import { currentBaseline, lastGeneration, pendingDrafts, segmentBaselinesOf, versionsOf, type HistoryEntry } from "../domain/history.js";
+import { currentBaseline, draftSharesOf, lastGeneration, pendingDrafts, segmentBaselinesOf, versionsOf, type HistoryEntry } from "../domain/history.js";
 import type { Target } from "../domain/target.js";
 import type { Version, VersionId } from "../domain/version.js";
 import type { ExperimentCheckpoint } from "../stream/live-experiment.js";
@@ -64,7 +64,7 @@ export function restore(input: { readonly target: Target; readonly history: read
   const segmentBaselines = baseline === stored ? segmentsServing(target, history, versions, effects) : new Map<string, Version>();
   effects.push({ kind: "serve_baseline", version: baseline, ...(segmentBaselines.size > 0 ? { segments: segmentBaselines } : {}) });
   const generation = lastGeneration(history);
-  const base = { baseline, versions, generation, rebalances: 0, records: [] as GenerationRecord[], drift: driftOf(history, baseline.id), steps: scalesOf(history, versions), observations: observationsOf(history, versions), drafts: pendingDrafts(history), segmentBaselines };
+  const base = { baseline, versions, generation, rebalances: 0, records: [] as GenerationRecord[], drift: driftOf(history, baseline.id), steps: scalesOf(history, versions), observations: observationsOf(history, versions), drafts: pendingDrafts(history), segmentBaselines, shares: draftSharesOf(history) };
   const aliases = [...segmentBaselines.values()].map((v) => v.id);
 
   const last = lastExperiment(history);

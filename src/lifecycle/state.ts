@@ -48,6 +48,8 @@ interface Known {
    * (a candidate committed for them alone). Empty: every unit is served `baseline`.
    */
   readonly segmentBaselines: ReadonlyMap<string, Version>;
+  /** Operators' candidates drafted with a fixed traffic share: the bandit leaves them that share. */
+  readonly shares: ReadonlyMap<VersionId, number>;
 }
 
 /**
@@ -67,14 +69,14 @@ export type TargetState =
 
 /** The same state without its experiment, as `kind` (what an experiment's end leaves). */
 export function settled(state: TargetState, kind: "idle" | "done"): TargetState {
-  const { baseline, versions, generation, rebalances, records, drift, steps, observations, drafts, segmentBaselines } = state;
-  return { kind, baseline, versions, generation, rebalances, records, drift, steps, observations, drafts, segmentBaselines };
+  const { baseline, versions, generation, rebalances, records, drift, steps, observations, drafts, segmentBaselines, shares } = state;
+  return { kind, baseline, versions, generation, rebalances, records, drift, steps, observations, drafts, segmentBaselines, shares };
 }
 
 /** Known facts of a state, for building another kind from it. */
 export function known(state: TargetState): Known {
-  const { baseline, versions, generation, rebalances, records, drift, steps, observations, drafts, segmentBaselines } = state;
-  return { baseline, versions, generation, rebalances, records, drift, steps, observations, drafts, segmentBaselines };
+  const { baseline, versions, generation, rebalances, records, drift, steps, observations, drafts, segmentBaselines, shares } = state;
+  return { baseline, versions, generation, rebalances, records, drift, steps, observations, drafts, segmentBaselines, shares };
 }
 
 /** The baseline a segment serves: its own with per-segment baselines, else the target's. */

@@ -56,7 +56,7 @@ export function step(state: TargetState, input: Input, ctx: StepContext): Step {
     case "rollback":
       return rollback(state, input, ctx);
     case "draft": {
-      const drafted = draft(state, input.change, input.note, input.now, ctx);
+      const drafted = draft(state, input.change, input.note, input.now, ctx, input.share);
       if (drafted.refused) return unchanged(state, drafted.refused);
       // An idle target takes it in the generation it proposes now (a live one at its end).
       return { state: drafted.state, effects: [...drafted.effects, ...due(drafted.state, input.now, ctx).effects] };

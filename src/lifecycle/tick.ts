@@ -116,7 +116,7 @@ function rebalance(state: TargetState & { kind: "live" }, snapshot: ExperimentSn
   const seed = ctx.rng.fork(`${experiment.id}/allocation:${rebalances}`).int(2 ** 32);
   const bandit = rememberingLast(ctx.bandit);
   const records = updateRecord(state.records, experiment.id, { lastProbabilityBest: probabilityBest(view, policy, bandit, seed) });
-  const weights = allocate(view, policy, bandit, seed, experiment.canaryStep);
+  const weights = allocate(view, policy, bandit, seed, experiment.canaryStep, snapshot.arms.map((arm) => state.shares.get(arm)));
   const next = { ...state, rebalances, records };
   if (totalVariation(weights, current) < policy.allocation.minChange) return { state: next, effects: [] };
   return { state: next, effects: [{ kind: "set_weights", weights, at: now }, log("info", { target: ctx.target.name, experiment: experiment.id, weights: realised(weights), engine: ctx.bandit.name }, "allocation updated")] };

@@ -74,9 +74,11 @@ export interface TargetControl {
   /** Per-segment baselines: the segments that serve their own version (empty when every unit gets `baseline`). */
   readonly segmentBaselines: ReadonlyMap<string, Version>;
   /** An operator's candidate (all settings or those it changes), kept as a draft for the next generation; refused with a reason. */
-  draft(change: ConfigValues, note: string): Promise<Result<Version, Problem>>;
+  draft(change: ConfigValues, note: string, share?: number): Promise<Result<Version, Problem>>;
   /** Operators' drafts waiting for the next generation. */
   readonly drafts: readonly VersionId[];
+  /** Versions drafted with a fixed traffic share (embedded and scale-out alike). */
+  readonly shares?: ReadonlyMap<VersionId, number>;
 }
 
 /** A drop file that could not be loaded, and why. */

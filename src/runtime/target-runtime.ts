@@ -186,9 +186,9 @@ export class TargetRuntime implements TargetControl {
   }
 
   /** Keeps an operator's candidate as a draft (see lifecycle/draft.ts). */
-  async draft(change: ConfigValues, note: string): Promise<Result<Version, Problem>> {
+  async draft(change: ConfigValues, note: string, share?: number): Promise<Result<Version, Problem>> {
     if (this.writes.error) return err(problem("store_unavailable", `the history of "${this.deps.target.name}" cannot be written now: ${this.writes.error.message}`));
-    const drafted = this.step({ kind: "draft", now: this.deps.clock.now(), change, note });
+    const drafted = this.step({ kind: "draft", now: this.deps.clock.now(), change, note, ...(share === undefined ? {} : { share }) });
     if (drafted.refused) return err(drafted.refused);
     await this.flush();
     return ok(this.state.versions.get(draftedVersion(drafted.effects)) as Version);
@@ -197,6 +197,9 @@ export class TargetRuntime implements TargetControl {
   /** Operators' drafts waiting for the next generation. */
   get drafts(): readonly VersionId[] {
     return this.state.drafts;
+  }
+  get shares(): ReadonlyMap<VersionId, number> {
+    return this.state.shares;
   }
 
   /** The live experiment's checkpoint as the runtime writes it, or null (scale-out shares its structure). */

@@ -153,8 +153,8 @@ export class SharedTarget implements TargetControl {
   }
 
   /** Keeps an operator's candidate as a draft in the shared history (see lifecycle/draft.ts). */
-  async draft(change: ConfigValues, note: string): Promise<Result<Version, Problem>> {
-    const decided = await this.deps.decider.run("draft", (_state, _snapshot, now) => ({ kind: "draft", now, change, note }));
+  async draft(change: ConfigValues, note: string, share?: number): Promise<Result<Version, Problem>> {
+    const decided = await this.deps.decider.run("draft", (_state, _snapshot, now) => ({ kind: "draft", now, change, note, ...(share === undefined ? {} : { share }) }));
     await this.deps.replica.sync();
     if (decided.refused) return err(decided.refused);
     if (decided.propose !== null) await this.deps.requestScreening(this.deps.target.name, decided.propose);

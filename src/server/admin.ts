@@ -132,11 +132,11 @@ export function registerAdmin(app: FastifyInstance, deps: AdminDeps): void {
     if (!runtime) return problem(reply, 404, "unknown_target", `no target named ${JSON.stringify(request.params.target)}`);
     let result;
     try {
-      result = await runtime.draft(request.body.values as ConfigValues, request.body.note ?? "admin API");
+      result = await runtime.draft(request.body.values as ConfigValues, request.body.note ?? "admin API", request.body.share);
     } catch (error) {
       return problem(reply, 503, unavailable(error), `not drafted: ${(error as Error).message}`);
     }
-    if (!result.ok) return problem(reply, result.error.code === "invalid_candidate" ? 400 : result.error.code === "store_unavailable" ? 503 : 409, result.error.code, result.error.message);
+    if (!result.ok) return problem(reply, result.error.code === "invalid_candidate" || result.error.code === "invalid_share" ? 400 : result.error.code === "store_unavailable" ? 503 : 409, result.error.code, result.error.message);
     const v = result.value;
     return reply.code(201).send({ target: request.params.target, version: v.id, parent: v.parent, changes: v.mutations, drafts: runtime.drafts });
   });

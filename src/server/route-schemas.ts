@@ -38,6 +38,7 @@ export const CandidateBody = Type.Object(
   {
     values: Type.Record(Type.String(), Type.Unknown(), { rule: "must be an object of settings (all of them, or those the candidate changes)" }),
     note: Type.Optional(reason),
+    share: Type.Optional(Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1, rule: "must be a traffic share in (0, 1)" })),
   },
   { additionalProperties: false },
 );

@@ -30,6 +30,8 @@ export function targetView(loaded: LoadedTarget): unknown {
     file: loaded.file,
     killed: runtime.killed,
     drafts: runtime.drafts,
+    // Drafts (and the arms they became) with a fixed traffic share instead of the bandit's.
+    ...(runtime.shares?.size ? { shares: Object.fromEntries(runtime.shares) } : {}),
     description: target.description,
     policy: target.policy,
     baseline: { version: runtime.baseline.id, values: runtime.baseline.values },

@@ -168,6 +168,12 @@ describe("per-segment baselines over HTTP", () => {
       const r = await post(`${daemon.url}${path}`, body);
       return { status: r.status, body: (await r.json()) as Record<string, unknown> };
     };
+    // A fixed traffic share outside (0, 1) is refused naming the field; one the baseline floor forbids, with the reason.
+    const badShare = await send("/v1/targets/checkout/candidates", { values: { timeout_ms: 1234 }, share: 1.5 });
+    expect(badShare.status).toBe(400);
+    expect(JSON.stringify(badShare.body)).toContain("share");
+    const tooBig = await send("/v1/targets/checkout/candidates", { values: { timeout_ms: 1234 }, share: 0.95 });
+    expect(tooBig).toMatchObject({ status: 400, body: { error: "invalid_share" } });
     const drafted = await send("/v1/targets/checkout/candidates", { values: { timeout_ms: 1234 }, note: "mobile only" });
     expect(drafted.status).toBe(201);
     const version = drafted.body.version as string;

@@ -4,7 +4,7 @@ import type { Screener } from "../../../src/domain/ports.js";
 import { getPath } from "../../../src/domain/values.js";
 import { restore } from "../../../src/lifecycle/restore.js";
 import type { TargetState } from "../../../src/lifecycle/state.js";
-import { harness, NEUTRAL, paths, type ArmWorld } from "./harness.js";
+import { harness, NEUTRAL, paths, smallTarget, type ArmWorld } from "./harness.js";
 
 type Live = TargetState & { kind: "live" };
 const better: ArmWorld = { ...NEUTRAL, conversion: 0.45 };
@@ -72,5 +72,39 @@ describe("an operator's candidate", () => {
     k.send({ kind: "draft", now: 1, change: { retry: { limit: limit + 1 } }, note: "wait" });
     const restored = restore({ target: k.target, history: k.history, checkpoint: null, now: 2 });
     expect(restored.state.drafts).toEqual(k.state.drafts);
+  });
+});
+
+describe("an operator's candidate with a fixed traffic share", () => {
+  it("ramps like the others in canary, never above its share, then keeps exactly its share while the bandit moves the rest", () => {
+    const h = harness({ screen: passAll, target: smallTarget({ allocation: { ...smallTarget().policy.allocation, burnInUnits: 50, minChange: 0.001 }, maxUnitsPerArm: 100_000, minUnitsPerArm: 50_000 }) });
+    // Refused with the reason, nothing kept: a share that leaves the baseline below its floor.
+    const floor = h.target.policy.allocation.baselineFloor;
+    expect(h.send({ kind: "draft", now: 0, change: { retry: { limit: 5 } }, note: "too much", share: 1 - floor + 0.01 }).refused?.code).toBe("invalid_share");
+    expect(h.history.filter((e) => e.kind === "draft")).toEqual([]);
+    expect(h.send({ kind: "draft", now: 0, change: { retry: { limit: 5 } }, note: "a tenth", share: 0.1 }).refused).toBeUndefined();
+    const entry = h.history.find((e) => e.kind === "draft");
+    const id = entry?.kind === "draft" ? entry.version : "";
+    expect(entry).toEqual({ kind: "draft", at: 0, version: id, note: "a tenth", share: 0.1 });
+    // An idle target takes the draft in the generation it proposes at once.
+    const live = h.state as Live;
+    const index = live.experiment.arms.indexOf(id);
+    expect(index).toBeGreaterThan(0);
+    const weightOf = () => h.live?.weights[index] as number;
+    let running = 0;
+    for (let i = 0; i < 80 && h.state.kind === "live" && running < 5; i++) {
+      // The other candidate is far better: a bandit alone would starve the fixed arm.
+      h.serve(300, (arm) => (arm === index || arm === 0 ? NEUTRAL : better));
+      h.tick();
+      if (h.state.kind !== "live") break;
+      if (h.state.experiment.status === "canary") expect(weightOf()).toBeLessThanOrEqual(0.1 + 1e-9);
+      else {
+        running++;
+        expect(Math.abs(weightOf() - 0.1)).toBeLessThan(2 / 1000);
+      }
+    }
+    expect(running).toBe(5);
+    // A restart keeps the share (from the history).
+    expect([...restore({ target: h.target, history: h.history, checkpoint: null, now: 1 }).state.shares]).toEqual([[id, 0.1]]);
   });
 });
