@@ -19,7 +19,7 @@ describe("route schemas: requests are checked by the schema of their route, noth
     const cases: [string, unknown, string][] = [
       ["/v1/targets/checkout/rollback", {}, "body.version: is required"],
       ["/v1/targets/checkout/rollback", { version: 5 }, "body.version: must be the id of the version to roll back to"],
-      ["/v1/targets/checkout/rollback", { version: "abc", force: true }, 'body: unknown field "force" (expected version, reason)'],
+      ["/v1/targets/checkout/rollback", { version: "abc", force: true }, 'body: unknown field "force" (expected version, reason, segment)'],
       ["/v1/targets/checkout/kill", { reason: 42 }, "body.reason: must be a string of at most 1000 characters"],
       ["/v1/targets/checkout/kill", [], "body: must be an object"],
     ];
