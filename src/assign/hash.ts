@@ -50,9 +50,12 @@ export function bucketOf(unit: string, salt: string): number {
   return murmur3(`${salt}\u0000${unit}`) % BUCKETS;
 }
 
+const ENCODER = new TextEncoder();
+
 function utf8(text: string): ArrayLike<number> {
   // Unit ids are nearly always ASCII: read char codes directly and skip the encoder.
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return Buffer.from(text, "utf8");
+  // TextEncoder, not Buffer: the SDK runs this in browsers too.
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return ENCODER.encode(text);
   const bytes = new Uint8Array(text.length);
   for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
   return bytes;

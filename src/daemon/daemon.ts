@@ -19,6 +19,8 @@ export interface Daemon {
   readonly url: string;
   readonly metrics: Metrics;
   readonly targets: TargetRegistry;
+  /** What every target serves now (read-only use: tests compare SDKs' local answers with it). */
+  readonly router: ExperimentRouter;
   /** Rescans the drop folder (SIGHUP). */
   rescan(): Promise<void>;
   /** Stops intake, stops every target's runtime, flushes history; resolves when done. */
@@ -105,6 +107,7 @@ export async function startDaemon(settings: Settings, cwd: string, log: Logger):
     url: address,
     metrics,
     targets,
+    router,
     rescan: () => drop.rescan(),
     async stop() {
       ready = false;

@@ -7,10 +7,11 @@ import { registerAdmin, type AdminDeps } from "./admin.js";
 import { registerConsoleFiles, registerConsoleStream, type ConsoleStreamDeps } from "./console.js";
 import { registerEvents, type EventsDeps } from "./events.js";
 import { registerOfrep, type OfrepDeps } from "./ofrep.js";
+import { registerSdkSync, type SdkSyncDeps } from "./sdk-sync.js";
 import { protocolError } from "./errors.js";
 import { routeValidator } from "./route-schemas.js";
 
-export interface ServerDeps extends AdminDeps, ConsoleStreamDeps, EventsDeps, OfrepDeps {
+export interface ServerDeps extends AdminDeps, ConsoleStreamDeps, EventsDeps, OfrepDeps, SdkSyncDeps {
   readonly adminToken: string;
   readonly ofrepToken: string;
   /** Reads the admin API (GET, HEAD) and nothing else; empty: none. */
@@ -84,6 +85,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     if (deps.ofrepToken !== "") scope.addHook("onRequest", bearer(deps.ofrepToken));
     registerOfrep(scope, deps);
     registerEvents(scope, deps);
+    registerSdkSync(scope, deps);
   });
   void app.register(async (scope) => {
     if (deps.adminToken !== "") scope.addHook("onRequest", bearer(deps.adminToken, deps.viewerToken ?? ""));

@@ -85,3 +85,10 @@ export const routeValidator: FastifySchemaCompiler<TSchema> = ({ schema, httpPar
     return result.ok ? { value: result.value } : { error: new RouteValidationError(part, result.problems) };
   };
 };
+
+/** `GET /v1/sdk/state` and `/v1/sdk/stream`: the targets an SDK syncs (comma-separated; all when absent). */
+export const SdkQuery = Type.Object(
+  { targets: Type.Optional(Type.String({ maxLength: 4096, pattern: "^[a-z0-9_,-]*$", rule: "must be target names separated by commas" })) },
+  { additionalProperties: false },
+);
+export type SdkQuery = Static<typeof SdkQuery>;

@@ -1,4 +1,4 @@
-import { Allocation } from "../assign/allocation.js";
+import { Allocation, type AllocationRecord } from "../assign/allocation.js";
 import { err, ok, problem, type Problem, type Result } from "../domain/result.js";
 import type { AllocationPeriod, BreakerTrip, ExperimentSnapshot, SegmentStatistics, StatsDelta } from "../domain/snapshot.js";
 import type { Version, VersionId } from "../domain/version.js";
@@ -200,6 +200,19 @@ export class LiveExperiment {
     this.breakers.adopt(previous.breakers);
     const now = this.stats.periodStart;
     for (const index of previous.allocation.pulled()) this.pullIndex(index, now);
+  }
+
+  /** The allocation as SDKs evaluate it locally (the bucket table, base64, and the pulled arms). */
+  allocationRecord(): AllocationRecord {
+    return this.allocation.record();
+  }
+  /** Moves with every reallocation and pull: what SDKs sync changed. */
+  get allocationRevision(): number {
+    return this.allocation.revision;
+  }
+  /** Versions that name the baseline arm besides its own (segments' own baselines). */
+  get baselineAliases(): readonly VersionId[] {
+    return [...this.aliases];
   }
 
   /** Whether its statistics are broken down by segment (exposures then carry the unit's attributes). */

@@ -64,6 +64,10 @@ export class ExperimentRouter {
   baseline(target: string): Version | undefined {
     return this.baselines.get(target);
   }
+  /** The segments' rules and own baselines of a target (undefined when every unit gets its baseline). */
+  segmentServing(target: string): SegmentServing | undefined {
+    return this.segmentBaselines.get(target);
+  }
   /** The segments of a target that serve their own baseline (empty without per-segment baselines). */
   segmentBaselinesOf(target: string): ReadonlyMap<string, Version> {
     return this.segmentBaselines.get(target)?.versions ?? new Map();

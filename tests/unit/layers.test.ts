@@ -7,7 +7,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ["assign", "bandit", "config", "decide", "evidence", "lifecycle", "metrics", "mutation", "random", "search", "stats", "stream", "targeting"],
   ["runtime"],
   ["store", "scale", "server", "watch", "sim", "jobs"],
-  ["daemon", "cli", "openfeature", "."],
+  ["daemon", "cli", "openfeature", "sdk", "."],
 ];
 const layerOf = (folder: string): number => LAYERS.findIndex((l) => l.includes(folder));
 

@@ -1,0 +1,204 @@
+import type { Clock } from "../domain/clock.js";
+import { FORBIDDEN_KEYS } from "../domain/json.js";
+import type { ServingState } from "../stream/serving-state.js";
+import { systemClock } from "../system-clock.js";
+import type { EvaluationContext } from "../targeting/audience.js";
+import { EventBuffer, type BufferCounts } from "./event-buffer.js";
+import { LocalTarget, type Evaluation } from "./local-target.js";
+import { serverSentEvents } from "./sse.js";
+
+export interface ClientOptions {
+  /** The daemon's base URL (http://127.0.0.1:8787). */
+  readonly url: string;
+  /** The OFREP/events bearer token, when the daemon asks for one. */
+  readonly token?: string;
+  /** Targets to sync (all the daemon serves when absent). */
+  readonly targets?: readonly string[];
+  /** How long the last known state is served once the daemon is unreachable (default 60 s); then baselines only. */
+  readonly maxStaleMs?: number;
+  /** How often exposures and outcomes are sent (default 1 s). */
+  readonly flushMs?: number;
+  /** Most events held while the daemon does not take them (default 10,000; the oldest are dropped, counted). */
+  readonly maxBufferedEvents?: number;
+  readonly fetch?: typeof fetch;
+  readonly clock?: Clock;
+  /** Told of sync and send failures (the client keeps going). */
+  readonly onError?: (error: Error) => void;
+}
+
+export interface SdkStats {
+  readonly events: BufferCounts;
+  /** Epoch ms of the last word from the daemon (a state, a keep-alive, a 304), or null. */
+  readonly lastContactAt: number | null;
+  readonly states: number;
+  readonly stale: boolean;
+}
+
+const MAX_REMEMBERED = 100_000;
+
+/**
+ * The evolvd SDK: syncs the serving state of its targets from the daemon (a server-sent event
+ * stream, with a conditional GET as the fallback) and evaluates in process with the router's own
+ * rules (sdk/local-target.ts), synchronously; exposures and outcomes go to /v1/events in batches.
+ */
+export class EvolvdClient {
+  private readonly targets = new Map<string, LocalTarget>();
+  private readonly clock: Clock;
+  private readonly fetcher: typeof fetch;
+  private readonly buffer: EventBuffer;
+  private readonly exposed = new Set<string>();
+  /** The arm each unit was last evaluated in, by target: outcomes name it. */
+  private readonly arms = new Map<string, string>();
+  private lastContact: number | null = null;
+  private etag = "";
+  private states = 0;
+  private closed = false;
+  private readonly abort = new AbortController();
+  private readonly timers: ReturnType<typeof setInterval>[] = [];
+  private readyPromise: Promise<void>;
+  private markReady: () => void = () => {};
+
+  constructor(private readonly options: ClientOptions) {
+    this.clock = options.clock ?? systemClock;
+    this.fetcher = options.fetch ?? fetch;
+    this.readyPromise = new Promise((resolve) => (this.markReady = resolve));
+    this.buffer = new EventBuffer((lines) => this.post("/v1/events", lines), { maxEvents: options.maxBufferedEvents ?? 10_000, batch: 1000, backoffMs: options.flushMs ?? 1000, maxBackoffMs: 30_000, now: () => this.clock.now() });
+    this.timers.push(setInterval(() => void this.buffer.flush(), options.flushMs ?? 1000));
+    // Without a word from the stream for a while, a conditional GET tells whether the daemon is there.
+    this.timers.push(setInterval(() => void this.checkIn(), Math.max(1000, Math.min(5000, this.maxStaleMs / 3))));
+    for (const t of this.timers) (t as { unref?: () => void }).unref?.();
+    void this.stream();
+  }
+
+  private get maxStaleMs(): number {
+    return this.options.maxStaleMs ?? 60_000;
+  }
+
+  /** Resolves once a first state has been read (from the stream or the conditional GET); rejects after `timeoutMs` if given. */
+  ready(timeoutMs?: number): Promise<void> {
+    if (timeoutMs === undefined) return this.readyPromise;
+    return Promise.race([
+      this.readyPromise,
+      new Promise<void>((_, reject) => setTimeout(() => reject(new Error(`evolvd sdk: no state from ${this.options.url} within ${timeoutMs} ms`)), timeoutMs).unref?.()),
+    ]);
+  }
+
+  /** The version `unit` gets for `target`, as OFREP would answer it; records the exposure. Never throws. */
+  evaluate(target: string, unit: string, context: EvaluationContext = {}): Evaluation {
+    const local = this.targets.get(target);
+    if (!local) return { value: null, version: "", arm: null, experiment: null, reason: "ERROR" };
+    const now = this.clock.now();
+    const result = local.evaluate(unit, context, now, this.stale(now));
+    if (result.experiment !== null && result.arm !== null) {
+      const key = `${result.experiment}\u0000${unit}\u0000${result.arm}`;
+      if (!this.exposed.has(key)) {
+        if (this.exposed.size >= MAX_REMEMBERED) this.exposed.clear();
+        this.exposed.add(key);
+        const segmented = local.state.experiment?.segmented === true;
+        // The version served names the arm, as OFREP's exposures do (a segment's own baseline counts for the baseline arm).
+        this.buffer.push({ type: "exposure", target, unit, ts: now, arm: result.version, ...(segmented ? { attributes: attributesOf(context) } : {}) });
+      }
+      if (this.arms.size >= MAX_REMEMBERED) this.arms.clear();
+      this.arms.set(`${target}\u0000${unit}`, result.version);
+    } else this.arms.delete(`${target}\u0000${unit}`);
+    return result;
+  }
+
+  /** An outcome of `unit`, attributed to the arm it was last evaluated in (none: not counted unless the daemon knows its arm). */
+  track(target: string, unit: string, metrics: Readonly<Record<string, number>>): void {
+    const arm = this.arms.get(`${target}\u0000${unit}`);
+    this.buffer.push({ type: "outcome", target, unit, ts: this.clock.now(), ...(arm ? { arm } : {}), metrics });
+  }
+
+  /** Sends what is buffered now. */
+  flush(): Promise<void> {
+    return this.buffer.flush(true);
+  }
+
+  get stats(): SdkStats {
+    return { events: this.buffer.stats, lastContactAt: this.lastContact, states: this.states, stale: this.stale(this.clock.now()) };
+  }
+
+  /** Stops syncing and sends what is buffered (one try). */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const t of this.timers) clearInterval(t);
+    this.abort.abort();
+    await this.buffer.flush(true).catch(() => {});
+  }
+
+  private stale(now: number): boolean {
+    return this.lastContact === null || now - this.lastContact > this.maxStaleMs;
+  }
+
+  private query(): string {
+    return this.options.targets ? `?targets=${this.options.targets.map(encodeURIComponent).join(",")}` : "";
+  }
+
+  private headers(extra: Record<string, string> = {}): Record<string, string> {
+    return { ...(this.options.token ? { authorization: `Bearer ${this.options.token}` } : {}), ...extra };
+  }
+
+  /** Applies a state document; a target it cannot evaluate exactly keeps its last state (reported). */
+  private apply(text: string, etag: string): void {
+    const doc = JSON.parse(text) as { targets: ServingState[] };
+    for (const state of doc.targets) {
+      const built = LocalTarget.from(state);
+      if (built.target) this.targets.set(state.target, built.target);
+      else this.options.onError?.(new Error(`evolvd sdk: ${built.problem}`));
+    }
+    this.etag = etag;
+    this.states++;
+    this.lastContact = this.clock.now();
+    this.markReady();
+  }
+
+  /** The push channel, reconnected with backoff while the client is open. */
+  private async stream(): Promise<void> {
+    let wait = 250;
+    while (!this.closed) {
+      try {
+        const response = await this.fetcher(`${this.options.url}/v1/sdk/stream${this.query()}`, { headers: this.headers({ accept: "text/event-stream" }), signal: this.abort.signal });
+        if (!response.ok || !response.body) throw new Error(`sync stream: HTTP ${response.status}`);
+        wait = 250;
+        for await (const e of serverSentEvents(response.body, () => (this.lastContact = this.clock.now()))) if (e.event === "state") this.apply(e.data, e.id);
+      } catch (error) {
+        if (this.closed) return;
+        this.options.onError?.(error as Error);
+      }
+      await this.checkIn();
+      await new Promise((resolve) => setTimeout(resolve, wait));
+      wait = Math.min(5000, wait * 2);
+    }
+  }
+
+  /** A conditional GET of the state: a 304 is a word from the daemon too. */
+  private async checkIn(): Promise<void> {
+    if (this.closed || (this.lastContact !== null && this.clock.now() - this.lastContact < 1000)) return;
+    try {
+      const response = await this.fetcher(`${this.options.url}/v1/sdk/state${this.query()}`, { headers: this.headers(this.etag ? { "if-none-match": this.etag } : {}), signal: this.abort.signal });
+      if (response.status === 304) this.lastContact = this.clock.now();
+      else if (response.ok) this.apply(await response.text(), response.headers.get("etag") ?? "");
+      else throw new Error(`sync: HTTP ${response.status}`);
+    } catch (error) {
+      if (!this.closed) this.options.onError?.(error as Error);
+    }
+  }
+
+  private async post(path: string, lines: string): Promise<void> {
+    const response = await this.fetcher(`${this.options.url}${path}`, { method: "POST", headers: this.headers({ "content-type": "application/x-ndjson" }), body: lines });
+    if (!response.ok) throw new Error(`events: HTTP ${response.status}`);
+  }
+}
+
+/** The context's values an exposure can carry (docs/events.md): strings ≤ 256, finite numbers, booleans. */
+function attributesOf(context: EvaluationContext): Record<string, string | number | boolean> {
+  const out: Record<string, string | number | boolean> = {};
+  for (const key of Object.keys(context)) {
+    const v = context[key];
+    if (key === "targetingKey" || FORBIDDEN_KEYS.has(key)) continue;
+    if ((typeof v === "string" && v.length <= 256) || (typeof v === "number" && Number.isFinite(v)) || typeof v === "boolean") out[key] = v;
+  }
+  return out;
+}

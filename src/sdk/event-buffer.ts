@@ -1,0 +1,75 @@
+/** One event as /v1/events takes it (docs/events.md). */
+export type SdkEvent =
+  | { readonly type: "exposure"; readonly target: string; readonly unit: string; readonly ts: number; readonly arm: string; readonly attributes?: Readonly<Record<string, string | number | boolean>> }
+  | { readonly type: "outcome"; readonly target: string; readonly unit: string; readonly ts: number; readonly arm?: string; readonly metrics: Readonly<Record<string, number>> };
+
+/** What the buffer did so far. */
+export interface BufferCounts {
+  readonly queued: number;
+  readonly sent: number;
+  /** Events dropped because the buffer was full (the oldest go first). */
+  readonly dropped: number;
+  /** Batches that failed and were retried. */
+  readonly retries: number;
+}
+
+/**
+ * Exposures and outcomes on their way to /v1/events: a bounded queue (the oldest dropped, and
+ * counted, when full), sent in NDJSON batches; a failed batch goes back to the front and the
+ * next attempt waits twice as long (up to maxBackoffMs).
+ */
+export class EventBuffer {
+  private queue: SdkEvent[] = [];
+  private counts = { sent: 0, dropped: 0, retries: 0 };
+  private failures = 0;
+  private notBefore = 0;
+  private sending: Promise<void> | null = null;
+
+  constructor(
+    private readonly send: (lines: string) => Promise<void>,
+    private readonly options: { readonly maxEvents: number; readonly batch: number; readonly backoffMs: number; readonly maxBackoffMs: number; readonly now: () => number },
+  ) {}
+
+  push(event: SdkEvent): void {
+    if (this.queue.length >= this.options.maxEvents) {
+      this.queue.shift();
+      this.counts.dropped++;
+    }
+    this.queue.push(event);
+  }
+
+  get stats(): BufferCounts {
+    return { queued: this.queue.length, ...this.counts };
+  }
+
+  /** Sends what is queued, batch by batch; stops at the first failure (kept for the next try). */
+  flush(force = false): Promise<void> {
+    if (this.sending) return this.sending;
+    if (this.queue.length === 0 || (!force && this.options.now() < this.notBefore)) return Promise.resolve();
+    this.sending = this.drain().finally(() => {
+      this.sending = null;
+    });
+    return this.sending;
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, this.options.batch);
+      try {
+        await this.send(batch.map((e) => JSON.stringify(e)).join("\n"));
+        this.counts.sent += batch.length;
+        this.failures = 0;
+      } catch {
+        // Back to the front, within the bound: what no longer fits is the oldest, dropped.
+        const room = this.options.maxEvents - this.queue.length;
+        const kept = batch.slice(Math.max(0, batch.length - room));
+        this.counts.dropped += batch.length - kept.length;
+        this.queue = [...kept, ...this.queue];
+        this.counts.retries++;
+        this.failures++;
+        this.notBefore = this.options.now() + Math.min(this.options.maxBackoffMs, this.options.backoffMs * 2 ** (this.failures - 1));
+        return;
+      }
+    }
+  }
+}

@@ -1,0 +1,20 @@
+/**
+ * evolvd's application SDK (`import { createClient } from "evolvd/sdk"`): local evaluation
+ * with exactly OFREP's answers, synced from the daemon and pushed on every change. docs/sdk.md.
+ *
+ *   const client = createClient({ url: "http://127.0.0.1:8787", token });
+ *   await client.ready();
+ *   const { value, version, arm, reason } = client.evaluate("checkout", user.id, { device: "mobile" });
+ *   client.track("checkout", user.id, { conversion: 1 });
+ *   await client.close();
+ */
+import { EvolvdClient, type ClientOptions } from "./client.js";
+
+export { EvolvdClient, type ClientOptions, type SdkStats } from "./client.js";
+export type { Evaluation } from "./local-target.js";
+export { LocalTarget } from "./local-target.js";
+export type { ServingState } from "../stream/serving-state.js";
+
+export function createClient(options: ClientOptions): EvolvdClient {
+  return new EvolvdClient(options);
+}

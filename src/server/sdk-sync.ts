@@ -1,0 +1,102 @@
+import type { FastifyInstance } from "fastify";
+import { interval, map, share, type SchedulerLike } from "rxjs";
+import { sha256 } from "../config/canonical.js";
+import type { ExperimentRouter } from "../stream/router.js";
+import { servingFingerprint, servingStates } from "../stream/serving-state.js";
+import { SdkQuery } from "./route-schemas.js";
+
+export interface SdkSyncDeps {
+  readonly router: ExperimentRouter;
+  /** How often open streams look for a change (ms; default 50): the bound on a kill reaching SDKs, plus the network. */
+  readonly sdkStreamMs?: number;
+  readonly scheduler?: SchedulerLike;
+}
+
+/** The targets a query names (comma-separated), or undefined for all. */
+const targetsOf = (query: SdkQuery): string[] | undefined => (query.targets ? query.targets.split(",").filter((t) => t !== "") : undefined);
+
+/** The state document of `targets` and its entity tag (the SHA-256 of the document). */
+function documentOf(router: ExperimentRouter, targets: readonly string[] | undefined): { body: string; etag: string } {
+  const body = JSON.stringify({ targets: servingStates(router, targets) });
+  return { body, etag: `"${sha256(body).slice(0, 32)}"` };
+}
+
+/**
+ * The SDK's sync (docs/sdk.md), beside OFREP and events under the same token:
+ * - `GET /v1/sdk/state?targets=a,b` — the serving state of those targets (all when absent), with an
+ *   ETag; `If-None-Match` with the same tag answers 304.
+ * - `GET /v1/sdk/stream?targets=a,b` — server-sent events: `event: state` with the same document at
+ *   once and whenever what those targets serve changes (a baseline, a segment's baseline, an
+ *   experiment starting or ending, a reallocation or a pull, a kill or a pause); a comment every
+ *   15 s keeps proxies from closing it. One shared check every `sdkStreamMs` for all streams.
+ */
+export function registerSdkSync(app: FastifyInstance, deps: SdkSyncDeps): void {
+  const { router } = deps;
+  app.get<{ Querystring: SdkQuery }>("/v1/sdk/state", { schema: { querystring: SdkQuery } }, async (request, reply) => {
+    const doc = documentOf(router, targetsOf(request.query));
+    reply.header("ETag", doc.etag).header("Cache-Control", "no-cache");
+    if (request.headers["if-none-match"] === doc.etag) return reply.code(304).send();
+    return reply.code(200).type("application/json").send(doc.body);
+  });
+
+  const periodMs = deps.sdkStreamMs ?? 50;
+  // The whole router's fingerprint once a period, shared by every open stream (none while none is open).
+  const fingerprints = interval(periodMs, deps.scheduler).pipe(
+    map(() => servingFingerprint(router)),
+    share(),
+  );
+  const open = new Set<{ end: () => void }>();
+  app.addHook("preClose", (done) => {
+    for (const stream of open) stream.end();
+    done();
+  });
+  app.get<{ Querystring: SdkQuery }>("/v1/sdk/stream", { schema: { querystring: SdkQuery } }, (request, reply) => {
+    const targets = targetsOf(request.query);
+    reply.hijack();
+    const raw = reply.raw;
+    raw.writeHead(200, { "Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-cache", Connection: "keep-alive", "X-Accel-Buffering": "no" });
+    let seen = "";
+    let etag = "";
+    let quiet = 0;
+    const push = (): void => {
+      const mine = servingFingerprint(router, targets);
+      if (mine !== seen) {
+        seen = mine;
+        const doc = documentOf(router, targets);
+        if (doc.etag !== etag) {
+          etag = doc.etag;
+          quiet = 0;
+          raw.write(`event: state\nid: ${doc.etag}\ndata: ${doc.body}\n\n`);
+          return;
+        }
+      }
+      if ((quiet += periodMs) >= 15_000) {
+        quiet = 0;
+        raw.write(": keep-alive\n\n");
+      }
+    };
+    push();
+    let whole = "";
+    const subscription = fingerprints.subscribe((f) => {
+      // Nothing anywhere changed: nothing to look at (only the keep-alive clock moves).
+      if (f === whole) {
+        if ((quiet += periodMs) >= 15_000) {
+          quiet = 0;
+          raw.write(": keep-alive\n\n");
+        }
+        return;
+      }
+      whole = f;
+      push();
+    });
+    const stream = {
+      end: () => {
+        subscription.unsubscribe();
+        open.delete(stream);
+        raw.end();
+      },
+    };
+    open.add(stream);
+    request.raw.on("close", stream.end);
+  });
+}
