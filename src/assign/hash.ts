@@ -9,7 +9,10 @@ export const BUCKETS = 10_000;
 
 /** MurmurHash3 x86 32-bit over the UTF-8 bytes of `text`. */
 export function murmur3(text: string, seed = 0): number {
-  const bytes = utf8(text);
+  return murmur3Bytes(utf8(text), seed);
+}
+
+function murmur3Bytes(bytes: ArrayLike<number>, seed = 0): number {
   const length = bytes.length;
   let h = seed >>> 0;
   const blocks = length & ~3;
@@ -48,6 +51,101 @@ export function murmur3(text: string, seed = 0): number {
  */
 export function bucketOf(unit: string, salt: string): number {
   return murmur3(`${salt}\u0000${unit}`) % BUCKETS;
+}
+
+/**
+ * What every unit's key of an experiment starts with (`${salt}\u0000`), prepared once for
+ * bucketOfKeyed: the hash state after its whole 4-byte blocks, and the bytes left over.
+ */
+export interface SaltPrefix {
+  readonly bytes: Uint8Array;
+  readonly state: number;
+  readonly rest: readonly number[];
+}
+
+export function saltPrefix(salt: string): SaltPrefix {
+  const bytes = Uint8Array.from(utf8(`${salt}\u0000`));
+  const whole = bytes.length & ~3;
+  let h = 0;
+  for (let i = 0; i < whole; i += 4) h = mixBlock(h, (bytes[i] as number) | ((bytes[i + 1] as number) << 8) | ((bytes[i + 2] as number) << 16) | ((bytes[i + 3] as number) << 24));
+  return { bytes, state: h, rest: Array.from(bytes.subarray(whole)) };
+}
+
+function mixBlock(h: number, k: number): number {
+  k = Math.imul(k, 0xcc9e2d51);
+  k = (k << 15) | (k >>> 17);
+  k = Math.imul(k, 0x1b873593);
+  h ^= k;
+  h = (h << 13) | (h >>> 19);
+  return (Math.imul(h, 5) + 0xe6546b64) | 0;
+}
+
+/**
+ * bucketOf(unit, salt) with the salt prepared once (saltPrefix): the prefix's whole blocks are
+ * hashed already, and an ASCII unit id is read in place — no joined string and no byte array
+ * per call, as the SDK assigns in process on every evaluation. tests/unit/assign.test.ts checks
+ * it against bucketOf.
+ */
+export function bucketOfKeyed(unit: string, prefix: SaltPrefix): number {
+  const n = unit.length;
+  const rest = prefix.rest;
+  const r = rest.length;
+  let h = prefix.state;
+  let high = 0;
+  // The prefix's 0-3 leftover bytes and the unit's first characters make one block, or the tail.
+  let k = 0;
+  let filled = r;
+  for (let j = 0; j < r; j++) k |= (rest[j] as number) << (8 * j);
+  let i = 0;
+  for (; filled < 4 && i < n; i++, filled++) {
+    const c = unit.charCodeAt(i);
+    high |= c;
+    k |= c << (8 * filled);
+  }
+  if (filled === 4) {
+    h = mixBlock(h, k);
+    k = 0;
+    filled = 0;
+    for (; i + 4 <= n; i += 4) {
+      const c0 = unit.charCodeAt(i);
+      const c1 = unit.charCodeAt(i + 1);
+      const c2 = unit.charCodeAt(i + 2);
+      const c3 = unit.charCodeAt(i + 3);
+      high |= c0 | c1 | c2 | c3;
+      h = mixBlock(h, c0 | (c1 << 8) | (c2 << 16) | (c3 << 24));
+    }
+    for (; i < n; i++, filled++) {
+      const c = unit.charCodeAt(i);
+      high |= c;
+      k |= c << (8 * filled);
+    }
+  }
+  // A unit id that is not ASCII is hashed over its UTF-8 bytes, as bucketOf does.
+  if (high > 0x7f) return murmur3Bytes(concat(prefix.bytes, utf8(unit))) % BUCKETS;
+  if (filled > 0) {
+    k = Math.imul(k, 0xcc9e2d51);
+    k = (k << 15) | (k >>> 17);
+    k = Math.imul(k, 0x1b873593);
+    h ^= k;
+  }
+  return finish(h, prefix.bytes.length + n) % BUCKETS;
+}
+
+function concat(a: ArrayLike<number>, b: ArrayLike<number>): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(Array.from(a), 0);
+  out.set(Array.from(b), a.length);
+  return out;
+}
+
+function finish(h: number, length: number): number {
+  h ^= length;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
 }
 
 const ENCODER = new TextEncoder();

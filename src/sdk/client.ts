@@ -34,7 +34,8 @@ export interface SdkStats {
   readonly stale: boolean;
 }
 
-const MAX_REMEMBERED = 100_000;
+/** Units remembered per target (their arm, for outcomes and exposure deduplication); beyond, it starts over. */
+const MAX_REMEMBERED = 200_000;
 
 /**
  * The evolvd SDK: syncs the serving state of its targets from the daemon (a server-sent event
@@ -46,10 +47,15 @@ export class EvolvdClient {
   private readonly clock: Clock;
   private readonly fetcher: typeof fetch;
   private readonly buffer: EventBuffer;
-  private readonly exposed = new Set<string>();
-  /** The arm each unit was last evaluated in, by target: outcomes name it. */
-  private readonly arms = new Map<string, string>();
+  /**
+   * Per target: the live experiment the units below were exposed in, and each unit's last arm
+   * (the version served, which outcomes name). A unit exposed again in the same arm sends nothing.
+   */
+  private readonly seen = new Map<string, { experiment: string; arms: Map<string, string> }>();
   private lastContact: number | null = null;
+  /** Whether the daemon has been silent for maxStaleMs, kept by a timer: no clock read per evaluation. */
+  private staleNow = true;
+  private readonly now = (): number => this.clock.now();
   private etag = "";
   private states = 0;
   private closed = false;
@@ -66,6 +72,7 @@ export class EvolvdClient {
     this.timers.push(setInterval(() => void this.buffer.flush(), options.flushMs ?? 1000));
     // Without a word from the stream for a while, a conditional GET tells whether the daemon is there.
     this.timers.push(setInterval(() => void this.checkIn(), Math.max(1000, Math.min(5000, this.maxStaleMs / 3))));
+    this.timers.push(setInterval(() => (this.staleNow = this.stale(this.clock.now())), Math.max(50, Math.min(250, this.maxStaleMs / 4))));
     for (const t of this.timers) (t as { unref?: () => void }).unref?.();
     void this.stream();
   }
@@ -87,26 +94,25 @@ export class EvolvdClient {
   evaluate(target: string, unit: string, context: EvaluationContext = {}): Evaluation {
     const local = this.targets.get(target);
     if (!local) return { value: null, version: "", arm: null, experiment: null, reason: "ERROR" };
-    const now = this.clock.now();
-    const result = local.evaluate(unit, context, now, this.stale(now));
-    if (result.experiment !== null && result.arm !== null) {
-      const key = `${result.experiment}\u0000${unit}\u0000${result.arm}`;
-      if (!this.exposed.has(key)) {
-        if (this.exposed.size >= MAX_REMEMBERED) this.exposed.clear();
-        this.exposed.add(key);
-        const segmented = local.state.experiment?.segmented === true;
-        // The version served names the arm, as OFREP's exposures do (a segment's own baseline counts for the baseline arm).
-        this.buffer.push({ type: "exposure", target, unit, ts: now, arm: result.version, ...(segmented ? { attributes: attributesOf(context) } : {}) });
-      }
-      if (this.arms.size >= MAX_REMEMBERED) this.arms.clear();
-      this.arms.set(`${target}\u0000${unit}`, result.version);
-    } else this.arms.delete(`${target}\u0000${unit}`);
+    const result = local.evaluate(unit, context, this.now, this.staleNow);
+    let seen = this.seen.get(target);
+    if (result.experiment === null) {
+      seen?.arms.delete(unit);
+      return result;
+    }
+    if (!seen || seen.experiment !== result.experiment || seen.arms.size >= MAX_REMEMBERED) this.seen.set(target, (seen = { experiment: result.experiment, arms: new Map() }));
+    if (seen.arms.get(unit) !== result.version) {
+      seen.arms.set(unit, result.version);
+      const segmented = local.state.experiment?.segmented === true;
+      // The version served names the arm, as OFREP's exposures do (a segment's own baseline counts for the baseline arm).
+      this.buffer.push({ type: "exposure", target, unit, ts: this.clock.now(), arm: result.version, ...(segmented ? { attributes: attributesOf(context) } : {}) });
+    }
     return result;
   }
 
   /** An outcome of `unit`, attributed to the arm it was last evaluated in (none: not counted unless the daemon knows its arm). */
   track(target: string, unit: string, metrics: Readonly<Record<string, number>>): void {
-    const arm = this.arms.get(`${target}\u0000${unit}`);
+    const arm = this.seen.get(target)?.arms.get(unit);
     this.buffer.push({ type: "outcome", target, unit, ts: this.clock.now(), ...(arm ? { arm } : {}), metrics });
   }
 
@@ -151,6 +157,7 @@ export class EvolvdClient {
     this.etag = etag;
     this.states++;
     this.lastContact = this.clock.now();
+    this.staleNow = false;
     this.markReady();
   }
 

@@ -1,4 +1,4 @@
-import { BUCKETS, bucketOf, HASH_VERSION } from "../assign/hash.js";
+import { BUCKETS, bucketOfKeyed, HASH_VERSION, saltPrefix, type SaltPrefix } from "../assign/hash.js";
 import type { JsonValue } from "../domain/values.js";
 import type { ServingState } from "../stream/serving-state.js";
 import { compileRule, matches, type CompiledRule, type EvaluationContext } from "../targeting/audience.js";
@@ -39,8 +39,13 @@ export class LocalTarget {
     readonly state: ServingState,
     private readonly baseline: Arm,
     private readonly segments: { readonly rules: readonly Segment[]; readonly own: ReadonlyMap<string, Arm> } | null,
-    private readonly experiment: { readonly id: string; readonly arms: readonly Arm[]; readonly buckets: Uint16Array; readonly audience: CompiledRule | null } | null,
-  ) {}
+    private readonly experiment: { readonly id: string; readonly prefix: SaltPrefix; readonly arms: readonly Arm[]; readonly buckets: Uint16Array; readonly audience: CompiledRule | null } | null,
+  ) {
+    const inside = experiment?.audience != null ? { audience: "inside" as const } : {};
+    this.armAnswers = experiment
+      ? experiment.arms.map((arm, i) => (i === 0 ? undefined : Object.freeze({ value: arm.values, version: arm.version, arm: arm.version, armLabel: `candidate_${i}`, experiment: experiment.id, reason: "SPLIT" as const, ...inside })))
+      : [];
+  }
 
   static from(state: ServingState): { target?: LocalTarget; problem?: string } {
     const baseline = { version: state.baseline.version, values: state.baseline.values as JsonValue };
@@ -58,7 +63,7 @@ export class LocalTarget {
     const audience = live.audience === null ? null : compileRule(live.audience, `${state.target}.audience`);
     if (audience && !audience.rule && audience.rule !== false) return { problem: audience.problems.join("; ") };
     return {
-      target: new LocalTarget(state, baseline, segments, { id: live.id, arms: live.arms.map((a) => ({ version: a.version, values: a.values as JsonValue })), buckets, audience: audience ? (audience.rule as CompiledRule) : null }),
+      target: new LocalTarget(state, baseline, segments, { id: live.id, prefix: saltPrefix(live.salt), arms: live.arms.map((a) => ({ version: a.version, values: a.values as JsonValue })), buckets, audience: audience ? (audience.rule as CompiledRule) : null }),
     };
   }
 
@@ -67,20 +72,40 @@ export class LocalTarget {
     return this.experiment !== null;
   }
 
-  /** The version `unit` gets, as stream/router.ts ExperimentRouter.evaluate decides it. */
-  evaluate(unit: string, context: EvaluationContext, now: number, stale = false): Evaluation {
+  /**
+   * The version `unit` gets, as stream/router.ts ExperimentRouter.evaluate decides it. `now` is
+   * asked only when a rule may read the time (an audience, segments). Answers are shared,
+   * frozen objects (one per arm and segment): nothing is allocated per call.
+   */
+  evaluate(unit: string, context: EvaluationContext, now: () => number, stale = false): Evaluation {
     const target = this.state.target;
     const segments = this.segments;
-    const base = segments ? (segments.own.get(segmentOf(segments.rules, context, { now, target })) ?? this.baseline) : this.baseline;
     const live = this.experiment;
-    if (stale) return { value: base.values, version: base.version, arm: null, experiment: null, reason: "STALE" };
-    if (!live) return { value: base.values, version: base.version, arm: null, experiment: null, reason: "STATIC" };
-    if (live.audience !== null && !matches(live.audience, context, { now, target })) return { value: base.values, version: base.version, arm: null, experiment: null, reason: "DEFAULT", audience: "outside" };
-    const index = live.buckets[bucketOf(unit, live.id)] as number;
-    const arm = live.arms[index] as Arm;
-    const inside = live.audience !== null ? { audience: "inside" as const } : {};
-    if (index === 0) return { value: base.values, version: base.version, arm: arm.version, armLabel: "baseline", experiment: live.id, reason: "STATIC", ...inside };
-    return { value: arm.values, version: arm.version, arm: arm.version, armLabel: `candidate_${index}`, experiment: live.id, reason: "SPLIT", ...inside };
+    const at = segments || live?.audience ? now() : 0;
+    const segment = segments ? segmentOf(segments.rules, context, { now: at, target }) : "";
+    if (stale || !live) return this.cached(stale ? "STALE" : "STATIC", segment);
+    if (live.audience !== null && !matches(live.audience, context, { now: at, target })) return this.cached("DEFAULT", segment);
+    const index = live.buckets[bucketOfKeyed(unit, live.prefix)] as number;
+    return index === 0 ? this.cached("baseline", segment) : (this.armAnswers[index] as Evaluation);
+  }
+
+  /** Candidate answers by arm index (index 0 unused: the baseline's depends on the segment). */
+  private readonly armAnswers: readonly (Evaluation | undefined)[];
+  /** Answers served from a segment's baseline, by kind and then segment ("" without segments). */
+  private readonly answers = { STATIC: new Map<string, Evaluation>(), STALE: new Map<string, Evaluation>(), DEFAULT: new Map<string, Evaluation>(), baseline: new Map<string, Evaluation>() };
+
+  /** The answer served from a segment's baseline: outside the experiment (STATIC, STALE, DEFAULT) or in its baseline arm. */
+  private cached(kind: "STATIC" | "STALE" | "DEFAULT" | "baseline", segment: string): Evaluation {
+    const byKind = this.answers[kind];
+    let answer = byKind.get(segment);
+    if (answer) return answer;
+    const base = this.segments?.own.get(segment) ?? this.baseline;
+    const live = this.experiment;
+    if (kind === "baseline" && live) answer = { value: base.values, version: base.version, arm: (live.arms[0] as Arm).version, armLabel: "baseline", experiment: live.id, reason: "STATIC", ...(live.audience !== null ? { audience: "inside" as const } : {}) };
+    else if (kind === "DEFAULT") answer = { value: base.values, version: base.version, arm: null, experiment: null, reason: "DEFAULT", audience: "outside" };
+    else answer = { value: base.values, version: base.version, arm: null, experiment: null, reason: kind === "STALE" ? "STALE" : "STATIC" };
+    byKind.set(segment, Object.freeze(answer));
+    return answer;
   }
 }
 

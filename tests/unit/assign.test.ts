@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { armAt, bucketCounts, createTable, movedShare, reallocate, tableWeights } from "../../src/assign/bucket-table.js";
-import { BUCKETS, bucketOf, murmur3 } from "../../src/assign/hash.js";
+import { BUCKETS, bucketOf, bucketOfKeyed, murmur3, saltPrefix } from "../../src/assign/hash.js";
 import { seededRng } from "../../src/random/seeded-rng.js";
 
 describe("murmur3 (x86, 32-bit)", () => {
@@ -17,6 +17,18 @@ describe("murmur3 (x86, 32-bit)", () => {
     // Expected values from an independent Python implementation over str.encode("utf8").
     expect(murmur3("ü")).toBe(0x7840e6aa);
     expect(murmur3("日本 unit-7")).toBe(0x3e558300);
+  });
+
+  it("buckets units as murmur3 of salt, NUL and unit does, read in place or not (every length mod 4, ASCII and not)", () => {
+    const rng = seededRng("joined-hash");
+    const chars = "abcXYZ019-_:/ üé日";
+    for (let n = 0; n < 5_000; n++) {
+      const word = (len: number) => Array.from({ length: len }, () => chars[rng.int(n % 3 === 0 ? chars.length : 13)]).join("");
+      const salt = word(rng.int(20));
+      const unit = word(rng.int(40));
+      expect(bucketOf(unit, salt)).toBe(murmur3(`${salt}\u0000${unit}`) % BUCKETS);
+      expect(bucketOfKeyed(unit, saltPrefix(salt))).toBe(bucketOf(unit, salt));
+    }
   });
 });
 

@@ -1,0 +1,124 @@
+/**
+ * SDK local evaluation, all figures from one run on this machine (issue: ≤ 100 ns a call):
+ *   - LocalTarget.evaluate alone (the router's rules: hash, bucket table, segments, audience);
+ *   - client.evaluate during a live experiment without an audience, exposure recording included
+ *     (deduplicated per unit: 1,000,000 calls over 100,000 units);
+ *   - the same with an audience rule (JsonLogic, compiled at sync);
+ *   - the named baseline: the router's own evaluate (what OFREP runs per request, without HTTP);
+ *   - the heap an SDK holding one target with a live experiment takes.
+ * Each figure is the best of 7 timed repetitions after 2 warm-ups. The client is fed its state
+ * by a stub fetch (no daemon, no network): what is measured is the evaluation itself.
+ *
+ *   npm run bench:sdk            # table
+ *   npm run bench:sdk -- --json  # {"localTargetNs":…,"clientNs":…,"clientAudienceNs":…,"routerNs":…,"heapBytes":…}
+ */
+import { LiveExperiment } from "../../src/stream/live-experiment.js";
+import { ExperimentRouter } from "../../src/stream/router.js";
+import { servingStates } from "../../src/stream/serving-state.js";
+import { evidenceRules } from "../../src/evidence/rules.js";
+import { createClient, LocalTarget } from "../../src/sdk/index.js";
+import { versionIdOf } from "../../src/config/canonical.js";
+import type { Version } from "../../src/domain/version.js";
+import type { AudienceRule } from "../../src/domain/target.js";
+import { checkoutTarget } from "../../tests/helpers.js";
+
+const json = process.argv.includes("--json");
+const CALLS = 1_000_000;
+const UNITS = 100_000;
+const units = Array.from({ length: UNITS }, (_, i) => `user-${i}`);
+const context = { device: "mobile", country: "DE" };
+
+/** What the timed loops saw: kept and printed, so no loop can be optimised away, and checked. */
+const sink = { split: 0, inside: 0, reasons: {} as Record<string, number> };
+const count = (e: { reason: string; audience?: string }): void => {
+  if (e.reason === "SPLIT") sink.split++;
+  if (e.audience === "inside") sink.inside++;
+  sink.reasons[e.reason] = (sink.reasons[e.reason] ?? 0) + 1;
+};
+
+function best(fn: () => void): number {
+  for (let w = 0; w < 2; w++) fn();
+  let fastest = Infinity;
+  for (let r = 0; r < 7; r++) {
+    const start = performance.now();
+    fn();
+    fastest = Math.min(fastest, performance.now() - start);
+  }
+  return (fastest * 1e6) / CALLS;
+}
+
+function world(audience: AudienceRule | null): ExperimentRouter {
+  const target = checkoutTarget();
+  const version = (values: Version["values"], generation: number): Version => ({ id: versionIdOf(values), target: "checkout", values, parent: null, mutations: [], seed: null, generation, createdAt: 0 });
+  const baseline = version(target.baseline, 0);
+  const arms = [baseline, version({ ...target.baseline, timeout_ms: 1900 }, 1), version({ ...target.baseline, timeout_ms: 3100 }, 1)];
+  const router = new ExperimentRouter();
+  router.setBaseline("checkout", baseline);
+  router.setExperiment("checkout", new LiveExperiment({ id: "checkout/g1", target: "checkout", generation: 1, arms, weights: [0.5, 0.25, 0.25], now: 0, ...evidenceRules({ ...target.policy, audience }), audience }));
+  return router;
+}
+
+/** A client fed `router`'s serving state through a stub fetch: one state event, then an open stream. */
+async function clientOf(router: ExperimentRouter) {
+  const doc = JSON.stringify({ targets: servingStates(router) });
+  const stub = (async (url: string | URL | Request) => {
+    const path = String(url);
+    if (path.includes("/v1/sdk/stream")) {
+      const body = new ReadableStream<Uint8Array>({ start: (c) => c.enqueue(new TextEncoder().encode(`event: state\ndata: ${doc}\n\n`)) });
+      return new Response(body, { status: 200, headers: { "content-type": "text/event-stream" } });
+    }
+    if (path.includes("/v1/sdk/state")) return new Response(null, { status: 304 });
+    return new Response("{}", { status: 200 });
+  }) as typeof fetch;
+    // Nothing may go stale while the timed loops block the event loop.
+  const client = createClient({ url: "http://bench", fetch: stub, flushMs: 600_000, maxBufferedEvents: 200_000, maxStaleMs: 3_600_000 });
+  await client.ready(5_000);
+  return client;
+}
+
+const plain = world(null);
+const audienced = world({ and: [{ "==": [{ var: "device" }, "mobile"] }, { in: [{ var: "country" }, ["DE", "AT"]] }] } as AudienceRule);
+const zero = (): number => 0;
+const local = LocalTarget.from(servingStates(plain)[0]!).target!;
+const localNs = best(() => {
+  for (let i = 0; i < CALLS; i++) count(local.evaluate(units[i % UNITS] as string, context, zero));
+});
+const routerNs = best(() => {
+  for (let i = 0; i < CALLS; i++) {
+    const served = plain.evaluate("checkout", units[i % UNITS] as string, context, 0);
+    if (served.ok) count(served.value);
+  }
+});
+const client = await clientOf(plain);
+const clientNs = best(() => {
+  for (let i = 0; i < CALLS; i++) count(client.evaluate("checkout", units[i % UNITS] as string, context));
+});
+const withAudience = await clientOf(audienced);
+const clientAudienceNs = best(() => {
+  for (let i = 0; i < CALLS; i++) count(withAudience.evaluate("checkout", units[i % UNITS] as string, context));
+});
+await client.close();
+await withAudience.close();
+
+// The heap of one client holding one target with a live experiment (no units evaluated yet).
+const gc = (globalThis as { gc?: () => void }).gc;
+gc?.();
+const before = process.memoryUsage().heapUsed;
+const held = await clientOf(plain);
+gc?.();
+const heapBytes = process.memoryUsage().heapUsed - before;
+await held.close();
+
+if (sink.reasons.STALE || sink.reasons.ERROR) throw new Error(`the timed loops saw ${JSON.stringify(sink.reasons)}: the figures would not be of live evaluations`);
+const result = { node: process.version, split: sink.split, inside: sink.inside, calls: CALLS, units: UNITS, localTargetNs: localNs, clientNs, clientAudienceNs, routerNs, heapBytes: gc ? heapBytes : null };
+if (json) console.log(JSON.stringify(result));
+else {
+  const ns = (x: number) => `${x.toFixed(1)} ns`;
+  console.log(`SDK local evaluation, ${CALLS.toLocaleString("en")} calls over ${UNITS.toLocaleString("en")} units, live experiment of 3 arms (best of 7)`);
+  console.log(`  LocalTarget.evaluate (rules only)                        ${ns(localNs)}`);
+  console.log(`  client.evaluate, no audience, exposure recording included ${ns(clientNs)}`);
+  console.log(`  client.evaluate, audience rule (JsonLogic)                ${ns(clientAudienceNs)}`);
+  console.log(`  baseline: the router's evaluate (OFREP's, without HTTP)   ${ns(routerNs)}`);
+  console.log(`  (the loops saw ${sink.split.toLocaleString("en")} candidate answers and ${sink.inside.toLocaleString("en")} inside the audience)`);
+  console.log(`  heap of one client holding the target                     ${gc ? `${(heapBytes / 1024).toFixed(0)} KB` : "run with node --expose-gc (npm run bench:sdk does)"}`);
+}
