@@ -1,4 +1,6 @@
+import { OpenFeature } from "@openfeature/server-sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { EvolvdLocalProvider, EvolvdProvider } from "../../src/openfeature/index.js";
 import type { Daemon } from "../../src/daemon/daemon.js";
 import { createClient, type EvolvdClient } from "../../src/sdk/index.js";
 import { shortId } from "../../src/config/canonical.js";
@@ -83,6 +85,28 @@ describe("the SDK evaluates in process exactly as OFREP answers", () => {
       });
     }
   }, 120_000);
+
+  it("as an in-process OpenFeature provider: the OFREP provider's value, variant, reason and metadata", async () => {
+    await OpenFeature.setProviderAndWait("sdk-local", new EvolvdLocalProvider({ url: daemon.url, targets: ["checkout"] }));
+    await OpenFeature.setProviderAndWait("sdk-remote", new EvolvdProvider({ baseUrl: daemon.url }));
+    const local = OpenFeature.getClient("sdk-local");
+    const remote = OpenFeature.getClient("sdk-remote");
+    try {
+      for (let i = 0; i < 300; i++) {
+        const context = { targetingKey: `of-${i}`, ...(CONTEXTS[i % CONTEXTS.length] as Record<string, string>) };
+        for (const flag of ["checkout.timeout_ms", "checkout.retry.limit"]) {
+          const [a, b] = [await local.getNumberDetails(flag, -1, context), await remote.getNumberDetails(flag, -1, context)];
+          expect({ value: a.value, variant: a.variant, reason: a.reason, flagMetadata: a.flagMetadata }).toEqual({ value: b.value, variant: b.variant, reason: b.reason, flagMetadata: b.flagMetadata });
+        }
+      }
+      // Errors as OpenFeature expects them, with the default value.
+      expect(await local.getNumberDetails("nothing.here", 7, { targetingKey: "u" })).toMatchObject({ value: 7, errorCode: "FLAG_NOT_FOUND" });
+      expect(await local.getStringDetails("checkout.timeout_ms", "x", { targetingKey: "u" })).toMatchObject({ value: "x", errorCode: "TYPE_MISMATCH" });
+      expect(await local.getNumberDetails("checkout.timeout_ms", 7, {})).toMatchObject({ value: 7, errorCode: "TARGETING_KEY_MISSING" });
+    } finally {
+      await OpenFeature.clearProviders();
+    }
+  });
 
   it("after a reallocation and a pull, pushed to it: the same answers again", async () => {
     const before = client.stats.states;
