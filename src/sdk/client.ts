@@ -66,7 +66,8 @@ export class EvolvdClient {
 
   constructor(private readonly options: ClientOptions) {
     this.clock = options.clock ?? systemClock;
-    this.fetcher = options.fetch ?? fetch;
+    // Bound: a browser's fetch called as another object's method throws "Illegal invocation".
+    this.fetcher = options.fetch ?? globalThis.fetch.bind(globalThis);
     this.readyPromise = new Promise((resolve) => (this.markReady = resolve));
     this.buffer = new EventBuffer((lines) => this.post("/v1/events", lines), { maxEvents: options.maxBufferedEvents ?? 10_000, batch: 1000, backoffMs: options.flushMs ?? 1000, maxBackoffMs: 30_000, now: () => this.clock.now() });
     this.timers.push(setInterval(() => void this.buffer.flush(), options.flushMs ?? 1000));

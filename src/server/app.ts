@@ -8,6 +8,7 @@ import { registerConsoleFiles, registerConsoleStream, type ConsoleStreamDeps } f
 import { registerEvents, type EventsDeps } from "./events.js";
 import { registerOfrep, type OfrepDeps } from "./ofrep.js";
 import { registerSdkSync, type SdkSyncDeps } from "./sdk-sync.js";
+import { registerSdkFile } from "./sdk-file.js";
 import { protocolError } from "./errors.js";
 import { routeValidator } from "./route-schemas.js";
 
@@ -94,6 +95,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   });
   // The console's page and scripts hold no data: what they show comes from the admin API.
   registerConsoleFiles(app);
+  registerSdkFile(app);
   return app;
 }
 
