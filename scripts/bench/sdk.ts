@@ -5,12 +5,15 @@
  *     (deduplicated per unit: 1,000,000 calls over 100,000 units);
  *   - the same with an audience rule (JsonLogic, compiled at sync);
  *   - the named baseline: the router's own evaluate (what OFREP runs per request, without HTTP);
+ *   - GrowthBook's evalFeature (GrowthBookClient, an experiment rule of 3 variations) and
+ *     Unleash's isEnabled (a flexible rollout), each without and with the same audience, in the
+ *     same run (devDependencies of this benchmark only);
  *   - the heap an SDK holding one target with a live experiment takes.
  * Each figure is the best of 7 timed repetitions after 2 warm-ups. The client is fed its state
  * by a stub fetch (no daemon, no network): what is measured is the evaluation itself.
  *
  *   npm run bench:sdk            # table
- *   npm run bench:sdk -- --json  # {"localTargetNs":…,"clientNs":…,"clientAudienceNs":…,"routerNs":…,"heapBytes":…}
+ *   npm run bench:sdk -- --json  # {"localTargetNs":…,"clientNs":…,"clientAudienceNs":…,"routerNs":…,"growthbookNs":…,"unleashNs":…,"heapBytes":…}
  */
 import { LiveExperiment } from "../../src/stream/live-experiment.js";
 import { ExperimentRouter } from "../../src/stream/router.js";
@@ -21,6 +24,8 @@ import { versionIdOf } from "../../src/config/canonical.js";
 import type { Version } from "../../src/domain/version.js";
 import type { AudienceRule } from "../../src/domain/target.js";
 import { checkoutTarget } from "../../tests/helpers.js";
+import { GrowthBookClient } from "@growthbook/growthbook";
+import { InMemStorageProvider, Unleash } from "unleash-client";
 
 const json = process.argv.includes("--json");
 const CALLS = 1_000_000;
@@ -78,6 +83,18 @@ async function clientOf(router: ExperimentRouter) {
 
 const plain = world(null);
 const audienced = world({ and: [{ "==": [{ var: "device" }, "mobile"] }, { in: [{ var: "country" }, ["DE", "AT"]] }] } as AudienceRule);
+// Measured first, before the timed loops leave their garbage, on a second client (the first pays for compiling the code).
+await (await clientOf(plain)).close();
+// The heap of one client holding one target with a live experiment (no units evaluated yet).
+const gc = (globalThis as { gc?: () => void }).gc;
+gc?.();
+gc?.();
+const before = process.memoryUsage().heapUsed;
+const held = await clientOf(plain);
+gc?.();
+gc?.();
+const heapBytes = process.memoryUsage().heapUsed - before;
+
 const zero = (): number => 0;
 const local = LocalTarget.from(servingStates(plain)[0]!).target!;
 const localNs = best(() => {
@@ -99,18 +116,50 @@ const clientAudienceNs = best(() => {
 });
 await client.close();
 await withAudience.close();
-
-// The heap of one client holding one target with a live experiment (no units evaluated yet).
-const gc = (globalThis as { gc?: () => void }).gc;
-gc?.();
-const before = process.memoryUsage().heapUsed;
-const held = await clientOf(plain);
-gc?.();
-const heapBytes = process.memoryUsage().heapUsed - before;
 await held.close();
 
+// GrowthBook: the same split as an experiment rule over the unit id (attributes passed per call).
+const target = checkoutTarget();
+const variations = [target.baseline, { ...target.baseline, timeout_ms: 1900 }, { ...target.baseline, timeout_ms: 3100 }];
+const rule = (condition?: Record<string, unknown>) => ({ key: "checkout-g1", variations, weights: [0.5, 0.25, 0.25], hashAttribute: "id", ...(condition ? { condition } : {}) });
+const growthbook = (condition?: Record<string, unknown>) => new GrowthBookClient().initSync({ payload: { features: { checkout: { defaultValue: target.baseline, rules: [rule(condition) as never] } } } });
+const gbPlain = growthbook();
+const gbAudience = growthbook({ device: "mobile", country: { $in: ["DE", "AT"] } });
+const gbCount = (r: { source: string }) => void (r.source === "experiment" && sink.split++);
+const growthbookNs = best(() => {
+  for (let i = 0; i < CALLS; i++) gbCount(gbPlain.evalFeature("checkout", { attributes: { id: units[i % UNITS], ...context } }));
+});
+const growthbookAudienceNs = best(() => {
+  for (let i = 0; i < CALLS; i++) gbCount(gbAudience.evalFeature("checkout", { attributes: { id: units[i % UNITS], ...context } }));
+});
+
+// Unleash: a flexible rollout of 50 % by userId, bootstrapped (no server; its fetch errors are ignored).
+const toggle = (constraints: unknown[]) => ({ name: "checkout", enabled: true, project: "default", strategies: [{ name: "flexibleRollout", parameters: { rollout: "50", stickiness: "userId", groupId: "checkout" }, constraints }] });
+async function unleash(constraints: unknown[]) {
+  const client = new Unleash({ url: "http://127.0.0.1:9/api/", appName: "bench", disableMetrics: true, refreshInterval: 0, storageProvider: new InMemStorageProvider(), bootstrap: { data: [toggle(constraints) as never] }, skipInstanceCountWarning: true });
+  client.on("error", () => {});
+  client.on("warn", () => {});
+  await new Promise((resolve) => (client.isSynchronized() ? resolve(null) : client.once("ready", resolve)));
+  return client;
+}
+const unPlain = await unleash([]);
+const unAudience = await unleash([
+  { contextName: "device", operator: "IN", values: ["mobile"] },
+  { contextName: "country", operator: "IN", values: ["DE", "AT"] },
+]);
+const unCount = (on: boolean) => void (on && sink.split++);
+const unleashNs = best(() => {
+  for (let i = 0; i < CALLS; i++) unCount(unPlain.isEnabled("checkout", { userId: units[i % UNITS], properties: context }));
+});
+const unleashAudienceNs = best(() => {
+  for (let i = 0; i < CALLS; i++) unCount(unAudience.isEnabled("checkout", { userId: units[i % UNITS], properties: { ...context } }));
+});
+unPlain.destroy();
+unAudience.destroy();
+
+
 if (sink.reasons.STALE || sink.reasons.ERROR) throw new Error(`the timed loops saw ${JSON.stringify(sink.reasons)}: the figures would not be of live evaluations`);
-const result = { node: process.version, split: sink.split, inside: sink.inside, calls: CALLS, units: UNITS, localTargetNs: localNs, clientNs, clientAudienceNs, routerNs, heapBytes: gc ? heapBytes : null };
+const result = { node: process.version, split: sink.split, inside: sink.inside, calls: CALLS, units: UNITS, localTargetNs: localNs, clientNs, clientAudienceNs, routerNs, growthbookNs, growthbookAudienceNs, unleashNs, unleashAudienceNs, heapBytes: gc ? heapBytes : null };
 if (json) console.log(JSON.stringify(result));
 else {
   const ns = (x: number) => `${x.toFixed(1)} ns`;
@@ -119,6 +168,10 @@ else {
   console.log(`  client.evaluate, no audience, exposure recording included ${ns(clientNs)}`);
   console.log(`  client.evaluate, audience rule (JsonLogic)                ${ns(clientAudienceNs)}`);
   console.log(`  baseline: the router's evaluate (OFREP's, without HTTP)   ${ns(routerNs)}`);
+  console.log(`  GrowthBook evalFeature (GrowthBookClient), no audience      ${ns(growthbookNs)}`);
+  console.log(`  GrowthBook evalFeature, audience condition                  ${ns(growthbookAudienceNs)}`);
+  console.log(`  Unleash isEnabled (flexible rollout), no constraints        ${ns(unleashNs)}`);
+  console.log(`  Unleash isEnabled, two constraints                          ${ns(unleashAudienceNs)}`);
   console.log(`  (the loops saw ${sink.split.toLocaleString("en")} candidate answers and ${sink.inside.toLocaleString("en")} inside the audience)`);
   console.log(`  heap of one client holding the target                     ${gc ? `${(heapBytes / 1024).toFixed(0)} KB` : "run with node --expose-gc (npm run bench:sdk does)"}`);
 }
