@@ -32,8 +32,10 @@ export class EventBuffer {
 
   push(event: SdkEvent): void {
     if (this.queue.length >= this.options.maxEvents) {
-      this.queue.shift();
-      this.counts.dropped++;
+      // The oldest tenth at once: dropping one by one would shift the whole queue on every push.
+      const drop = Math.max(1, Math.ceil(this.options.maxEvents / 10));
+      this.queue.splice(0, drop);
+      this.counts.dropped += drop;
     }
     this.queue.push(event);
   }

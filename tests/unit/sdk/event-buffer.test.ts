@@ -1,0 +1,52 @@
+import { describe, expect, it } from "vitest";
+import { EventBuffer, type SdkEvent } from "../../../src/sdk/event-buffer.js";
+
+const outcome = (unit: string): SdkEvent => ({ type: "outcome", target: "checkout", unit, ts: 1, metrics: { conversion: 1 } });
+
+describe("the SDK's event buffer", () => {
+  it("holds at most maxEvents, dropping (and counting) the oldest; sends in order, in batches", async () => {
+    const sent: string[][] = [];
+    const buffer = new EventBuffer(async (lines) => void sent.push(lines.split("\n").map((l) => (JSON.parse(l) as { unit: string }).unit)), { maxEvents: 100, batch: 40, backoffMs: 10, maxBackoffMs: 100, now: () => 0 });
+    for (let i = 0; i < 250; i++) buffer.push(outcome(`u${i}`));
+    expect(buffer.stats.queued).toBeLessThanOrEqual(100);
+    expect(buffer.stats.dropped + buffer.stats.queued).toBe(250);
+    await buffer.flush();
+    const units = sent.flat();
+    expect(sent.every((b) => b.length <= 40)).toBe(true);
+    // The newest survive, oldest first.
+    expect(units.at(-1)).toBe("u249");
+    expect(units).toEqual([...units].sort((a, b) => Number(a.slice(1)) - Number(b.slice(1))));
+    expect(buffer.stats).toMatchObject({ queued: 0, sent: units.length, retries: 0 });
+  });
+
+  it("keeps a failed batch at the front and waits twice as long before each new try", async () => {
+    let now = 0;
+    let failing = true;
+    const sent: string[] = [];
+    const buffer = new EventBuffer(
+      async (lines) => {
+        if (failing) throw new Error("daemon down");
+        sent.push(...lines.split("\n").map((l) => (JSON.parse(l) as { unit: string }).unit));
+      },
+      { maxEvents: 10, batch: 5, backoffMs: 100, maxBackoffMs: 250, now: () => now },
+    );
+    for (let i = 0; i < 3; i++) buffer.push(outcome(`a${i}`));
+    await buffer.flush();
+    expect(buffer.stats).toMatchObject({ queued: 3, retries: 1 });
+    now = 50; // within the first backoff: no try
+    await buffer.flush();
+    expect(buffer.stats.retries).toBe(1);
+    now = 100;
+    await buffer.flush();
+    expect(buffer.stats.retries).toBe(2);
+    now = 250; // 100 + 200 not reached
+    await buffer.flush();
+    expect(buffer.stats.retries).toBe(2);
+    failing = false;
+    buffer.push(outcome("b0"));
+    now = 300;
+    await buffer.flush();
+    expect(sent).toEqual(["a0", "a1", "a2", "b0"]);
+    expect(buffer.stats).toMatchObject({ queued: 0, dropped: 0 });
+  });
+});
