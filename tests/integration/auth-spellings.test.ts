@@ -42,6 +42,8 @@ describe("tokens guard the route that matched, however its path is spelled", () 
     { method: "POST", path: "/ofrep/v1/evaluate/flags/checkout", body: () => JSON.stringify({ context: { targetingKey: "u1" } }) },
     { method: "POST", path: "/ofrep/v1/evaluate/flags", body: () => JSON.stringify({ context: { targetingKey: "u1" } }) },
     { method: "POST", path: "/v1/events", body: () => JSON.stringify({ type: "exposure", target: "checkout", unit: "attacker", ts: 1 }) },
+    { method: "GET", path: "/v1/sdk/state" },
+    { method: "GET", path: "/v1/sdk/stream" },
   ];
 
   it("never answers 2xx or 5xx to a spelling without its token", async () => {
