@@ -16,33 +16,16 @@ function murmur3Bytes(bytes: ArrayLike<number>, seed = 0): number {
   const length = bytes.length;
   let h = seed >>> 0;
   const blocks = length & ~3;
-  for (let i = 0; i < blocks; i += 4) {
-    let k = (bytes[i] as number) | ((bytes[i + 1] as number) << 8) | ((bytes[i + 2] as number) << 16) | ((bytes[i + 3] as number) << 24);
-    k = Math.imul(k, 0xcc9e2d51);
-    k = (k << 15) | (k >>> 17);
-    k = Math.imul(k, 0x1b873593);
-    h ^= k;
-    h = (h << 13) | (h >>> 19);
-    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
-  }
+  for (let i = 0; i < blocks; i += 4) h = mixBlock(h, (bytes[i] as number) | ((bytes[i + 1] as number) << 8) | ((bytes[i + 2] as number) << 16) | ((bytes[i + 3] as number) << 24));
   const tail = length & 3;
   if (tail > 0) {
     let k = 0;
     if (tail === 3) k ^= (bytes[blocks + 2] as number) << 16;
     if (tail >= 2) k ^= (bytes[blocks + 1] as number) << 8;
     k ^= bytes[blocks] as number;
-    k = Math.imul(k, 0xcc9e2d51);
-    k = (k << 15) | (k >>> 17);
-    k = Math.imul(k, 0x1b873593);
-    h ^= k;
+    h = mixTail(h, k);
   }
-  h ^= length;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return finish(h, length);
 }
 
 /**
@@ -71,13 +54,19 @@ export function saltPrefix(salt: string): SaltPrefix {
   return { bytes, state: h, rest: Array.from(bytes.subarray(whole)) };
 }
 
+/** One 4-byte block into the hash state. */
 function mixBlock(h: number, k: number): number {
+  h = mixTail(h, k);
+  h = (h << 13) | (h >>> 19);
+  return (Math.imul(h, 5) + 0xe6546b64) | 0;
+}
+
+/** The last 1-3 bytes into the hash state (the first half of a block's mix). */
+function mixTail(h: number, k: number): number {
   k = Math.imul(k, 0xcc9e2d51);
   k = (k << 15) | (k >>> 17);
   k = Math.imul(k, 0x1b873593);
-  h ^= k;
-  h = (h << 13) | (h >>> 19);
-  return (Math.imul(h, 5) + 0xe6546b64) | 0;
+  return h ^ k;
 }
 
 /**
@@ -122,12 +111,7 @@ export function bucketOfKeyed(unit: string, prefix: SaltPrefix): number {
   }
   // A unit id that is not ASCII is hashed over its UTF-8 bytes, as bucketOf does.
   if (high > 0x7f) return murmur3Bytes(concat(prefix.bytes, utf8(unit))) % BUCKETS;
-  if (filled > 0) {
-    k = Math.imul(k, 0xcc9e2d51);
-    k = (k << 15) | (k >>> 17);
-    k = Math.imul(k, 0x1b873593);
-    h ^= k;
-  }
+  if (filled > 0) h = mixTail(h, k);
   return finish(h, prefix.bytes.length + n) % BUCKETS;
 }
 

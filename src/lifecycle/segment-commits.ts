@@ -1,10 +1,9 @@
 import { winnerOf, type Verdict } from "../decide/decision.js";
-import { NO_DRIFT } from "../decide/drift.js";
 import type { SegmentAnalysis } from "../decide/segments.js";
 import type { HistoryEntry } from "../domain/history.js";
 import type { Policy } from "../domain/target.js";
 import type { Version, VersionId } from "../domain/version.js";
-import { driftAfterCommit, type Drift } from "../decide/drift.js";
+import { driftAfterCommit, NO_DRIFT, type Drift } from "../decide/drift.js";
 import { OTHER_SEGMENT } from "../targeting/segments.js";
 import { baselineOf, driftKey, type TargetState } from "./state.js";
 

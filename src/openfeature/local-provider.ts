@@ -1,6 +1,7 @@
 import type { EvaluationContext, JsonValue, ResolutionDetails, TrackingEventDetails } from "@openfeature/core";
 import { ErrorCode } from "@openfeature/core";
 import type { Provider } from "@openfeature/server-sdk";
+import { outcomeMetrics, typeMismatch, type Kind } from "./shared.js";
 import { shortId } from "../config/canonical.js";
 import { getPath, type ConfigValues } from "../domain/values.js";
 import { createClient, type ClientOptions, type EvolvdClient } from "../sdk/index.js";
@@ -11,8 +12,6 @@ export interface EvolvdLocalProviderOptions extends ClientOptions {
   /** How long initialize() waits for the first state (default 10 s). */
   readonly readyTimeoutMs?: number;
 }
-
-type Kind = "boolean" | "string" | "number" | "object";
 
 /**
  * An in-process OpenFeature server provider on the evolvd SDK (sdk/client.ts): flags
@@ -55,8 +54,7 @@ export class EvolvdLocalProvider implements Provider {
     const unit = context.targetingKey;
     const target = typeof details.target === "string" ? details.target : this.options.target;
     if (!unit || !target) return;
-    const metrics: Record<string, number> = { [trackingEventName]: typeof details.value === "number" ? details.value : 1 };
-    for (const [name, value] of Object.entries(details)) if (name !== "value" && typeof value === "number") metrics[name] = value;
+    const metrics = outcomeMetrics(trackingEventName, details);
     this.client.track(target, unit, metrics);
   }
 
@@ -73,8 +71,8 @@ export class EvolvdLocalProvider implements Provider {
     if (answer.reason === "ERROR") return { value: defaultValue, reason: "ERROR", errorCode: ErrorCode.FLAG_NOT_FOUND, errorMessage: `no target named ${JSON.stringify(target)}` };
     const value = dot < 0 ? answer.value : getPath(answer.value as ConfigValues, flagKey.slice(dot + 1));
     if (value === undefined) return { value: defaultValue, reason: "ERROR", errorCode: ErrorCode.FLAG_NOT_FOUND, errorMessage: `target "${target}" has no setting "${flagKey.slice(dot + 1)}"` };
-    const actual = Array.isArray(value) || value === null ? "object" : typeof value;
-    if (actual !== kind) return { value: defaultValue, reason: "ERROR", errorCode: ErrorCode.TYPE_MISMATCH, errorMessage: `${flagKey} is a ${actual}, asked as ${kind}` };
+    const mismatch = typeMismatch(flagKey, value, kind, defaultValue);
+    if (mismatch) return mismatch;
     // The metadata OFREP sends (server/ofrep.ts).
     const flagMetadata: Record<string, string> = { target, version: answer.version, arm: answer.armLabel ?? "baseline" };
     if (answer.experiment) flagMetadata.experiment = answer.experiment;

@@ -1,6 +1,6 @@
 import type { EvaluationContext, JsonValue, Logger, ResolutionDetails, TrackingEventDetails } from "@openfeature/core";
-import { ErrorCode } from "@openfeature/core";
 import type { Provider } from "@openfeature/server-sdk";
+import { outcomeMetrics, typeMismatch, type Kind } from "./shared.js";
 import { handleEvaluationError, OFREPApi, toResolutionDetails, type OFREPProviderBaseOptions } from "@openfeature/ofrep-core";
 import type { Clock } from "../domain/clock.js";
 import { systemClock } from "../system-clock.js";
@@ -12,8 +12,6 @@ export interface EvolvdProviderOptions extends OFREPProviderBaseOptions {
   readonly rememberUnits?: number;
   readonly clock?: Clock;
 }
-
-type Kind = "boolean" | "string" | "number" | "object";
 
 /**
  * An OpenFeature server provider for evolvd, on the OFREP core library. Flags are evaluated
@@ -55,8 +53,7 @@ export class EvolvdProvider implements Provider {
     const unit = context.targetingKey;
     const target = typeof details.target === "string" ? details.target : this.options.target;
     if (!unit || !target) return; // nothing to attribute: OpenFeature's track never throws
-    const metrics: Record<string, number> = { [trackingEventName]: typeof details.value === "number" ? details.value : 1 };
-    for (const [name, value] of Object.entries(details)) if (name !== "value" && typeof value === "number") metrics[name] = value;
+    const metrics = outcomeMetrics(trackingEventName, details);
     const arm = this.served.get(`${target}\u0000${unit}`);
     const event = { type: "outcome", target, unit, ts: (this.options.clock ?? systemClock).now(), ...(arm ? { arm } : {}), metrics };
     const sent = this.post(event).finally(() => this.pending.delete(sent));
@@ -78,8 +75,8 @@ export class EvolvdProvider implements Provider {
       const result = await this.api.postEvaluateFlag(flagKey, { context });
       if (result.httpStatus !== 200) return handleEvaluationError(result.value as never, defaultValue, (e) => logger.warn(`evolvd: ${flagKey}: ${JSON.stringify(e)}`));
       const value = result.value.value;
-      const actual = Array.isArray(value) || value === null ? "object" : typeof value;
-      if (actual !== kind) return { value: defaultValue, reason: "ERROR", errorCode: ErrorCode.TYPE_MISMATCH, errorMessage: `${flagKey} is a ${actual}, asked as ${kind}` };
+      const mismatch = typeMismatch(flagKey, value, kind, defaultValue);
+      if (mismatch) return mismatch;
       this.remember(result.value.metadata, context.targetingKey);
       return toResolutionDetails(result.value as never, defaultValue as never) as ResolutionDetails<T>;
     } catch (error) {

@@ -1,5 +1,5 @@
 import type { Clock } from "../domain/clock.js";
-import { FORBIDDEN_KEYS } from "../domain/json.js";
+import { exposureAttributes } from "../stream/parse-event.js";
 import type { ServingState } from "../stream/serving-state.js";
 import { systemClock } from "../system-clock.js";
 import type { EvaluationContext } from "../targeting/audience.js";
@@ -106,7 +106,7 @@ export class EvolvdClient {
       seen.arms.set(unit, result.version);
       const segmented = local.state.experiment?.segmented === true;
       // The version served names the arm, as OFREP's exposures do (a segment's own baseline counts for the baseline arm).
-      this.buffer.push({ type: "exposure", target, unit, ts: this.clock.now(), arm: result.version, ...(segmented ? { attributes: attributesOf(context) } : {}) });
+      this.buffer.push({ type: "exposure", target, unit, ts: this.clock.now(), arm: result.version, ...(segmented ? { attributes: exposureAttributes(context) } : {}) });
     }
     return result;
   }
@@ -198,15 +198,4 @@ export class EvolvdClient {
     const response = await this.fetcher(`${this.options.url}${path}`, { method: "POST", headers: this.headers({ "content-type": "application/x-ndjson" }), body: lines });
     if (!response.ok) throw new Error(`events: HTTP ${response.status}`);
   }
-}
-
-/** The context's values an exposure can carry (docs/events.md): strings ≤ 256, finite numbers, booleans. */
-function attributesOf(context: EvaluationContext): Record<string, string | number | boolean> {
-  const out: Record<string, string | number | boolean> = {};
-  for (const key of Object.keys(context)) {
-    const v = context[key];
-    if (key === "targetingKey" || FORBIDDEN_KEYS.has(key)) continue;
-    if ((typeof v === "string" && v.length <= 256) || (typeof v === "number" && Number.isFinite(v)) || typeof v === "boolean") out[key] = v;
-  }
-  return out;
 }

@@ -61,7 +61,7 @@ export class LocalTarget {
     const buckets = decodeBuckets(live.buckets);
     if (buckets.length !== BUCKETS || buckets.some((arm) => arm >= live.arms.length)) return { problem: `${state.target}: the bucket table of ${live.id} is not ${BUCKETS} buckets over ${live.arms.length} arms` };
     const audience = live.audience === null ? null : compileRule(live.audience, `${state.target}.audience`);
-    if (audience && !audience.rule && audience.rule !== false) return { problem: audience.problems.join("; ") };
+    if (audience && audience.rule === undefined) return { problem: audience.problems.join("; ") };
     return {
       target: new LocalTarget(state, baseline, segments, { id: live.id, prefix: saltPrefix(live.salt), arms: live.arms.map((a) => ({ version: a.version, values: a.values as JsonValue })), buckets, audience: audience ? (audience.rule as CompiledRule) : null }),
     };

@@ -1,9 +1,8 @@
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { canonicalJson, sha256, shortId } from "../config/canonical.js";
 import type { Clock } from "../domain/clock.js";
-import { FORBIDDEN_KEYS } from "../domain/json.js";
 import { getPath, leafPaths, type ConfigValues, type JsonValue } from "../domain/values.js";
-import { MAX_ATTRIBUTE_LENGTH } from "../stream/parse-event.js";
+import { exposureAttributes } from "../stream/parse-event.js";
 import type { ExperimentRouter } from "../stream/router.js";
 import type { EvaluationContext } from "../targeting/audience.js";
 import { OfrepBody, OfrepParams } from "./route-schemas.js";
@@ -55,23 +54,12 @@ function evaluate(deps: OfrepDeps, key: string, context: unknown): Evaluation {
   const armIndex = live?.indexOf(version.id) ?? 0;
   // A unit outside the audience takes no part: not exposed, so its outcomes are not counted.
   // With segments, the exposure carries the context the unit's segment is read from.
-  if (audience !== "outside") deps.expose({ type: "exposure", target, unit: targetingKey, ts: now, arm: version.id, ...(live?.segmented ? { attributes: attributesOf(context as Record<string, unknown>) } : {}) });
+  if (audience !== "outside") deps.expose({ type: "exposure", target, unit: targetingKey, ts: now, arm: version.id, ...(live?.segmented ? { attributes: exposureAttributes(context as Record<string, unknown>) } : {}) });
   deps.onEvaluation?.(target, armIndex);
   const metadata: Record<string, string> = { target, version: version.id, arm: armIndex === 0 ? "baseline" : `candidate_${armIndex}` };
   if (experiment) metadata.experiment = experiment;
   if (audience) metadata.audience = audience;
   return { key, value, reason, variant: shortId(version.id), metadata };
-}
-
-/** The context's values an exposure can carry (stream/parse-event.ts): strings of at most 256 characters, finite numbers, booleans. */
-function attributesOf(context: Record<string, unknown>): Record<string, string | number | boolean> {
-  const out: Record<string, string | number | boolean> = {};
-  for (const key of Object.keys(context)) {
-    const v = context[key];
-    if (key === "targetingKey" || FORBIDDEN_KEYS.has(key)) continue;
-    if ((typeof v === "string" && v.length <= MAX_ATTRIBUTE_LENGTH) || (typeof v === "number" && Number.isFinite(v)) || typeof v === "boolean") out[key] = v;
-  }
-  return out;
 }
 
 /** The success answer's shape, compiled into a serializer (the value itself is any JSON). */

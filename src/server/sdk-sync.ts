@@ -57,37 +57,29 @@ export function registerSdkSync(app: FastifyInstance, deps: SdkSyncDeps): void {
     raw.writeHead(200, { "Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-cache", Connection: "keep-alive", "X-Accel-Buffering": "no" });
     let seen = "";
     let etag = "";
-    let quiet = 0;
-    const push = (): void => {
+    /** Sends the document when what these targets serve changed; whether it sent one. */
+    const push = (): boolean => {
       const mine = servingFingerprint(router, targets);
-      if (mine !== seen) {
-        seen = mine;
-        const doc = documentOf(router, targets);
-        if (doc.etag !== etag) {
-          etag = doc.etag;
-          quiet = 0;
-          raw.write(`event: state\nid: ${doc.etag}\ndata: ${doc.body}\n\n`);
-          return;
-        }
-      }
-      if ((quiet += periodMs) >= 15_000) {
-        quiet = 0;
-        raw.write(": keep-alive\n\n");
-      }
+      if (mine === seen) return false;
+      seen = mine;
+      const doc = documentOf(router, targets);
+      if (doc.etag === etag) return false;
+      etag = doc.etag;
+      raw.write(`event: state\nid: ${doc.etag}\ndata: ${doc.body}\n\n`);
+      return true;
     };
     push();
     let whole = "";
+    let quiet = 0;
     const subscription = fingerprints.subscribe((f) => {
-      // Nothing anywhere changed: nothing to look at (only the keep-alive clock moves).
-      if (f === whole) {
-        if ((quiet += periodMs) >= 15_000) {
-          quiet = 0;
-          raw.write(": keep-alive\n\n");
-        }
-        return;
-      }
+      // Only when something anywhere changed is this stream's own fingerprint worth reading.
+      const sent = f !== whole && push();
       whole = f;
-      push();
+      if (sent) quiet = 0;
+      else if ((quiet += periodMs) >= 15_000) {
+        quiet = 0;
+        raw.write(": keep-alive\n\n");
+      }
     });
     const stream = {
       end: () => {

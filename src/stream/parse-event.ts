@@ -74,3 +74,18 @@ export function parseEvent(input: unknown): Result<StreamEvent, Problem> {
   if (count === 0) return err(problem("invalid_metrics", "metrics: must name at least one KPI"));
   return ok(event as unknown as StreamEvent);
 }
+
+/**
+ * The evaluation context's values an exposure can carry (`attributes` above): strings of at most
+ * MAX_ATTRIBUTE_LENGTH characters, finite numbers, booleans; not the targeting key. OFREP and the
+ * SDK send exposures with them.
+ */
+export function exposureAttributes(context: Readonly<Record<string, unknown>>): Record<string, string | number | boolean> {
+  const out: Record<string, string | number | boolean> = {};
+  for (const key of Object.keys(context)) {
+    const v = context[key];
+    if (key === "targetingKey" || FORBIDDEN_KEYS.has(key)) continue;
+    if ((typeof v === "string" && v.length <= MAX_ATTRIBUTE_LENGTH) || (typeof v === "number" && Number.isFinite(v)) || typeof v === "boolean") out[key] = v;
+  }
+  return out;
+}

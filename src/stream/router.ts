@@ -68,10 +68,6 @@ export class ExperimentRouter {
   segmentServing(target: string): SegmentServing | undefined {
     return this.segmentBaselines.get(target);
   }
-  /** The segments of a target that serve their own baseline (empty without per-segment baselines). */
-  segmentBaselinesOf(target: string): ReadonlyMap<string, Version> {
-    return this.segmentBaselines.get(target)?.versions ?? new Map();
-  }
   /** The live experiment of a target, if any (the runtime puts only live ones here). */
   experiment(target: string): LiveExperiment | undefined {
     return this.experiments.get(target);

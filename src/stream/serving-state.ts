@@ -75,7 +75,7 @@ export function servingFingerprint(router: ExperimentRouter, targets?: readonly 
   return (targets ?? router.targets())
     .map((target) => {
       const live = router.experiment(target);
-      const own = [...router.segmentBaselinesOf(target)].map(([s, v]) => `${s}=${v.id}`).join(",");
+      const own = [...(router.segmentServing(target)?.versions ?? [])].map(([s, v]) => `${s}=${v.id}`).join(",");
       return `${target}:${router.baseline(target)?.id ?? "-"}:${own}:${live ? `${live.id}@${live.allocationRevision}` : "-"}`;
     })
     .join("|");

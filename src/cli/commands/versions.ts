@@ -100,8 +100,9 @@ export async function rollbackCommand(target: string, version: string, options: 
   const chosen = await findIn(store, version, target);
   // Without a daemon the segment is not checked against the target file: a daemon that starts on
   // this history serves it only for a segment its file names (lifecycle/restore.ts).
-  const previous = segment === undefined ? currentBaseline(history) : (segmentBaselinesOf(history).get(segment) ?? currentBaseline(history));
-  if (previous === chosen.id && (segment !== undefined || segmentBaselinesOf(history).size === 0)) throw new CliError(`${short(chosen.id)} is already the baseline of ${of}`);
+  const own = segmentBaselinesOf(history);
+  const previous = (segment === undefined ? undefined : own.get(segment)) ?? currentBaseline(history);
+  if (previous === chosen.id && (segment !== undefined || own.size === 0)) throw new CliError(`${short(chosen.id)} is already the baseline of ${of}`);
   await store.append(target, [
     { kind: "baseline", at: clock.now(), version: chosen.id, previous, cause: "rollback", reason: options.reason ?? "operator rollback from the command line", ...(segment === undefined ? {} : { segment }) },
   ]);
