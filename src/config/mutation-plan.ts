@@ -67,7 +67,7 @@ function fit(entry: MutationEntry, leaf: SchemaLeaf, functions: Registries, wher
     case "substitute": {
       if (leaf.kind !== "function") return misfit("a function");
       if ((entry.registry ?? leaf.registry) !== leaf.registry) return `${where}.registry: must be "${leaf.registry}", the setting's own`;
-      if ((own(functions, leaf.registry)?.length ?? 0) < 2) return `${where}: registry "${leaf.registry}" needs at least two functions to substitute`;
+      if (leaf.stage === undefined && (own(functions, leaf.registry)?.length ?? 0) < 2) return `${where}: registry "${leaf.registry}" needs at least two functions to substitute`;
       return { path, op: "substitute", probability, registry: leaf.registry };
     }
   }

@@ -106,6 +106,7 @@ export const PolicySchema = Type.Object(
     segmentBaselines: Type.Boolean({ default: false, description: "With segments: commit a candidate for the segments it wins in (each segment then serves its own baseline) instead of only for the whole (docs/targeting.md)." }),
     schedule: Type.Optional(Type.Unknown({ description: "When experiments take traffic: {startAt, endAt, timeZone, windows: [{days, from, to}], maxDuration} (docs/targeting.md). Absent or null: always." })),
     primary: Primary,
+    errorKpi: Type.String({ pattern: "^[a-z][a-z0-9_]{0,63}$", default: "error", description: "The KPI a stage's failures are reported on (docs/stages.md): 1 for a run that threw or broke its output schema, 0 otherwise; a guardrail with a hard limit when a target uses stages." }),
     trackedKpis: Type.Array(KpiName, { maxItems: 16, uniqueItems: true, default: [], description: "Other KPIs accumulated per arm for reports (not decided on); outcomes' other KPIs are ignored and counted." }),
     guardrails: Type.Array(Guardrail, { maxItems: 32, default: [], description: "KPIs a candidate must not degrade: [{kpi, kind, direction, tolerance, hardLimit?}]." }),
   },

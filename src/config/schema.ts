@@ -22,6 +22,8 @@ import { compile } from "./validate.js";
  */
 
 type Registries = Readonly<Record<string, readonly string[]>>;
+/** A stage version id: the SHA-256 of the stage's code (function source text or module bytes), hex. */
+export const STAGE_VERSION = /^[0-9a-f]{64}$/;
 type LeafCheck = (value: unknown, prefix?: string) => { readonly ok: true; readonly value: LeafSpec } | { readonly ok: false; readonly problems: string[] };
 
 const WEIGHT_SUM_TOLERANCE = 1e-9;
@@ -44,7 +46,7 @@ const LEAF_BY_FORMAT: Readonly<Record<string, LeafCheck>> = {
 const enumLeaf: LeafCheck = compile(EnumLeafSchema, "schema");
 
 /** Reads the `schema` object of a target file into leaves; problems name the path. */
-export function parseSchema(raw: unknown, functions: Registries): { leaves: SchemaLeaf[]; problems: string[] } {
+export function parseSchema(raw: unknown, functions: Registries, stages: Readonly<Record<string, string>> = {}): { leaves: SchemaLeaf[]; problems: string[] } {
   const leaves: SchemaLeaf[] = [];
   const problems: string[] = [];
   walk(raw, "");
@@ -77,12 +79,12 @@ export function parseSchema(raw: unknown, functions: Registries): { leaves: Sche
     const check = Array.isArray(format) ? enumLeaf : typeof format === "string" ? own(LEAF_BY_FORMAT, format) : undefined;
     if (!check) return `unknown format ${quoted(format)} (use int, nat, number, Boolean, weights, function, or an array of allowed values)`;
     const checked = check(node, at);
-    return checked.ok ? toLeaf(checked.value, path, functions) : checked.problems;
+    return checked.ok ? toLeaf(checked.value, path, functions, stages) : checked.problems;
   }
 }
 
 /** The rules of a leaf that need more than the leaf's own fields: bounds in order, a known registry. */
-function toLeaf(spec: LeafSpec, path: string, functions: Registries): SchemaLeaf | string {
+function toLeaf(spec: LeafSpec, path: string, functions: Registries, stages: Readonly<Record<string, string>>): SchemaLeaf | string {
   const doc = spec.doc ?? "";
   if (Array.isArray(spec.format)) return { path, kind: "enum", values: spec.format, doc };
   switch (spec.format) {
@@ -102,7 +104,7 @@ function toLeaf(spec: LeafSpec, path: string, functions: Registries): SchemaLeaf
       return { path, kind: "weights", length: spec.length, doc };
     case "function":
       if (!own(functions, spec.registry)) return `registry ${quoted(spec.registry)} is not listed under "functions"`;
-      return { path, kind: "function", registry: spec.registry, doc };
+      return { path, kind: "function", registry: spec.registry, ...(own(stages, spec.registry) ? { stage: stages[spec.registry] as string } : {}), doc };
   }
 }
 
@@ -120,6 +122,8 @@ export function checkLeaf(leaf: SchemaLeaf, value: unknown, functions: Registrie
     case "enum":
       return leaf.values.includes(value as string | number) ? null : `must be one of ${quoted(leaf.values, 200)}`;
     case "function": {
+      // A stage's versions are known only at run time (the SDKs' reports): here, only their form.
+      if (leaf.stage !== undefined) return typeof value === "string" && STAGE_VERSION.test(value) ? null : `must be a version of stage "${leaf.stage}": the SHA-256 of its code, 64 lower-case hex digits`;
       const registered = own(functions, leaf.registry) ?? [];
       return registered.includes(value as string) ? null : `must be a function registered in "${leaf.registry}": ${quoted(registered, 200)}`;
     }

@@ -35,6 +35,16 @@ export type TargetFile = Static<typeof TargetFileSchema>;
 /** One registry of `functions`: the names a `function` setting may take. */
 export const FunctionListSchema = Type.Array(Type.String({ minLength: 1 }), { minItems: 1, uniqueItems: true, rule: "must be a non-empty array of function names" });
 export const FunctionsSchema = Type.Record(Type.String(), FunctionListSchema);
+/** A stage id: what an SDK registers a pipeline stage's versions under (docs/stages.md). */
+export const STAGE_ID = /^[a-z][a-z0-9_.-]{0,63}$/;
+/**
+ * A registry backed by a pipeline stage: its names are the versions (SHA-256 of the code) that
+ * every SDK syncing the target reports, known only at run time (docs/stages.md).
+ */
+export const StageRegistrySchema = Type.Object(
+  { stage: Type.String({ pattern: STAGE_ID.source, rule: "must be a stage id: lower-case letters, digits, '_', '.' or '-' (at most 64)" }) },
+  { additionalProperties: false, rule: 'must be a non-empty array of function names, or {"stage": "<stage id>"}' },
+);
 export type Functions = Static<typeof FunctionsSchema>;
 
 // Schema leaves, one schema per `format`: the format picks the schema in code, because an enum

@@ -13,6 +13,7 @@ import { createMode } from "./mode.js";
 import type { Settings } from "./settings.js";
 import { collectState } from "./state-gauges.js";
 import { TargetRegistry } from "./targets.js";
+import { stageWiring } from "./stage-wiring.js";
 
 export interface Daemon {
   /** Base URL the server listens on (e.g. http://127.0.0.1:8787). */
@@ -42,12 +43,15 @@ export async function startDaemon(settings: Settings, cwd: string, log: Logger):
     analysis: (target: string, seconds: number) => metrics.analysisDuration.observe({ target }, seconds),
     now: () => performance.now() / 1000,
   };
-  const mode = await createMode(settings, cwd, { router, bandit, clock: systemClock, observer, log, onStatsDropped: (target, n) => metrics.statsDropped.inc({ target }, n) });
+  // Pipeline stages: what the SDKs report, and what their stages did (daemon/stage-wiring.ts).
+  const stages = stageWiring(metrics, () => targets.targets.map((t) => t.target), (t) => router.baseline(t)?.id, log);
+  const mode = await createMode(settings, cwd, { router, bandit, clock: systemClock, observer, log, onStatsDropped: (target, n) => metrics.statsDropped.inc({ target }, n), registries: stages.registries });
 
   // Every line goes through the transaction pipeline (stream/pipeline.ts), one at a time.
   const processOne = processLine(router);
   const ingest = (line: unknown): Processed => {
     const processed = processOne(line);
+    stages.observe(processed);
     // Counting must never fail an event.
     try {
       const target = processed.kind === "rejected" ? "unknown" : processed.event.target;
@@ -66,6 +70,7 @@ export async function startDaemon(settings: Settings, cwd: string, log: Logger):
   const targets = new TargetRegistry({ router, clock: systemClock, log, createRuntime: (target, screen) => mode.createRuntime(target, screen), unsupported: (target) => mode.unsupported?.(target) ?? [], release: (runtime, target, reason) => mode.release(runtime, target, reason), onRejected: (reason) => metrics.dropsRejected.inc({ reason }) });
   metrics.onCollect(() => collectState(metrics, targets.targets, mode.gauges()));
   await mode.start();
+  stages.start(mode.store);
 
   const drop = new DropFolder(resolve(cwd, settings.dropDir), { debounceMs: settings.debounceMs, rescanMs: settings.rescanMs, maxFileBytes: settings.maxDropFileBytes, now: () => performance.now() }, {
     onTargetFile: (file, text) => targets.applyFile(file, text),
@@ -90,6 +95,8 @@ export async function startDaemon(settings: Settings, cwd: string, log: Logger):
     maxEventsPerRequest: settings.maxEventsPerRequest,
     requestTimeoutMs: settings.requestTimeoutMs,
     metrics,
+    stages: stages.registry,
+    stageBindings: stages.bindings,
     readiness: () => [
       ...(ready ? [] : ["starting or stopping"]),
       ...(drop.healthy ? [] : ["the drop folder scan is hanging"]),
@@ -115,6 +122,7 @@ export async function startDaemon(settings: Settings, cwd: string, log: Logger):
       drop.stop();
       await server.close();
       await targets.stopAll();
+      await stages.stop();
       await mode.close();
       log.info({}, "evolvd stopped");
     },

@@ -14,7 +14,7 @@ export function embeddedMode(dataDir: string, wiring: ModeWiring): Mode {
     store,
     description: { mode: "embedded", dataDir },
     createRuntime: (target, screen) =>
-      new TargetRuntime({ target, store, clock: wiring.clock, scheduler: asyncScheduler, rng: seededRng(target.policy.seed), router: wiring.router, screen, bandit: wiring.bandit, log: wiring.log, observer: wiring.observer, journaling: true }),
+      new TargetRuntime({ target, store, clock: wiring.clock, scheduler: asyncScheduler, rng: seededRng(target.policy.seed), router: wiring.router, screen, bandit: wiring.bandit, log: wiring.log, observer: wiring.observer, journaling: true, ...(wiring.registries && target.stages ? { registries: () => wiring.registries?.(target) ?? target.functions } : {}) }),
     async release(runtime, _target, reason) {
       await runtime.kill(reason, "target_file");
       await runtime.stop();

@@ -24,4 +24,13 @@ export interface Outcome {
   readonly ts: number;
   readonly arm?: VersionId;
   readonly metrics: Readonly<Record<string, number>>;
+  /** What the stage runs behind this outcome did (a database write, an outbound call): docs/stages.md. */
+  readonly effects?: readonly SideEffect[];
+}
+
+/** A side effect a stage logged on its context. */
+export interface SideEffect {
+  readonly stage: string;
+  readonly kind: string;
+  readonly detail?: unknown;
 }

@@ -29,6 +29,11 @@ export type HistoryEntry =
       readonly reason: string;
       readonly evidence?: unknown;
     }
+  /**
+   * What a version's stage code did while it served (docs/stages.md): counts of side effects by
+   * stage and kind since the last such entry, and the latest few of each as samples.
+   */
+  | { readonly kind: "side_effects"; readonly at: number; readonly version: VersionId; readonly counts: Readonly<Record<string, number>>; readonly samples: readonly { readonly at: number; readonly stage: string; readonly kind: string; readonly detail?: unknown }[] }
   /** An operator's candidate, waiting as a draft for the next generation (its `version` entry comes first). */
   | { readonly kind: "draft"; readonly at: number; readonly version: VersionId; readonly note: string; /** A fixed traffic share instead of the bandit's (lifecycle/draft.ts). */ readonly share?: number }
   | {

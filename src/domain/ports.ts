@@ -72,4 +72,12 @@ export interface ScreeningResult {
 }
 
 /** Screens candidates before they may see live traffic. */
-export type Screener = (input: ScreeningInput) => ScreeningResult;
+export interface Screener {
+  (input: ScreeningInput): ScreeningResult;
+  /**
+   * Whether its model knows what `value` of setting `path` does. A stage version it does not
+   * know cannot be simulated: such a candidate skips screening (lifecycle/generation.ts).
+   * Absent: it knows every value.
+   */
+  readonly covers?: (path: string, value: unknown) => boolean;
+}

@@ -92,6 +92,8 @@ export interface AllocationPolicy {
 
 export interface Policy {
   readonly seed: string;
+  /** The KPI stage failures are reported on (docs/stages.md). */
+  readonly errorKpi: string;
   readonly primary: PrimaryKpi;
   readonly guardrails: readonly GuardrailKpi[];
   readonly alpha: number;
@@ -191,7 +193,8 @@ export type SchemaLeaf =
   | { readonly path: string; readonly kind: "number"; readonly min: number; readonly max: number; readonly doc: string }
   | { readonly path: string; readonly kind: "boolean"; readonly doc: string }
   | { readonly path: string; readonly kind: "enum"; readonly values: readonly (string | number)[]; readonly doc: string }
-  | { readonly path: string; readonly kind: "function"; readonly registry: string; readonly doc: string }
+  /** `stage`: the registry is a pipeline stage's; its values are the stage's version ids. */
+  | { readonly path: string; readonly kind: "function"; readonly registry: string; readonly stage?: string; readonly doc: string }
   | { readonly path: string; readonly kind: "weights"; readonly length: number; readonly doc: string };
 
 export type MutationSpec =
@@ -223,6 +226,8 @@ export interface Target {
   readonly description: string;
   readonly schema: readonly SchemaLeaf[];
   readonly functions: Readonly<Record<string, readonly string[]>>;
+  /** Registries backed by a pipeline stage: registry → stage id (their `functions` lists are empty; docs/stages.md). */
+  readonly stages?: Readonly<Record<string, string>>;
   readonly baseline: ConfigValues;
   readonly mutations: readonly MutationSpec[];
   readonly policy: Policy;

@@ -17,6 +17,7 @@ import { newRecord } from "./records.js";
 import { driftKey, known, type TargetState } from "./state.js";
 import { segmentNames } from "./segment-commits.js";
 import { NO_DRIFT, type Drift } from "../decide/drift.js";
+import { registriesOf, splitUnscreenable } from "./stage-screening.js";
 
 /** A transition history entry. */
 export function transitionEntry(experiment: string, generation: number, from: ExperimentStatus, to: ExperimentStatus, reason: string, at: number, arms?: readonly VersionId[], evidence?: unknown): HistoryEntry {
@@ -41,7 +42,8 @@ export function propose(state: TargetState & { kind: "idle" }, now: number, ctx:
   // segment's own, so every segment keeps being optimized; a candidate is screened against its parent.
   const { parent, drift } = parentOf(state, generation, segmentNames(policy));
   const kpis: ModelledKpi[] = [policy.primary, ...policy.guardrails.map((g) => ({ kpi: g.kpi, direction: g.direction, tolerance: g.tolerance, drift: drift[g.kpi]?.log ?? 0 }))];
-  const space = featureSpace(target.schema, target.functions);
+  const registries = registriesOf(ctx);
+  const space = featureSpace(target.schema, registries);
   // Operators' drafts take the first slots; the search fills the rest.
   // A draft some segment serves by now (an operator rolled a segment back to it) is no candidate.
   const served = new Set([baseline.id, ...[...state.segmentBaselines.values()].map((v) => v.id)]);
@@ -51,7 +53,7 @@ export function propose(state: TargetState & { kind: "idle" }, now: number, ctx:
     parent,
     plan: target.mutations,
     schema: target.schema,
-    functions: target.functions,
+    functions: registries,
     validate: (values) => validateValues(target.schema, target.functions, values),
     idOf: versionIdOf,
     rng: rng.fork("mutation"),
@@ -66,6 +68,9 @@ export function propose(state: TargetState & { kind: "idle" }, now: number, ctx:
     versions: state.versions,
     kpis,
   });
+  // Nothing to try (a stage registry no SDK has filled yet, a plan with nowhere left to move):
+  // the generation is not spent, and the next tick asks again.
+  if (drafted.length === 0 && searched.candidates.length === 0) return { state, effects: [] };
   const versions = new Map(state.versions);
   for (const v of searched.candidates) versions.set(v.id, v);
   const proposal = { ...searched, candidates: [...drafted, ...searched.candidates], picks: [...drafted.map((v) => ({ version: v.id, by: "operator" as const })), ...searched.picks] };
@@ -74,7 +79,9 @@ export function propose(state: TargetState & { kind: "idle" }, now: number, ctx:
   if (drafted.length > 0) entries.push(transitionEntry(id, generation, "draft", "proposed", `${drafted.length} operator-proposed candidate${drafted.length === 1 ? "" : "s"} taken`, now, drafted.map((v) => v.id)));
   entries.push(transitionEntry(id, generation, "proposed", "screening", `${proposal.candidates.length} candidates proposed (${proposal.dropped.length} dropped)`, now, proposal.candidates.map((v) => v.id), { dropped: proposal.dropped, search: { strategy: policy.search.strategy, picks: proposal.picks, model: proposal.model } }));
 
-  const screening = ctx.screen({ target, baseline: parent, candidates: proposal.candidates, generation, rng: rng.fork("screening"), now });
+  const unscreenable = splitUnscreenable(target, parent, proposal.candidates, ctx.screen);
+  const screened = ctx.screen({ target, baseline: parent, candidates: unscreenable.screenable, generation, rng: rng.fork("screening"), now });
+  const screening = { survivors: [...unscreenable.skipped, ...screened.survivors], rejected: screened.rejected };
   // The model ranks the survivors once it has seen their screening (and knows the twin's bias).
   const screenedNow = (list: typeof screening.rejected) => list.flatMap((s) => screeningObservation(s.version.id, parent.id, s.evidence) ?? []);
   const seen = withObservations(state.observations, screenedNow([...screening.rejected, ...screening.survivors]));
@@ -108,7 +115,7 @@ export function propose(state: TargetState & { kind: "idle" }, now: number, ctx:
   // A draft with a fixed share ramps like the others, never above its share.
   const fixed = arms.map((v) => state.shares.get(v.id));
   const weights = fixed.some((f) => f !== undefined) ? withFixedShares(equal, fixed, true, policy.allocation.baselineFloor) : equal;
-  entries.push(transitionEntry(id, generation, "screening", "canary", `${live.length} candidates passed screening`, now, arms.map((v) => v.id), { screened: live.map((s) => ({ version: s.version.id, score: s.score, evidence: s.evidence })) }));
+  entries.push(transitionEntry(id, generation, "screening", "canary", `${live.length} candidates passed screening`, now, arms.map((v) => v.id), { screened: live.map((s) => ({ version: s.version.id, score: s.score, evidence: s.evidence })), ...(unscreenable.records.length > 0 ? { skippedScreening: unscreenable.records } : {}) }));
   record = { ...record, arms: arms.map((v) => v.id), status: "canary" };
   return {
     state: { ...next, kind: "live", records: [...state.records, record], experiment: { id, generation, arms: arms.map((v) => v.id), status: "canary", canaryStep: 0, paused: [], startedAt: now } },

@@ -34,4 +34,9 @@ export interface StepContext {
   readonly rng: Rng;
   readonly screen: Screener;
   readonly bandit: BanditEngine;
+  /**
+   * The registries as they stand now: the file's lists, and for each stage registry the versions
+   * every SDK syncing the target reports (docs/stages.md). Absent: the file's lists.
+   */
+  readonly registries?: () => Readonly<Record<string, readonly string[]>>;
 }

@@ -62,6 +62,8 @@ export function createMetrics(registry: Registry = new Registry()) {
     guardrailDrift: gauge("evolvd_guardrail_drift", "Embedded: a guardrail's relative change from the target's anchor (the file's baseline) along the current baseline's commits, as measured.", ["target", "kpi"]),
     servedJournalBacklog: gauge("evolvd_served_journal_backlog_units", "Embedded: units whose served-journal rows changed and are not yet appended to disk (what a crash now would lose of who was served what).", ["target"]),
     statsUnflushed: gauge("evolvd_stats_unflushed", "Scale-out: statistics entries held back on this instance, not yet in Redis.", ["target"]),
+    stageMissing: new Counter({ name: "evolvd_stage_missing_total", help: "Units assigned a stage version their SDK has not registered (they ran the baseline's version; docs/stages.md).", labelNames: ["target", "stage"], registers: [registry] }),
+    sideEffects: new Counter({ name: "evolvd_side_effects_total", help: "Side effects stages logged, by target and kind (docs/stages.md).", labelNames: ["target", "kind"], registers: [registry] }),
     statsDropped: new Counter({ name: "evolvd_stats_dropped_total", help: "Scale-out: exposures dropped because the unflushed buffer was full while Redis was unreachable.", labelNames: ["target"], registers: [registry] }),
     srmPValue: gauge("evolvd_srm_p_value", "Sample-ratio-mismatch p-value of each live experiment.", ["target"]),
   };

@@ -122,6 +122,8 @@ export interface ModeWiring {
   readonly log: Logger;
   /** Statistics dropped because they could not be kept (scale-out, Redis unreachable). */
   readonly onStatsDropped: (target: string, count: number) => void;
+  /** A target's registries as they stand (stage versions the SDKs report: stages/registry.ts). */
+  readonly registries?: (target: Target) => Readonly<Record<string, readonly string[]>>;
 }
 
 /** Gauges only a mode knows. */

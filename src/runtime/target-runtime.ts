@@ -32,6 +32,8 @@ export interface RuntimeDeps {
   readonly bandit: BanditEngine;
   readonly log: Logger;
   readonly observer?: RuntimeObserver;
+  /** The registries a generation draws from (lifecycle/inputs.ts StepContext.registries). */
+  readonly registries?: () => Readonly<Record<string, readonly string[]>>;
   /**
    * Checkpoint every tick and journal who was served what (the daemon, which may crash);
    * simulations, which do not, checkpoint only at stop.
@@ -58,7 +60,7 @@ export class TargetRuntime implements TargetControl {
   private ticker: Subscription | null = null;
 
   constructor(private readonly deps: RuntimeDeps) {
-    this.ctx = { target: deps.target, rng: deps.rng, screen: deps.screen, bandit: deps.bandit };
+    this.ctx = { target: deps.target, rng: deps.rng, screen: deps.screen, bandit: deps.bandit, ...(deps.registries ? { registries: deps.registries } : {}) };
     this.writes = new DurableWrites({ store: deps.store, target: deps.target.name, log: deps.log, later: (ms, retry) => void timer(ms, deps.scheduler).subscribe(retry) });
     this.evidence = new Evidence({ target: deps.target, router: deps.router, writes: this.writes, journaling: deps.journaling });
   }

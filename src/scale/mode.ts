@@ -21,12 +21,14 @@ export async function scaleOutMode(options: ScaleOutOptions, wiring: ModeWiring)
       // Quantile sketches and unit-total histograms live in one process; their merge across
       // instances is not built yet.
       const { primary, guardrails } = target.policy;
-      return [primary, ...guardrails].flatMap((k, i) => {
+      // The SDKs' stage reports reach whichever instance they hit: not shared yet.
+      const staged = Object.keys(target.stages ?? {}).map((r) => `functions.${r}: stage registries are not shared across instances yet; run target "${target.name}" embedded`);
+      return [...staged, ...[primary, ...guardrails].flatMap((k, i) => {
         const where = i === 0 ? "policy.primary" : `policy.guardrails[${i - 1}]`;
         if (k.metric === "quantile") return [`${where}.metric: quantile metrics are not merged across instances yet; run target "${target.name}" embedded`];
         if (k.capPercentile !== undefined) return [`${where}.capPercentile: percentile caps are not merged across instances yet; cap at a fixed value (cap) or run target "${target.name}" embedded`];
         return [];
-      });
+      })];
     },
     async release(runtime, target) {
       // The target lives on in the shared state for the other instances; this one lets go.

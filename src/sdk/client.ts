@@ -6,6 +6,10 @@ import type { EvaluationContext } from "../targeting/audience.js";
 import { EventBuffer, type BufferCounts } from "./event-buffer.js";
 import { LocalTarget, type Evaluation } from "./local-target.js";
 import { serverSentEvents } from "./sse.js";
+import { runStage, type StageRun } from "./interceptor.js";
+import { RegistryReporter } from "./registry-report.js";
+import { StageSet, type RegisteredStage, type StageImplementation, type StageOptions } from "./stages.js";
+import type { SideEffect } from "../domain/event.js";
 
 export interface ClientOptions {
   /** The daemon's base URL (http://127.0.0.1:8787). */
@@ -20,6 +24,12 @@ export interface ClientOptions {
   readonly flushMs?: number;
   /** Most events held while the daemon does not take them (default 10,000; the oldest are dropped, counted). */
   readonly maxBufferedEvents?: number;
+  /** How often the stage registry is reported to the daemon (default 15 s; also at once on every register). */
+  readonly reportMs?: number;
+  /** Deadline of one stage run (default 5 s): a run past it counts as the version's failure. */
+  readonly stageTimeoutMs?: number;
+  /** This client's id in registry reports (default: a random UUID). */
+  readonly instanceId?: string;
   readonly fetch?: typeof fetch;
   readonly clock?: Clock;
   /** Told of sync and send failures (the client keeps going). */
@@ -32,6 +42,8 @@ export interface SdkStats {
   readonly lastContactAt: number | null;
   readonly states: number;
   readonly stale: boolean;
+  /** Units assigned a stage version this SDK has not registered (they ran the baseline's). */
+  readonly stageMissing: number;
 }
 
 /** Units remembered per target (their arm, for outcomes and exposure deduplication); beyond, it starts over. */
@@ -62,6 +74,9 @@ export class EvolvdClient {
   private readonly abort = new AbortController();
   private readonly timers: ReturnType<typeof setInterval>[] = [];
   private readyPromise: Promise<void>;
+  /** The pipeline stages this SDK runs (docs/stages.md). */
+  readonly stages = new StageSet();
+  private readonly reporter: RegistryReporter;
   private markReady: () => void = () => {};
 
   constructor(private readonly options: ClientOptions) {
@@ -74,7 +89,10 @@ export class EvolvdClient {
     // Without a word from the stream for a while, a conditional GET tells whether the daemon is there.
     this.timers.push(setInterval(() => void this.checkIn(), Math.max(1000, Math.min(5000, this.maxStaleMs / 3))));
     this.timers.push(setInterval(() => (this.staleNow = this.stale(this.clock.now())), Math.max(50, Math.min(250, this.maxStaleMs / 4))));
+    this.timers.push(setInterval(() => void this.reporter.send(), options.reportMs ?? 15_000));
     for (const t of this.timers) (t as { unref?: () => void }).unref?.();
+    this.reporter = new RegistryReporter(options.instanceId ?? globalThis.crypto.randomUUID(), this.stages, options.targets ?? null, (body) => this.post("/v1/sdk/registry", body, "application/json"), (e) => this.options.onError?.(e));
+    this.stages.onChange = () => this.reporter.queue();
     void this.stream();
   }
 
@@ -96,10 +114,16 @@ export class EvolvdClient {
     const local = this.targets.get(target);
     if (!local) return { value: null, version: "", arm: null, experiment: null, reason: "ERROR" };
     const result = local.evaluate(unit, context, this.now, this.staleNow);
+    this.expose(target, unit, result, context, local);
+    return result;
+  }
+
+  /** Records `unit`'s exposure to `result`, once per arm and experiment. */
+  private expose(target: string, unit: string, result: Evaluation, context: EvaluationContext, local: LocalTarget): void {
     let seen = this.seen.get(target);
     if (result.experiment === null) {
       seen?.arms.delete(unit);
-      return result;
+      return;
     }
     if (!seen || seen.experiment !== result.experiment || seen.arms.size >= MAX_REMEMBERED) this.seen.set(target, (seen = { experiment: result.experiment, arms: new Map() }));
     if (seen.arms.get(unit) !== result.version) {
@@ -108,7 +132,53 @@ export class EvolvdClient {
       // The version served names the arm, as OFREP's exposures do (a segment's own baseline counts for the baseline arm).
       this.buffer.push({ type: "exposure", target, unit, ts: this.clock.now(), arm: result.version, ...(segmented ? { attributes: exposureAttributes(context) } : {}) });
     }
-    return result;
+  }
+
+  /**
+   * Registers a version of pipeline stage `stage` (docs/stages.md): its version id is the
+   * SHA-256 of its code. The SDK reports it to the daemon, which may then propose it for targets
+   * whose setting is bound to the stage, once every SDK syncing them reports it.
+   */
+  register(stage: string, implementation: StageImplementation, options?: StageOptions): RegisteredStage {
+    return this.stages.register(stage, implementation, options);
+  }
+
+  /**
+   * The interceptor: runs stage `stage` for `unit` through the version the unit is assigned,
+   * checks input and output against the stage's schemas, falls back to the baseline's version
+   * when the assigned one fails, and reports the run (exposure, error outcome, side effects).
+   * Rejects with a StageError on a bad input, an unknown target or stage, or when no version can run.
+   */
+  run(target: string, stage: string, unit: string, input: unknown, context: EvaluationContext = {}): Promise<StageRun> {
+    return runStage(
+      {
+        stages: this.stages,
+        timeoutMs: this.options.stageTimeoutMs ?? 5000,
+        peek: (t, u, c) => {
+          const local = this.targets.get(t);
+          if (!local) return null;
+          const result = local.evaluate(u, c, this.now, this.staleNow);
+          // The unit's segment's baseline: what a stale SDK would serve it.
+          const baseline = local.evaluate(u, c, this.now, true).value;
+          return { result, baseline, bindings: local.state.stages };
+        },
+        expose: (t, u, result, c) => {
+          const local = this.targets.get(t);
+          if (local) this.expose(t, u, result, c, local);
+        },
+        outcome: (t, u, arm, metrics, effects) => this.outcome(t, u, arm, metrics, effects),
+        missing: (t, s, v) => this.reporter.missing(t, s, v),
+      },
+      target,
+      stage,
+      unit,
+      input,
+      context,
+    );
+  }
+
+  private outcome(target: string, unit: string, arm: string | null, metrics: Record<string, number>, effects: readonly SideEffect[]): void {
+    this.buffer.push({ type: "outcome", target, unit, ts: this.clock.now(), ...(arm ? { arm } : {}), metrics, ...(effects.length > 0 ? { effects: effects.slice(0, 16) } : {}) });
   }
 
   /** An outcome of `unit`, attributed to the arm it was last evaluated in (none: not counted unless the daemon knows its arm). */
@@ -123,7 +193,7 @@ export class EvolvdClient {
   }
 
   get stats(): SdkStats {
-    return { events: this.buffer.stats, lastContactAt: this.lastContact, states: this.states, stale: this.stale(this.clock.now()) };
+    return { events: this.buffer.stats, lastContactAt: this.lastContact, states: this.states, stale: this.stale(this.clock.now()), stageMissing: this.reporter.missingTotal };
   }
 
   /** Stops syncing and sends what is buffered (one try). */
@@ -132,7 +202,7 @@ export class EvolvdClient {
     this.closed = true;
     for (const t of this.timers) clearInterval(t);
     this.abort.abort();
-    await this.buffer.flush(true).catch(() => {});
+    await Promise.all([this.buffer.flush(true).catch(() => {}), this.reporter.send(true)]);
   }
 
   private stale(now: number): boolean {
@@ -194,8 +264,8 @@ export class EvolvdClient {
     }
   }
 
-  private async post(path: string, lines: string): Promise<void> {
-    const response = await this.fetcher(`${this.options.url}${path}`, { method: "POST", headers: this.headers({ "content-type": "application/x-ndjson" }), body: lines });
-    if (!response.ok) throw new Error(`events: HTTP ${response.status}`);
+  private async post(path: string, body: string, type = "application/x-ndjson"): Promise<void> {
+    const response = await this.fetcher(`${this.options.url}${path}`, { method: "POST", headers: this.headers({ "content-type": type }), body });
+    if (!response.ok) throw new Error(`${path}: HTTP ${response.status} ${(await response.text().catch(() => "")).slice(0, 300)}`);
   }
 }

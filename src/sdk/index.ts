@@ -6,6 +6,8 @@
  *   await client.ready();
  *   const { value, version, arm, reason } = client.evaluate("checkout", user.id, { device: "mobile" });
  *   client.track("checkout", user.id, { conversion: 1 });
+ *   client.register("pricing", priceOf, { input, output });   // a pipeline stage (docs/stages.md)
+ *   const { output } = await client.run("checkout", "pricing", user.id, cart);
  *   await client.close();
  */
 import { EvolvdClient, type ClientOptions } from "./client.js";
@@ -13,6 +15,8 @@ import { EvolvdClient, type ClientOptions } from "./client.js";
 export { EvolvdClient, type ClientOptions, type SdkStats } from "./client.js";
 export type { Evaluation } from "./local-target.js";
 export { LocalTarget } from "./local-target.js";
+export { StageError, stageVersionOf, type RegisteredStage, type StageContext, type StageFunction, type StageImplementation, type StageOptions } from "./stages.js";
+export type { StageRun } from "./interceptor.js";
 export type { ServingState } from "../stream/serving-state.js";
 
 export function createClient(options: ClientOptions): EvolvdClient {

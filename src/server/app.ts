@@ -9,10 +9,11 @@ import { registerEvents, type EventsDeps } from "./events.js";
 import { registerOfrep, type OfrepDeps } from "./ofrep.js";
 import { registerSdkSync, type SdkSyncDeps } from "./sdk-sync.js";
 import { registerSdkFile } from "./sdk-file.js";
+import { registerStageReports, registerStageViews, type StageRoutesDeps } from "./sdk-registry.js";
 import { protocolError } from "./errors.js";
 import { routeValidator } from "./route-schemas.js";
 
-export interface ServerDeps extends AdminDeps, ConsoleStreamDeps, EventsDeps, OfrepDeps, SdkSyncDeps {
+export interface ServerDeps extends AdminDeps, ConsoleStreamDeps, EventsDeps, OfrepDeps, SdkSyncDeps, StageRoutesDeps {
   readonly adminToken: string;
   readonly ofrepToken: string;
   /** Reads the admin API (GET, HEAD) and nothing else; empty: none. */
@@ -87,10 +88,12 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     registerOfrep(scope, deps);
     registerEvents(scope, deps);
     registerSdkSync(scope, deps);
+    registerStageReports(scope, deps);
   });
   void app.register(async (scope) => {
     if (deps.adminToken !== "") scope.addHook("onRequest", bearer(deps.adminToken, deps.viewerToken ?? ""));
     registerAdmin(scope, deps);
+    registerStageViews(scope, deps);
     registerConsoleStream(scope, deps);
   });
   // The console's page and scripts hold no data: what they show comes from the admin API.

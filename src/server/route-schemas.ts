@@ -92,3 +92,30 @@ export const SdkQuery = Type.Object(
   { additionalProperties: false },
 );
 export type SdkQuery = Static<typeof SdkQuery>;
+
+const StageId = Type.String({ pattern: "^[a-z][a-z0-9_.-]{0,63}$", rule: "must be a stage id (lower-case letters, digits, '_', '.', '-', at most 64)" });
+const StageVersionId = Type.String({ pattern: "^[0-9a-f]{64}$", rule: "must be a stage version: the SHA-256 of its code, 64 lower-case hex digits" });
+const TargetName = Type.String({ pattern: TARGET_NAME.source, rule: "is not a target name" });
+
+/** `POST /v1/sdk/registry`: an SDK's registry of pipeline stages (stages/registry.ts RegistryReport). */
+export const RegistryReportBody = Type.Object(
+  {
+    sdk: Type.String({ minLength: 8, maxLength: 64, pattern: "^[A-Za-z0-9_-]+$", rule: "must be the SDK instance's id (8–64 letters, digits, '-', '_')" }),
+    targets: Type.Union([Type.Array(TargetName, { maxItems: 1000 }), Type.Null()], { rule: "must be the targets the SDK syncs, or null for all" }),
+    stages: Type.Array(
+      Type.Object(
+        {
+          id: StageId,
+          mutable: Type.Boolean(),
+          versions: Type.Array(Type.Object({ version: StageVersionId, input: Type.Unknown(), output: Type.Unknown() }, { additionalProperties: false }), { maxItems: 256 }),
+        },
+        { additionalProperties: false },
+      ),
+      { maxItems: 256 },
+    ),
+    missing: Type.Optional(Type.Array(Type.Object({ target: TargetName, stage: StageId, version: StageVersionId, count: Type.Integer({ minimum: 0, maximum: 1e12 }) }, { additionalProperties: false }), { maxItems: 10_000 })),
+    closing: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+export type RegistryReportBody = Static<typeof RegistryReportBody>;

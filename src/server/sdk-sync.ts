@@ -2,7 +2,7 @@ import type { FastifyInstance } from "fastify";
 import { interval, map, share, type SchedulerLike } from "rxjs";
 import { sha256 } from "../config/canonical.js";
 import type { ExperimentRouter } from "../stream/router.js";
-import { servingFingerprint, servingStates } from "../stream/serving-state.js";
+import { servingFingerprint, servingStates, type StageBindings } from "../stream/serving-state.js";
 import { SdkQuery } from "./route-schemas.js";
 
 export interface SdkSyncDeps {
@@ -10,14 +10,16 @@ export interface SdkSyncDeps {
   /** How often open streams look for a change (ms; default 50): the bound on a kill reaching SDKs, plus the network. */
   readonly sdkStreamMs?: number;
   readonly scheduler?: SchedulerLike;
+  /** A target's stage settings (docs/stages.md), when it has any. */
+  readonly stageBindings?: (target: string) => StageBindings | undefined;
 }
 
 /** The targets a query names (comma-separated), or undefined for all. */
 const targetsOf = (query: SdkQuery): string[] | undefined => (query.targets ? query.targets.split(",").filter((t) => t !== "") : undefined);
 
 /** The state document of `targets` and its entity tag (the SHA-256 of the document). */
-function documentOf(router: ExperimentRouter, targets: readonly string[] | undefined): { body: string; etag: string } {
-  const body = JSON.stringify({ targets: servingStates(router, targets) });
+function documentOf(deps: SdkSyncDeps, targets: readonly string[] | undefined): { body: string; etag: string } {
+  const body = JSON.stringify({ targets: servingStates(deps.router, targets, deps.stageBindings) });
   return { body, etag: `"${sha256(body).slice(0, 32)}"` };
 }
 
@@ -33,7 +35,7 @@ function documentOf(router: ExperimentRouter, targets: readonly string[] | undef
 export function registerSdkSync(app: FastifyInstance, deps: SdkSyncDeps): void {
   const { router } = deps;
   app.get<{ Querystring: SdkQuery }>("/v1/sdk/state", { schema: { querystring: SdkQuery } }, async (request, reply) => {
-    const doc = documentOf(router, targetsOf(request.query));
+    const doc = documentOf(deps, targetsOf(request.query));
     reply.header("ETag", doc.etag).header("Cache-Control", "no-cache");
     if (request.headers["if-none-match"] === doc.etag) return reply.code(304).send();
     return reply.code(200).type("application/json").send(doc.body);
@@ -62,7 +64,7 @@ export function registerSdkSync(app: FastifyInstance, deps: SdkSyncDeps): void {
       const mine = servingFingerprint(router, targets);
       if (mine === seen) return false;
       seen = mine;
-      const doc = documentOf(router, targets);
+      const doc = documentOf(deps, targets);
       if (doc.etag === etag) return false;
       etag = doc.etag;
       raw.write(`event: state\nid: ${doc.etag}\ndata: ${doc.body}\n\n`);

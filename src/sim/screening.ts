@@ -23,7 +23,8 @@ export const noScreening: Screener = ({ candidates }) => ({
  */
 export function simulationScreener(model: ResponseModel, segments: readonly Segment[]): Screener {
   const responder = new Responder(model);
-  return (input) => {
+  return Object.assign(screen, { covers: (path: string, value: unknown) => modelCovers(model, path, value) });
+  function screen(input: Parameters<Screener>[0]): ReturnType<Screener> {
     const { target, baseline, candidates, rng, now } = input;
     if (candidates.length === 0) return { survivors: [], rejected: [] };
     const arms = [baseline, ...candidates];
@@ -63,7 +64,16 @@ export function simulationScreener(model: ResponseModel, segments: readonly Segm
     });
     survivors.sort((a, b) => b.score - a.score);
     return { survivors, rejected };
-  };
+  }
+}
+
+/**
+ * Whether some KPI's model has a `levels` term naming `value` of `path`: what a stage version
+ * (an opaque id) needs to be simulated. Asked only of stage settings (lifecycle/generation.ts).
+ */
+export function modelCovers(model: ResponseModel, path: string, value: unknown): boolean {
+  if (typeof value !== "string") return true;
+  return Object.values(model).some((kpi) => (kpi.terms ?? []).some((t) => "levels" in t && t.path === path && Object.hasOwn(t.levels, value)));
 }
 
 function screeningVerdict(reading: ArmReading): string | null {

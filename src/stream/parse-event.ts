@@ -5,7 +5,7 @@ import { err, ok, problem, type Problem, type Result } from "../domain/result.js
 
 const FIELDS = {
   exposure: new Set(["type", "target", "unit", "ts", "arm", "attributes"]),
-  outcome: new Set(["type", "target", "unit", "ts", "arm", "metrics"]),
+  outcome: new Set(["type", "target", "unit", "ts", "arm", "metrics", "effects"]),
 };
 const VERSION_ID = /^[0-9a-f]{64}$/;
 export const MAX_UNIT_LENGTH = 256;
@@ -15,6 +15,25 @@ export const MAX_KPI_VALUE = 1e12;
 /** Longest string attribute of an exposure (country, device, a segment label). */
 export const MAX_ATTRIBUTE_LENGTH = 256;
 const isAttribute = (v: unknown): boolean => (typeof v === "string" && v.length <= MAX_ATTRIBUTE_LENGTH) || (typeof v === "number" && Number.isFinite(v)) || typeof v === "boolean";
+
+/** Most side effects one outcome may carry, and the longest JSON text of one's detail. */
+export const MAX_EFFECTS_PER_OUTCOME = 16;
+export const MAX_EFFECT_DETAIL = 512;
+const EFFECT_KIND = /^[a-z][a-z0-9_.-]{0,63}$/;
+
+/** What is wrong with an outcome's side effects (docs/stages.md), or null. */
+function effectsProblem(effects: unknown): string | null {
+  if (!Array.isArray(effects) || effects.length > MAX_EFFECTS_PER_OUTCOME) return `effects: must be an array of at most ${MAX_EFFECTS_PER_OUTCOME} side effects`;
+  for (const [i, e] of effects.entries()) {
+    if (e === null || typeof e !== "object" || Array.isArray(e)) return `effects[${i}]: must be {stage, kind, detail?}`;
+    for (const key in e) if (key !== "stage" && key !== "kind" && key !== "detail") return `effects[${i}].${quoted(key)}: not a field of a side effect`;
+    const { stage, kind, detail } = e as Record<string, unknown>;
+    if (typeof stage !== "string" || !EFFECT_KIND.test(stage)) return `effects[${i}].stage: must be a stage id`;
+    if (typeof kind !== "string" || !EFFECT_KIND.test(kind)) return `effects[${i}].kind: must be a name like "db.write" (lower-case, at most 64 characters)`;
+    if (detail !== undefined && JSON.stringify(detail).length > MAX_EFFECT_DETAIL) return `effects[${i}].detail: at most ${MAX_EFFECT_DETAIL} characters of JSON`;
+  }
+  return null;
+}
 
 /** Most KPIs one outcome may carry. */
 export const MAX_KPIS_PER_OUTCOME = 64;
@@ -72,7 +91,8 @@ export function parseEvent(input: unknown): Result<StreamEvent, Problem> {
     if (typeof value !== "number" || !(Math.abs(value) <= MAX_KPI_VALUE)) return err(problem("invalid_metrics", `metrics.${name}: must be a number within ±${MAX_KPI_VALUE}`));
   }
   if (count === 0) return err(problem("invalid_metrics", "metrics: must name at least one KPI"));
-  return ok(event as unknown as StreamEvent);
+  const broken = event.effects === undefined ? null : effectsProblem(event.effects);
+  return broken ? err(problem("invalid_effects", broken)) : ok(event as unknown as StreamEvent);
 }
 
 /**

@@ -18,6 +18,8 @@ export interface ServingState {
   readonly baseline: ServedVersion;
   /** Per-segment baselines (policy.segmentBaselines): the rules, first match, and the versions of segments serving their own. */
   readonly segments?: { readonly rules: readonly { readonly name: string; readonly rule: AudienceRule }[]; readonly baselines: Readonly<Record<string, ServedVersion>> };
+  /** Settings that name a pipeline stage's version (setting path → stage id), and the KPI stage failures go to (docs/stages.md). */
+  readonly stages?: StageBindings;
   /** The live experiment taking traffic (null: none, paused, or held by the kill switch). */
   readonly experiment: {
     readonly id: string;
@@ -37,19 +39,25 @@ export interface ServingState {
   } | null;
 }
 
+export interface StageBindings {
+  readonly settings: Readonly<Record<string, string>>;
+  readonly errorKpi: string;
+}
+
 export interface ServedVersion {
   readonly version: VersionId;
   readonly values: ConfigValues;
 }
 
 /** The serving state of `targets` (every target when absent; unknown names are left out). */
-export function servingStates(router: ExperimentRouter, targets?: readonly string[]): ServingState[] {
+export function servingStates(router: ExperimentRouter, targets?: readonly string[], stagesOf: (target: string) => StageBindings | undefined = () => undefined): ServingState[] {
   return (targets ?? router.targets()).flatMap((target): ServingState[] => {
     const baseline = router.baseline(target);
     if (!baseline) return [];
     const segments = router.segmentServing(target);
     const live = router.experiment(target);
     const record = live?.allocationRecord();
+    const stages = stagesOf(target);
     return [
       {
         target,
@@ -57,6 +65,7 @@ export function servingStates(router: ExperimentRouter, targets?: readonly strin
         ...(segments
           ? { segments: { rules: segments.rules.map((s) => ({ name: s.name, rule: s.rule })), baselines: Object.fromEntries([...segments.versions].map(([name, v]) => [name, { version: v.id, values: v.values }])) } }
           : {}),
+        ...(stages ? { stages } : {}),
         experiment:
           live && record
             ? { id: live.id, hashVersion: record.table.hashVersion, salt: live.id, arms: live.arms.map((v) => ({ version: v.id, values: v.values })), aliases: live.baselineAliases, buckets: record.table.buckets, revision: record.table.revision, audience: live.audience, segmented: live.segmented }

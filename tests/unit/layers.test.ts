@@ -4,7 +4,7 @@ import { moduleGraph } from "../../scripts/module-graph.js";
 /** The layers of src/README.md, lowest first. */
 const LAYERS: readonly (readonly string[])[] = [
   ["domain", "types"],
-  ["assign", "bandit", "config", "decide", "evidence", "lifecycle", "metrics", "mutation", "random", "search", "stats", "stream", "targeting"],
+  ["assign", "bandit", "config", "decide", "evidence", "lifecycle", "metrics", "mutation", "random", "search", "stages", "stats", "stream", "targeting"],
   ["runtime"],
   ["store", "scale", "server", "watch", "sim", "jobs"],
   ["daemon", "cli", "openfeature", "sdk", "."],

@@ -43,6 +43,8 @@ export async function historyCommand(target: string, options: { dataDir?: string
         return [isoTime(e.at), e.segment === undefined ? "baseline" : `baseline:${e.segment}`, short(e.version), `${e.cause}${e.previous ? ` (was ${short(e.previous)})` : ""}: ${e.reason}`];
       case "draft":
         return [isoTime(e.at), "draft", short(e.version), `operator's candidate: ${e.note}`];
+      case "side_effects":
+        return [isoTime(e.at), "effects", short(e.version), Object.entries(e.counts).map(([k, n]) => `${k} ×${n}`).join(", ")];
     }
   });
   io.stdout.write(table(rows, ["time", "entry", "id", "detail"]));
