@@ -52,6 +52,20 @@ describe("event lines", () => {
     expect(codeOf(JSON.stringify({ type: "exposure", target: "t", unit: "u", ts: 1, attributes: { note: "e".repeat(257) } }))).toBe("invalid_attributes");
   });
 
+  it("takes an outcome's side effects and refuses malformed ones, naming the rule", () => {
+    const outcome = (effects: unknown) => JSON.stringify({ type: "outcome", target: "t", unit: "u", ts: 1, metrics: { error: 0 }, effects });
+    expect(codeOf(outcome([{ stage: "pricing", kind: "db.write", detail: { table: "orders" } }, { stage: "pricing", kind: "http.call" }]))).toBe("ok");
+    expect(codeOf(outcome({ stage: "pricing" }))).toBe("invalid_effects");
+    expect(codeOf(outcome(Array.from({ length: 17 }, () => ({ stage: "p", kind: "k" }))))).toBe("invalid_effects");
+    expect(codeOf(outcome([{ stage: "pricing", kind: "DB Write" }]))).toBe("invalid_effects");
+    expect(codeOf(outcome([{ stage: "pricing", kind: "db.write", extra: 1 }]))).toBe("invalid_effects");
+    expect(codeOf(outcome([{ stage: "pricing", kind: "db.write", detail: "x".repeat(600) }]))).toBe("invalid_effects");
+    const parsed = parseEvent(outcome([{ stage: "pricing", kind: "db.write" }, 3]));
+    expect(parsed.ok ? "" : parsed.error.message).toMatch(/^effects\[1\]: must be/);
+    // Only outcomes carry them.
+    expect(codeOf(JSON.stringify({ type: "exposure", target: "t", unit: "u", ts: 1, effects: [] }))).toBe("unknown_field");
+  });
+
   it("never throws, whatever it is fed", () => {
     for (const input of [undefined, null, 42, "", "null", "{}", Symbol("x"), () => 1, { type: "outcome", metrics: { a: Infinity } }, "x".repeat(70_000)])
       expect(() => parseEvent(input)).not.toThrow();
