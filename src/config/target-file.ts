@@ -56,6 +56,7 @@ export function parseTarget(text: string, file: string): Result<Target, FileProb
     schema: leaves,
     functions,
     ...(staged ? { stages } : {}),
+    ...(checked.value.clientKeys?.length ? { clientKeys: checked.value.clientKeys } : {}),
     baseline: checked.value.baseline as ConfigValues,
     mutations: plan,
     policy: staged ? withErrorGuardrail(policy) : policy,

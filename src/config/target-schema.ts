@@ -27,6 +27,14 @@ export const TargetFileSchema = Type.Object(
     baseline: Type.Record(Type.String(), Type.Unknown(), { rule: "must be an object of setting values" }),
     mutations: Type.Array(Type.Unknown(), { minItems: 1, rule: "must be a non-empty array" }),
     policy: Type.Record(Type.String(), Type.Unknown(), { rule: "must be an object" }),
+    clientKeys: Type.Optional(
+      Type.Array(Type.String({ pattern: "^[A-Za-z0-9_-]{16,128}$", rule: "must be 16–128 letters, digits, '-' or '_'" }), {
+        maxItems: 16,
+        uniqueItems: true,
+        rule: "must be a list of at most 16 distinct client keys",
+        description: "Public keys browser SDKs use: they may only sync and track this target (docs/sdk.md).",
+      }),
+    ),
   },
   object,
 );

@@ -14,6 +14,7 @@ import type { Settings } from "./settings.js";
 import { collectState } from "./state-gauges.js";
 import { TargetRegistry } from "./targets.js";
 import { stageWiring } from "./stage-wiring.js";
+import { UntrustedEvents } from "../stream/untrusted.js";
 
 export interface Daemon {
   /** Base URL the server listens on (e.g. http://127.0.0.1:8787). */
@@ -44,7 +45,7 @@ export async function startDaemon(settings: Settings, cwd: string, log: Logger):
     now: () => performance.now() / 1000,
   };
   // Pipeline stages: what the SDKs report, and what their stages did (daemon/stage-wiring.ts).
-  const stages = stageWiring(metrics, () => targets.targets.map((t) => t.target), (t) => router.baseline(t)?.id, log);
+  const stages = stageWiring(metrics, () => targets.targets.map((t) => t.target), log);
   const mode = await createMode(settings, cwd, { router, bandit, clock: systemClock, observer, log, onStatsDropped: (target, n) => metrics.statsDropped.inc({ target }, n), registries: stages.registries });
 
   // Every line goes through the transaction pipeline (stream/pipeline.ts), one at a time.
@@ -67,6 +68,15 @@ export async function startDaemon(settings: Settings, cwd: string, log: Logger):
     return processed;
   };
 
+  // Events sent with a browser's client key: only its targets, a budget per unit, values their metrics can take.
+  const untrusted = new UntrustedEvents(settings.clientEventsPerMinute, (name) => targets.targets.find((t) => t.target.name === name)?.target.policy);
+  const ingestUntrusted = (line: unknown, allowed: ReadonlySet<string>): Processed => {
+    const refused = untrusted.check(line, allowed, systemClock.now());
+    if (!refused) return ingest(line);
+    metrics.events.add("unknown", "rejected", refused.code);
+    return { kind: "rejected", problem: refused };
+  };
+
   const targets = new TargetRegistry({ router, clock: systemClock, log, createRuntime: (target, screen) => mode.createRuntime(target, screen), unsupported: (target) => mode.unsupported?.(target) ?? [], release: (runtime, target, reason) => mode.release(runtime, target, reason), onRejected: (reason) => metrics.dropsRejected.inc({ reason }) });
   metrics.onCollect(() => collectState(metrics, targets.targets, mode.gauges()));
   await mode.start();
@@ -86,6 +96,8 @@ export async function startDaemon(settings: Settings, cwd: string, log: Logger):
     expose: (event) => void ingest(event),
     onEvaluation: (target, arm) => metrics.evaluations.add(target, armLabel(arm)),
     ingest,
+    ingestUntrusted,
+    corsOrigins: settings.corsOrigins,
     targets,
     store: mode.store,
     adminToken: settings.adminToken,

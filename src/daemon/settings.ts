@@ -13,6 +13,8 @@ export const settingsSchema = {
   adminToken: { doc: "Bearer token of the admin API (and OFREP, when set).", format: String, default: "", env: "EVOLVD_ADMIN_TOKEN", arg: "admin-token", sensitive: true },
   ofrepToken: { doc: "Bearer token OFREP and event requests must carry; empty: none required.", format: String, default: "", env: "EVOLVD_OFREP_TOKEN", arg: "ofrep-token", sensitive: true },
   viewerToken: { doc: "Bearer token that reads the admin API and the console (GET only: no action); needs adminToken. Empty: none.", format: String, default: "", env: "EVOLVD_VIEWER_TOKEN", arg: "viewer-token", sensitive: true },
+  corsOrigins: { doc: "Origins browsers may call the SDK routes and events from (comma-separated; '*' any). Empty: no cross-origin calls.", format: String, default: "*", env: "EVOLVD_CORS_ORIGINS", arg: "cors-origins" },
+  clientEventsPerMinute: { doc: "Most events a browser client key may send per unit and target per minute (beyond: rejected as rate_limited).", format: "nat", default: 120, env: "EVOLVD_CLIENT_EVENTS_PER_MINUTE", arg: "client-events-per-minute" },
   rescanMs: { doc: "Periodic rescan of the drop folder, besides watching it.", format: "nat", default: 5000, env: "EVOLVD_RESCAN_MS", arg: "rescan-ms" },
   debounceMs: { doc: "Quiet time before a changed drop file is read.", format: "nat", default: 300, env: "EVOLVD_DEBOUNCE_MS", arg: "debounce-ms" },
   maxBodyBytes: { doc: "Largest request body accepted (413 beyond).", format: "nat", default: 5 * 1024 * 1024, env: "EVOLVD_MAX_BODY_BYTES", arg: "max-body-bytes" },
@@ -38,6 +40,8 @@ export interface Settings {
   readonly adminToken: string;
   readonly ofrepToken: string;
   readonly viewerToken: string;
+  readonly corsOrigins: string;
+  readonly clientEventsPerMinute: number;
   readonly rescanMs: number;
   readonly debounceMs: number;
   readonly maxBodyBytes: number;

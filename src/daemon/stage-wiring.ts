@@ -17,7 +17,7 @@ const EFFECTS_FLUSH_MS = 5_000;
  * with the serving state), and the side effects outcomes carry, written to each target's
  * history every EFFECTS_FLUSH_MS and at stop.
  */
-export function stageWiring(metrics: Metrics, targets: () => readonly Target[], baselineOf: (target: string) => string | undefined, log: Logger) {
+export function stageWiring(metrics: Metrics, targets: () => readonly Target[], log: Logger) {
   const registry = new StageRegistry(45_000, (m) => metrics.stageMissing.inc({ target: m.target, stage: m.stage }, m.count));
   const effects = new SideEffectLog();
   let store: HistoryStore | null = null;
@@ -55,8 +55,8 @@ export function stageWiring(metrics: Metrics, targets: () => readonly Target[], 
         if (processed.kind === "rejected" || processed.event.type !== "outcome" || !processed.event.effects?.length) return;
         const event = processed.event;
         const list = event.effects ?? [];
-        // Outside an experiment a run names no arm: it ran the baseline.
-        const version = processed.kind === "accepted" ? processed.experiment.arms[processed.arm]?.id : (event.arm ?? baselineOf(event.target));
+        // An outcome that arrives after its experiment ended (ignored) still names the version that ran.
+        const version = processed.kind === "accepted" ? processed.experiment.arms[processed.arm]?.id : event.arm;
         for (const e of list) metrics.sideEffects.inc({ target: event.target, kind: `${e.stage}:${e.kind}` });
         if (version) effects.record(event.target, version, list, event.ts);
       } catch (error) {

@@ -228,6 +228,8 @@ export interface Target {
   readonly functions: Readonly<Record<string, readonly string[]>>;
   /** Registries backed by a pipeline stage: registry → stage id (their `functions` lists are empty; docs/stages.md). */
   readonly stages?: Readonly<Record<string, string>>;
+  /** Public keys of browser SDKs: they may sync this target's serving state and send its events, nothing else (docs/sdk.md). */
+  readonly clientKeys?: readonly string[];
   readonly baseline: ConfigValues;
   readonly mutations: readonly MutationSpec[];
   readonly policy: Policy;

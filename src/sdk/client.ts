@@ -14,8 +14,13 @@ import type { SideEffect } from "../domain/event.js";
 export interface ClientOptions {
   /** The daemon's base URL (http://127.0.0.1:8787). */
   readonly url: string;
-  /** The OFREP/events bearer token, when the daemon asks for one. */
+  /** The OFREP/events bearer token, when the daemon asks for one (a server's secret). */
   readonly token?: string;
+  /**
+   * A target's public client key (its file's clientKeys), for browsers: it only syncs and sends
+   * events for its targets (docs/sdk.md). Stage registries are not reported with it.
+   */
+  readonly clientKey?: string;
   /** Targets to sync (all the daemon serves when absent). */
   readonly targets?: readonly string[];
   /** How long the last known state is served once the daemon is unreachable (default 60 s); then baselines only. */
@@ -77,6 +82,8 @@ export class EvolvdClient {
   /** The pipeline stages this SDK runs (docs/stages.md). */
   readonly stages = new StageSet();
   private readonly reporter: RegistryReporter;
+  /** Whether this client reports its stage registry (not with a client key alone). */
+  private readonly reports: boolean;
   private markReady: () => void = () => {};
 
   constructor(private readonly options: ClientOptions) {
@@ -89,10 +96,12 @@ export class EvolvdClient {
     // Without a word from the stream for a while, a conditional GET tells whether the daemon is there.
     this.timers.push(setInterval(() => void this.checkIn(), Math.max(1000, Math.min(5000, this.maxStaleMs / 3))));
     this.timers.push(setInterval(() => (this.staleNow = this.stale(this.clock.now())), Math.max(50, Math.min(250, this.maxStaleMs / 4))));
-    this.timers.push(setInterval(() => void this.reporter.send(), options.reportMs ?? 15_000));
+    // A client key may not report a registry: a browser does not run server stages (and could not be trusted to say which it has).
+    this.reports = options.clientKey === undefined || options.token !== undefined;
+    if (this.reports) this.timers.push(setInterval(() => void this.reporter.send(), options.reportMs ?? 15_000));
     for (const t of this.timers) (t as { unref?: () => void }).unref?.();
     this.reporter = new RegistryReporter(options.instanceId ?? globalThis.crypto.randomUUID(), this.stages, options.targets ?? null, (body) => this.post("/v1/sdk/registry", body, "application/json"), (e) => this.options.onError?.(e));
-    this.stages.onChange = () => this.reporter.queue();
+    this.stages.onChange = () => (this.reports ? this.reporter.queue() : undefined);
     void this.stream();
   }
 
@@ -177,8 +186,8 @@ export class EvolvdClient {
     );
   }
 
-  private outcome(target: string, unit: string, arm: string | null, metrics: Record<string, number>, effects: readonly SideEffect[]): void {
-    this.buffer.push({ type: "outcome", target, unit, ts: this.clock.now(), ...(arm ? { arm } : {}), metrics, ...(effects.length > 0 ? { effects: effects.slice(0, 16) } : {}) });
+  private outcome(target: string, unit: string, arm: string, metrics: Record<string, number>, effects: readonly SideEffect[]): void {
+    this.buffer.push({ type: "outcome", target, unit, ts: this.clock.now(), arm, metrics, ...(effects.length > 0 ? { effects: effects.slice(0, 16) } : {}) });
   }
 
   /** An outcome of `unit`, attributed to the arm it was last evaluated in (none: not counted unless the daemon knows its arm). */
@@ -202,7 +211,7 @@ export class EvolvdClient {
     this.closed = true;
     for (const t of this.timers) clearInterval(t);
     this.abort.abort();
-    await Promise.all([this.buffer.flush(true).catch(() => {}), this.reporter.send(true)]);
+    await Promise.all([this.buffer.flush(true).catch(() => {}), this.reports ? this.reporter.send(true) : undefined]);
   }
 
   private stale(now: number): boolean {
@@ -214,7 +223,8 @@ export class EvolvdClient {
   }
 
   private headers(extra: Record<string, string> = {}): Record<string, string> {
-    return { ...(this.options.token ? { authorization: `Bearer ${this.options.token}` } : {}), ...extra };
+    const credential = this.options.token ?? this.options.clientKey;
+    return { ...(credential ? { authorization: `Bearer ${credential}` } : {}), ...extra };
   }
 
   /** Applies a state document; a target it cannot evaluate exactly keeps its last state (reported). */

@@ -15,8 +15,9 @@ export interface BufferCounts {
 
 /**
  * Exposures and outcomes on their way to /v1/events: a bounded queue (the oldest dropped, and
- * counted, when full), sent in NDJSON batches; a failed batch goes back to the front and the
- * next attempt waits twice as long (up to maxBackoffMs).
+ * counted, when full), sent in NDJSON batches — on the client's timer, and as soon as a whole
+ * batch is queued; a failed batch goes back to the front and the next attempt waits twice as
+ * long (up to maxBackoffMs).
  */
 export class EventBuffer {
   private queue: SdkEvent[] = [];
@@ -38,6 +39,8 @@ export class EventBuffer {
       this.counts.dropped += drop;
     }
     this.queue.push(event);
+    // A full batch goes at once, not at the next tick: a busy service would outrun the timer.
+    if (this.queue.length >= this.options.batch && this.sending === null) void this.flush();
   }
 
   get stats(): BufferCounts {

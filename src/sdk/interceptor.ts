@@ -28,7 +28,7 @@ export interface InterceptorHost {
   /** The unit's evaluation without recording it, its segment's baseline values, and the target's stage bindings. */
   peek(target: string, unit: string, context: EvaluationContext): { result: Evaluation; baseline: JsonValue; bindings: StageBindings | undefined } | null;
   expose(target: string, unit: string, result: Evaluation, context: EvaluationContext): void;
-  outcome(target: string, unit: string, arm: string | null, metrics: Record<string, number>, effects: readonly SideEffect[]): void;
+  outcome(target: string, unit: string, arm: string, metrics: Record<string, number>, effects: readonly SideEffect[]): void;
   missing(target: string, stage: string, version: string): void;
 }
 
@@ -77,21 +77,21 @@ export async function runStage(host: InterceptorHost, target: string, stage: str
   const missing = chosen.version !== assigned;
   if (!missing) host.expose(target, unit, result, context);
   const first = await attempt(chosen, input, contextFor(chosen.version), host.timeoutMs);
-  // Outside an experiment the outcome names no arm: the daemon counts it nowhere (its side effects go to the baseline's history).
+  // Outside an experiment (none live, outside its audience, stale) a run measures no arm: no outcome is sent.
   const arm = result.arm === null ? null : result.version;
   if (missing) {
     if (first.error !== undefined) throw new StageError("stage_failed", `stage "${stage}" baseline version ${base.slice(0, 12)} failed: ${first.error}`);
     return { output: first.output, version: base, assigned, arm: result.arm, reason: "STAGE_MISSING", fallback: false };
   }
   if (first.error === undefined) {
-    host.outcome(target, unit, arm, { [bindings.errorKpi]: 0 }, effects);
+    if (arm !== null) host.outcome(target, unit, arm, { [bindings.errorKpi]: 0 }, effects);
     return { output: first.output, version: assigned, assigned, arm: result.arm, reason: result.reason, fallback: false };
   }
   // The assigned version failed: its error outcome goes to its arm (with every side effect,
   // the fallback's too), and the baseline answers.
   const canFallBack = baseVersion !== undefined && baseVersion.version !== assigned;
   const fallback = canFallBack ? await attempt(baseVersion, input, contextFor(base), host.timeoutMs) : null;
-  host.outcome(target, unit, arm, { [bindings.errorKpi]: 1 }, effects);
+  if (arm !== null) host.outcome(target, unit, arm, { [bindings.errorKpi]: 1 }, effects);
   if (!fallback) throw new StageError("stage_failed", `stage "${stage}" version ${assigned.slice(0, 12)} failed: ${first.error}`);
   if (fallback.error !== undefined) throw new StageError("stage_failed", `stage "${stage}" version ${assigned.slice(0, 12)} failed (${first.error}), and so did the baseline's ${base.slice(0, 12)}: ${fallback.error}`);
   return { output: fallback.output, version: base, assigned, arm: result.arm, reason: result.reason, fallback: true, error: first.error };

@@ -1,4 +1,3 @@
-import { createHash, timingSafeEqual } from "node:crypto";
 import { createServer } from "node:http";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { BODY_LIMITS, parseJson } from "../domain/json.js";
@@ -11,11 +10,14 @@ import { registerSdkSync, type SdkSyncDeps } from "./sdk-sync.js";
 import { registerSdkFile } from "./sdk-file.js";
 import { registerStageReports, registerStageViews, type StageRoutesDeps } from "./sdk-registry.js";
 import { protocolError } from "./errors.js";
+import { applicationAuth, registerCors, sameSecret } from "./client-keys.js";
 import { routeValidator } from "./route-schemas.js";
 
 export interface ServerDeps extends AdminDeps, ConsoleStreamDeps, EventsDeps, OfrepDeps, SdkSyncDeps, StageRoutesDeps {
   readonly adminToken: string;
   readonly ofrepToken: string;
+  /** Origins browsers may call the SDK routes and events from (settings corsOrigins). */
+  readonly corsOrigins?: string;
   /** Reads the admin API (GET, HEAD) and nothing else; empty: none. */
   readonly viewerToken?: string;
   readonly maxBodyBytes: number;
@@ -80,11 +82,12 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     reply.header("Content-Type", deps.metrics.registry.contentType);
     return deps.metrics.registry.metrics();
   });
+  registerCors(app, deps.corsOrigins ?? "");
   // Each API is an encapsulated plugin with its own token hook: the hook runs for the routes
   // declared inside it, whichever spelling of the path the router resolved to them. A check on
   // the raw URL (`/%76%31/…`, `//v1/…`, absolute form) cannot see what the router will match.
   void app.register(async (scope) => {
-    if (deps.ofrepToken !== "") scope.addHook("onRequest", bearer(deps.ofrepToken));
+    scope.addHook("onRequest", applicationAuth(deps.ofrepToken, () => deps.targets.targets.map((t) => t.target)));
     registerOfrep(scope, deps);
     registerEvents(scope, deps);
     registerSdkSync(scope, deps);
@@ -131,8 +134,3 @@ function bearer(token: string, viewer = ""): (request: FastifyRequest, reply: Fa
   };
 }
 
-/** Constant-time comparison (of digests, so lengths leak nothing either). */
-function sameSecret(given: string, expected: string): boolean {
-  const digest = (s: string) => createHash("sha256").update(s).digest();
-  return timingSafeEqual(digest(given), digest(expected));
-}

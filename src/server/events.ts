@@ -1,12 +1,15 @@
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import type { FastifyInstance } from "fastify";
 import type { Processed } from "../stream/processed.js";
+import { clientTargetsOf } from "./client-keys.js";
 
 export interface EventsDeps {
   /** Feeds one line into the transaction pipeline and returns what became of it. */
   readonly ingest: (line: unknown) => Processed;
   /** Most lines one request may carry (413 beyond, nothing ingested). */
   readonly maxEventsPerRequest: number;
+  /** The same for a line sent with a browser's client key, which may reach only `allowed` (stream/untrusted.ts). */
+  readonly ingestUntrusted?: (line: unknown, allowed: ReadonlySet<string>) => Processed;
 }
 
 /** Rejected lines listed by line number in an answer; the rest are only counted. */
@@ -71,12 +74,14 @@ export function registerEvents(app: FastifyInstance, deps: EventsDeps): void {
     const totals = { accepted: 0, ignored: 0, rejected: 0 };
     const reasons: Record<"ignored" | "rejected", Map<string, number>> = { ignored: new Map(), rejected: new Map() };
     const errors: { line: number; code: string; message: string }[] = [];
+    const allowed = clientTargetsOf(request);
+    const ingest = allowed === null ? deps.ingest : (line: unknown) => (deps.ingestUntrusted ? deps.ingestUntrusted(line, allowed) : { kind: "rejected" as const, problem: { code: "forbidden", message: "client keys cannot send events here" } });
     for (let n = 1; ; n++) {
       // JSON bodies may hold a null event (rejected below); only the cursor's null ends them.
       if (cursor === null && n > items.length) break;
       const line = next(n - 1);
       if (cursor !== null && line === null) break;
-      const processed = deps.ingest(line);
+      const processed = ingest(line);
       totals[processed.kind]++;
       if (processed.kind === "rejected") {
         const code = processed.problem.code;

@@ -1,4 +1,5 @@
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { clientTargetsOf } from "./client-keys.js";
 import { interval, map, share, type SchedulerLike } from "rxjs";
 import { sha256 } from "../config/canonical.js";
 import type { ExperimentRouter } from "../stream/router.js";
@@ -16,6 +17,19 @@ export interface SdkSyncDeps {
 
 /** The targets a query names (comma-separated), or undefined for all. */
 const targetsOf = (query: SdkQuery): string[] | undefined => (query.targets ? query.targets.split(",").filter((t) => t !== "") : undefined);
+
+/**
+ * The targets a request syncs: those its query names (all when none), narrowed for a client
+ * key to its own — naming another is refused (the answer says which).
+ */
+function syncedTargets(request: FastifyRequest<{ Querystring: SdkQuery }>): { targets: string[] | undefined } | { forbidden: string } {
+  const named = targetsOf(request.query);
+  const allowed = clientTargetsOf(request);
+  if (allowed === null) return { targets: named };
+  const outside = named?.find((t) => !allowed.has(t));
+  return outside !== undefined ? { forbidden: outside } : { targets: named ?? [...allowed].sort() };
+}
+const forbid = (reply: FastifyReply, target: string) => reply.code(403).send({ errorCode: "FORBIDDEN", errorDetails: `this client key may not sync target "${target}"` });
 
 /** The state document of `targets` and its entity tag (the SHA-256 of the document). */
 function documentOf(deps: SdkSyncDeps, targets: readonly string[] | undefined): { body: string; etag: string } {
@@ -35,7 +49,9 @@ function documentOf(deps: SdkSyncDeps, targets: readonly string[] | undefined): 
 export function registerSdkSync(app: FastifyInstance, deps: SdkSyncDeps): void {
   const { router } = deps;
   app.get<{ Querystring: SdkQuery }>("/v1/sdk/state", { schema: { querystring: SdkQuery } }, async (request, reply) => {
-    const doc = documentOf(deps, targetsOf(request.query));
+    const synced = syncedTargets(request);
+    if ("forbidden" in synced) return forbid(reply, synced.forbidden);
+    const doc = documentOf(deps, synced.targets);
     reply.header("ETag", doc.etag).header("Cache-Control", "no-cache");
     if (request.headers["if-none-match"] === doc.etag) return reply.code(304).send();
     return reply.code(200).type("application/json").send(doc.body);
@@ -53,7 +69,9 @@ export function registerSdkSync(app: FastifyInstance, deps: SdkSyncDeps): void {
     done();
   });
   app.get<{ Querystring: SdkQuery }>("/v1/sdk/stream", { schema: { querystring: SdkQuery } }, (request, reply) => {
-    const targets = targetsOf(request.query);
+    const synced = syncedTargets(request);
+    if ("forbidden" in synced) return forbid(reply, synced.forbidden);
+    const targets = synced.targets;
     reply.hijack();
     const raw = reply.raw;
     raw.writeHead(200, { "Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-cache", Connection: "keep-alive", "X-Accel-Buffering": "no" });

@@ -68,7 +68,7 @@ describe("a generation of a stage target", () => {
   const ctx = (registry: string[], covered: string[]) => {
     // A screening model that knows V2 (a levels term) and not V3.
     const model = { conversion: { distribution: "bernoulli" as const, intercept: -1.4, terms: [{ path: "pricing.function", levels: Object.fromEntries(covered.map((v) => [v, 0.05])) }] } };
-    const screen = simulationScreener(model, [{ name: "all", share: 1 }]);
+    const screen = simulationScreener(model, [{ name: "all", share: 1, attributes: {} }]);
     return { target, rng: seededRng("stages"), screen, bandit: twinEngine, registries: () => ({ ...target.functions, pricing: registry }) };
   };
 
