@@ -36,7 +36,7 @@ async function ownDaemon() {
 
 const own = process.env.EVOLVD_URL ? null : await ownDaemon();
 const daemon = own?.daemon ?? null;
-const url = process.env.EVOLVD_URL ?? daemon.url;
+const url = process.env.EVOLVD_URL || daemon.url;
 const admin = process.env.EVOLVD_ADMIN_TOKEN ? { authorization: `Bearer ${process.env.EVOLVD_ADMIN_TOKEN}` } : {};
 const getJson = async (path) => {
   const response = await fetch(`${url}${path}`, { headers: admin });
