@@ -47,7 +47,7 @@ export class EventBuffer {
     return { queued: this.queue.length, ...this.counts };
   }
 
-  /** Sends what is queued, batch by batch; stops at the first failure (kept for the next try). */
+  /** Sends what is queued, batch by batch (at most 5 × batch per request); stops at the first failure (kept for the next try). */
   flush(force = false): Promise<void> {
     if (this.sending) return this.sending;
     if (this.queue.length === 0 || (!force && this.options.now() < this.notBefore)) return Promise.resolve();
@@ -59,7 +59,9 @@ export class EventBuffer {
 
   private async drain(): Promise<void> {
     while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, this.options.batch);
+      // Behind (the daemon slower than the service, or the service's loop busy): bigger
+      // requests, up to five batches' worth, so fewer round trips carry the backlog.
+      const batch = this.queue.splice(0, this.queue.length >= 2 * this.options.batch ? 5 * this.options.batch : this.options.batch);
       try {
         await this.send(batch.map((e) => JSON.stringify(e)).join("\n"));
         this.counts.sent += batch.length;
