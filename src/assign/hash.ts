@@ -43,15 +43,34 @@ export function bucketOf(unit: string, salt: string): number {
 export interface SaltPrefix {
   readonly bytes: Uint8Array;
   readonly state: number;
+  /** The same state from FINGERPRINT_SEED (the fingerprint's second half). */
+  readonly state2: number;
   readonly rest: readonly number[];
 }
+
+/** Seed of the second half of a unit's fingerprint: another MurmurHash3 of the same key. */
+const FINGERPRINT_SEED = 0x9747b28c;
+
+/**
+ * The 64-bit fingerprint of the unit last assigned by bucketOfKeyed: MurmurHash3 of its key
+ * (the bucket's own hash, whole) and of the same key from another seed. Read it right after the
+ * call. Two units share one with probability 2^-64: the SDK remembers units by it, in typed
+ * arrays, instead of by their strings (sdk/unit-memory.ts). Signed 32-bit halves: V8 passes
+ * them around as small integers, where unsigned ones above 2^31 would be boxed numbers.
+ */
+export const FINGERPRINT = new Int32Array(2);
 
 export function saltPrefix(salt: string): SaltPrefix {
   const bytes = Uint8Array.from(utf8(`${salt}\u0000`));
   const whole = bytes.length & ~3;
   let h = 0;
-  for (let i = 0; i < whole; i += 4) h = mixBlock(h, (bytes[i] as number) | ((bytes[i + 1] as number) << 8) | ((bytes[i + 2] as number) << 16) | ((bytes[i + 3] as number) << 24));
-  return { bytes, state: h, rest: Array.from(bytes.subarray(whole)) };
+  let g = FINGERPRINT_SEED;
+  for (let i = 0; i < whole; i += 4) {
+    const k = (bytes[i] as number) | ((bytes[i + 1] as number) << 8) | ((bytes[i + 2] as number) << 16) | ((bytes[i + 3] as number) << 24);
+    h = mixBlock(h, k);
+    g = mixBlock(g, k);
+  }
+  return { bytes, state: h, state2: g, rest: Array.from(bytes.subarray(whole)) };
 }
 
 /** One 4-byte block into the hash state. */
@@ -80,6 +99,7 @@ export function bucketOfKeyed(unit: string, prefix: SaltPrefix): number {
   const rest = prefix.rest;
   const r = rest.length;
   let h = prefix.state;
+  let g = prefix.state2;
   let high = 0;
   // The prefix's 0-3 leftover bytes and the unit's first characters make one block, or the tail.
   let k = 0;
@@ -93,6 +113,7 @@ export function bucketOfKeyed(unit: string, prefix: SaltPrefix): number {
   }
   if (filled === 4) {
     h = mixBlock(h, k);
+    g = mixBlock(g, k);
     k = 0;
     filled = 0;
     for (; i + 4 <= n; i += 4) {
@@ -101,7 +122,9 @@ export function bucketOfKeyed(unit: string, prefix: SaltPrefix): number {
       const c2 = unit.charCodeAt(i + 2);
       const c3 = unit.charCodeAt(i + 3);
       high |= c0 | c1 | c2 | c3;
-      h = mixBlock(h, c0 | (c1 << 8) | (c2 << 16) | (c3 << 24));
+      const block = c0 | (c1 << 8) | (c2 << 16) | (c3 << 24);
+      h = mixBlock(h, block);
+      g = mixBlock(g, block);
     }
     for (; i < n; i++, filled++) {
       const c = unit.charCodeAt(i);
@@ -110,9 +133,20 @@ export function bucketOfKeyed(unit: string, prefix: SaltPrefix): number {
     }
   }
   // A unit id that is not ASCII is hashed over its UTF-8 bytes, as bucketOf does.
-  if (high > 0x7f) return murmur3Bytes(concat(prefix.bytes, utf8(unit))) % BUCKETS;
-  if (filled > 0) h = mixTail(h, k);
-  return finish(h, prefix.bytes.length + n) % BUCKETS;
+  if (high > 0x7f) {
+    const bytes = concat(prefix.bytes, utf8(unit));
+    FINGERPRINT[0] = murmur3Bytes(bytes);
+    FINGERPRINT[1] = murmur3Bytes(bytes, FINGERPRINT_SEED);
+    return ((FINGERPRINT[0] as number) >>> 0) % BUCKETS;
+  }
+  if (filled > 0) {
+    h = mixTail(h, k);
+    g = mixTail(g, k);
+  }
+  const full = finish(h, prefix.bytes.length + n);
+  FINGERPRINT[0] = full;
+  FINGERPRINT[1] = finish(g, prefix.bytes.length + n);
+  return full % BUCKETS;
 }
 
 function concat(a: ArrayLike<number>, b: ArrayLike<number>): Uint8Array {

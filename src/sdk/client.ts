@@ -3,7 +3,9 @@ import { exposureAttributes } from "../stream/parse-event.js";
 import type { ServingState } from "../stream/serving-state.js";
 import { systemClock } from "../system-clock.js";
 import type { EvaluationContext } from "../targeting/audience.js";
+import { FINGERPRINT } from "../assign/hash.js";
 import { EventBuffer, type BufferCounts } from "./event-buffer.js";
+import { UnitMemory } from "./unit-memory.js";
 import { LocalTarget, type Evaluation } from "./local-target.js";
 import { serverSentEvents } from "./sse.js";
 import { runStage, type StageRun } from "./interceptor.js";
@@ -51,9 +53,6 @@ export interface SdkStats {
   readonly stageMissing: number;
 }
 
-/** Units remembered per target (their arm, for outcomes and exposure deduplication); beyond, it starts over. */
-const MAX_REMEMBERED = 200_000;
-
 /**
  * The evolvd SDK: syncs the serving state of its targets from the daemon (a server-sent event
  * stream, with a conditional GET as the fallback) and evaluates in process with the router's own
@@ -64,11 +63,6 @@ export class EvolvdClient {
   private readonly clock: Clock;
   private readonly fetcher: typeof fetch;
   private readonly buffer: EventBuffer;
-  /**
-   * Per target: the live experiment the units below were exposed in, and each unit's last arm
-   * (the version served, which outcomes name). A unit exposed again in the same arm sends nothing.
-   */
-  private readonly seen = new Map<string, { experiment: string; arms: Map<string, string> }>();
   private lastContact: number | null = null;
   /** Whether the daemon has been silent for maxStaleMs, kept by a timer: no clock read per evaluation. */
   private staleNow = true;
@@ -123,20 +117,20 @@ export class EvolvdClient {
     const local = this.targets.get(target);
     if (!local) return { value: null, version: "", arm: null, experiment: null, reason: "ERROR" };
     const result = local.evaluate(unit, context, this.now, this.staleNow);
-    this.expose(target, unit, result, context, local);
+    // In the experiment, evaluate left the unit's fingerprint in FINGERPRINT.
+    if (result.experiment !== null) this.expose(target, unit, result, context, local, FINGERPRINT[0] as number, FINGERPRINT[1] as number);
     return result;
   }
 
-  /** Records `unit`'s exposure to `result`, once per arm and experiment. */
-  private expose(target: string, unit: string, result: Evaluation, context: EvaluationContext, local: LocalTarget): void {
-    let seen = this.seen.get(target);
-    if (result.experiment === null) {
-      seen?.arms.delete(unit);
-      return;
-    }
-    if (!seen || seen.experiment !== result.experiment || seen.arms.size >= MAX_REMEMBERED) this.seen.set(target, (seen = { experiment: result.experiment, arms: new Map() }));
-    if (seen.arms.get(unit) !== result.version) {
-      seen.arms.set(unit, result.version);
+  /**
+   * Records `unit`'s exposure to `result` (in an experiment), once per unit and arm: the unit's
+   * memory (by fingerprint a, b) also gives outcomes their arm. A unit exposed again in the same
+   * arm sends nothing.
+   */
+  private expose(target: string, unit: string, result: Evaluation, context: EvaluationContext, local: LocalTarget, a: number, b: number): void {
+    let memory = local.memory;
+    if (memory === null || memory.experiment !== result.experiment) local.memory = memory = new UnitMemory(result.experiment as string);
+    if (memory.remember(a, b, result.version)) {
       const segmented = local.state.experiment?.segmented === true;
       // The version served names the arm, as OFREP's exposures do (a segment's own baseline counts for the baseline arm).
       this.buffer.push({ type: "exposure", target, unit, ts: this.clock.now(), arm: result.version, ...(segmented ? { attributes: exposureAttributes(context) } : {}) });
@@ -173,7 +167,7 @@ export class EvolvdClient {
         },
         expose: (t, u, result, c) => {
           const local = this.targets.get(t);
-          if (local) this.expose(t, u, result, c, local);
+          if (local && result.experiment !== null && local.fingerprint(u)) this.expose(t, u, result, c, local, FINGERPRINT[0] as number, FINGERPRINT[1] as number);
         },
         outcome: (t, u, arm, metrics, effects) => this.outcome(t, u, arm, metrics, effects),
         missing: (t, s, v) => this.reporter.missing(t, s, v),
@@ -192,7 +186,8 @@ export class EvolvdClient {
 
   /** An outcome of `unit`, attributed to the arm it was last evaluated in (none: not counted unless the daemon knows its arm). */
   track(target: string, unit: string, metrics: Readonly<Record<string, number>>): void {
-    const arm = this.seen.get(target)?.arms.get(unit);
+    const local = this.targets.get(target);
+    const arm = local?.memory && local.fingerprint(unit) ? local.memory.versionOf(FINGERPRINT[0] as number, FINGERPRINT[1] as number) : undefined;
     this.buffer.push({ type: "outcome", target, unit, ts: this.clock.now(), ...(arm ? { arm } : {}), metrics });
   }
 
@@ -232,7 +227,12 @@ export class EvolvdClient {
     const doc = JSON.parse(text) as { targets: ServingState[] };
     for (const state of doc.targets) {
       const built = LocalTarget.from(state);
-      if (built.target) this.targets.set(state.target, built.target);
+      if (built.target) {
+        // The units' memory lives as long as their experiment, across states (reallocations, pulls).
+        const memory = this.targets.get(state.target)?.memory ?? null;
+        built.target.memory = memory !== null && memory.experiment === state.experiment?.id ? memory : null;
+        this.targets.set(state.target, built.target);
+      }
       else this.options.onError?.(new Error(`evolvd sdk: ${built.problem}`));
     }
     this.etag = etag;

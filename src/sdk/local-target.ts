@@ -1,4 +1,5 @@
 import { BUCKETS, bucketOfKeyed, HASH_VERSION, saltPrefix, type SaltPrefix } from "../assign/hash.js";
+import type { UnitMemory } from "./unit-memory.js";
 import type { JsonValue } from "../domain/values.js";
 import type { ServingState } from "../stream/serving-state.js";
 import { compileRule, matches, type CompiledRule, type EvaluationContext } from "../targeting/audience.js";
@@ -35,6 +36,9 @@ interface Arm {
  * it cannot evaluate exactly (another hash version, a bad table) with the reason.
  */
 export class LocalTarget {
+  /** The client's memory of the live experiment's units (sdk/unit-memory.ts), carried over while the experiment lasts. */
+  memory: UnitMemory | null = null;
+
   private constructor(
     readonly state: ServingState,
     private readonly baseline: Arm,
@@ -72,10 +76,18 @@ export class LocalTarget {
     return this.experiment !== null;
   }
 
+  /** Puts the unit's fingerprint in the live experiment into FINGERPRINT (assign/hash.ts); false without one. */
+  fingerprint(unit: string): boolean {
+    if (!this.experiment) return false;
+    bucketOfKeyed(unit, this.experiment.prefix);
+    return true;
+  }
+
   /**
    * The version `unit` gets, as stream/router.ts ExperimentRouter.evaluate decides it. `now` is
    * asked only when a rule may read the time (an audience, segments). Answers are shared,
-   * frozen objects (one per arm and segment): nothing is allocated per call.
+   * frozen objects (one per arm and segment): nothing is allocated per call. An answer in the
+   * experiment leaves the unit's fingerprint in FINGERPRINT.
    */
   evaluate(unit: string, context: EvaluationContext, now: () => number, stale = false): Evaluation {
     const target = this.state.target;
@@ -86,9 +98,12 @@ export class LocalTarget {
     if (stale || !live) return this.cached(stale ? "STALE" : "STATIC", segment);
     if (live.audience !== null && !matches(live.audience, context, { now: at, target })) return this.cached("DEFAULT", segment);
     const index = live.buckets[bucketOfKeyed(unit, live.prefix)] as number;
-    return index === 0 ? this.cached("baseline", segment) : (this.armAnswers[index] as Evaluation);
+    if (index !== 0) return this.armAnswers[index] as Evaluation;
+    // Without segments the baseline arm has one answer: no lookup by segment.
+    return segments ? this.cached("baseline", segment) : (this.baselineArm ??= this.cached("baseline", ""));
   }
 
+  private baselineArm: Evaluation | undefined;
   /** Candidate answers by arm index (index 0 unused: the baseline's depends on the segment). */
   private readonly armAnswers: readonly (Evaluation | undefined)[];
   /** Answers served from a segment's baseline, by kind and then segment ("" without segments). */
