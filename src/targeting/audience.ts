@@ -1,5 +1,6 @@
 import jsonLogic, { type RulesLogic } from "json-logic-js";
 import type { AudienceRule } from "../domain/target.js";
+import { compiledAudience, truthy } from "./compiled-rule.js";
 
 /**
  * Audiences: JsonLogic rules over a unit's evaluation context, as flagd's targeting
@@ -59,6 +60,15 @@ export function compileRule(rule: unknown, where: string): { rule?: CompiledRule
  */
 export function matches(rule: CompiledRule, context: EvaluationContext, vars: EvolvdVars): boolean {
   if (typeof rule === "boolean") return rule;
+  // Most rules run as closures (targeting/compiled-rule.ts); the rest through json-logic-js.
+  const compiled = compiledAudience(rule);
+  if (compiled !== null) {
+    try {
+      return truthy(compiled(context, (key) => evolvdVars(vars)[key]));
+    } catch {
+      return false;
+    }
+  }
   try {
     // The context is the prototype, not copied: lookups read through to its keys at no cost
     // per key, and `$evolvd`, an own property, always wins over a context key of that name.
