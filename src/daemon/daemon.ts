@@ -68,8 +68,8 @@ export async function startDaemon(settings: Settings, cwd: string, log: Logger):
     return processed;
   };
 
-  // Events sent with a browser's client key: only its targets, a budget per unit, values their metrics can take.
-  const untrusted = new UntrustedEvents(settings.clientEventsPerMinute, (name) => targets.targets.find((t) => t.target.name === name)?.target.policy);
+  // Events sent with a browser's client key: only its targets, and a budget per unit.
+  const untrusted = new UntrustedEvents(settings.clientEventsPerMinute);
   const ingestUntrusted = (line: unknown, allowed: ReadonlySet<string>): Processed => {
     const refused = untrusted.check(line, allowed, systemClock.now());
     if (!refused) return ingest(line);

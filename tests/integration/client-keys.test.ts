@@ -62,17 +62,13 @@ describe("browser client keys, CORS and bounds on untrusted events", () => {
   });
 
   it("untrusted events: only the key's targets, values their metrics can take, a budget per unit", async () => {
-    const base = { type: "outcome", target: "checkout", ts: Date.now() };
-    const answer = await events([
-      { ...base, unit: "a", metrics: { conversion: 1 } },
-      { ...base, target: "other", unit: "a", metrics: { conversion: 1 } },
-      { ...base, unit: "b", metrics: { conversion: 0.5 } },
-      { ...base, unit: "c", metrics: { error: 2 } },
-    ]);
-    expect(answer.reasons.rejected).toMatchObject({ forbidden_target: 1, invalid_value: 2 });
-    expect(answer.errors.find((e) => e.code === "invalid_value")?.message).toMatch(/^metrics\.conversion: must be 0 or 1/);
-    // The same values with the server's token are the server's business.
-    expect((await events([{ ...base, unit: "b", metrics: { conversion: 0.5 } }], SERVER)).reasons.rejected.invalid_value).toBeUndefined();
+    const exposure = (unit: string) => ({ type: "exposure", target: "checkout", unit, ts: Date.now() });
+    const outcome = (unit: string, metrics: Record<string, number>) => ({ type: "outcome", target: "checkout", unit, ts: Date.now(), metrics });
+    const answer = await events([exposure("a"), exposure("b"), outcome("a", { conversion: 1 }), { ...outcome("a", { conversion: 1 }), target: "other" }, outcome("b", { conversion: 0.5 })]);
+    expect(answer.reasons.rejected).toEqual({ forbidden_target: 1, invalid_kpi_value: 1 });
+    expect(answer.errors.find((e) => e.code === "invalid_kpi_value")?.message).toMatch(/^metrics\.conversion: a proportion KPI takes 0 or 1/);
+    // The server's token reaches the other target.
+    expect((await events([exposure("a"), { ...outcome("a", { conversion: 1 }), target: "other" }], SERVER)).reasons.rejected.forbidden_target).toBeUndefined();
     // 30 a minute per unit: a flood from one unit is cut, another unit is not held back.
     const flood = await events(Array.from({ length: 50 }, () => ({ type: "exposure", target: "checkout", unit: "flooder", ts: Date.now() })));
     expect(flood.reasons.rejected.rate_limited).toBe(20);

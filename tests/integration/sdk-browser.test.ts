@@ -1,4 +1,7 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
 import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Daemon } from "../../src/daemon/daemon.js";
@@ -16,6 +19,7 @@ const WORLD = {
 };
 const CONTEXTS = [{ device: "mobile" }, { device: "desktop" }, { country: "FR" }, {}];
 const UNITS = 2_000;
+const KEY = "ck_checkout_browser_01";
 
 describe("the SDK's browser build in headless Chromium", () => {
   let daemon: Daemon;
@@ -71,4 +75,45 @@ describe("the SDK's browser build in headless Chromium", () => {
     // Exposures of the units in the experiment (everything but the audience's outsiders) reached the daemon.
     expect(local.sent).toBe(UNITS - UNITS / CONTEXTS.length);
   }, 120_000);
+
+  it("syncs from a page of another origin with the target's client key (CORS), and only its target", async () => {
+    const dir = fastWorkspace(WORLD);
+    const file = join(dir, "configs", "checkout.json");
+    writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(file, "utf8")), clientKeys: [KEY] }));
+    const keyed = await startTestDaemon(dir, { env: { EVOLVD_OFREP_TOKEN: "server-secret-token" } });
+    // The shop's own web server, on another port: another origin than the daemon's.
+    const shop = createServer((_req, res) => res.writeHead(200, { "content-type": "text/html" }).end("<!doctype html><title>shop</title>"));
+    await new Promise<void>((resolve) => shop.listen(0, "127.0.0.1", resolve));
+    const origin = `http://127.0.0.1:${(shop.address() as AddressInfo).port}`;
+    try {
+      await waitFor(async () => keyed.router.experiment("checkout") !== null, 15_000, "g1 live");
+      const page = await browser.newPage();
+      await page.goto(origin);
+      const script = `(async () => {
+        const sdk = await import(${JSON.stringify(`${keyed.url}/sdk/evolvd-sdk.js`)});
+        const client = sdk.createClient({ url: ${JSON.stringify(keyed.url)}, clientKey: ${JSON.stringify(KEY)}, flushMs: 100 });
+        await client.ready(5000);
+        const answers = [];
+        for (let i = 0; i < 300; i++) answers.push(client.evaluate("checkout", "cross-" + i, { device: "desktop" }).version);
+        await client.flush();
+        const sent = client.stats.events.sent;
+        await client.close();
+        const other = await fetch(${JSON.stringify(`${keyed.url}/ofrep/v1/evaluate/flags/checkout`)}, { method: "POST", headers: { authorization: "Bearer ${KEY}", "content-type": "application/json" }, body: "{}" }).then((r) => r.status, () => "blocked");
+        return { origin: location.origin, answers, sent, other };
+      })()`;
+      const got = (await page.evaluate(script)) as { origin: string; answers: string[]; sent: number; other: number | string };
+      expect(got.origin).toBe(origin);
+      const served = (i: number) => {
+        const r = keyed.router.evaluate("checkout", `cross-${i}`, { device: "desktop" }, Date.now());
+        return r.ok ? r.value.version.id : r.error.message;
+      };
+      expect(got.answers).toEqual(got.answers.map((_, i) => served(i)));
+      expect(got.sent).toBe(300);
+      // The key opens no OFREP evaluation (the browser sees the refusal, or CORS hides it).
+      expect(got.other === 403 || got.other === "blocked").toBe(true);
+    } finally {
+      shop.close();
+      await keyed.stop();
+    }
+  }, 60_000);
 });
