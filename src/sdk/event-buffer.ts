@@ -1,7 +1,9 @@
+import type { SideEffect } from "../domain/event.js";
+
 /** One event as /v1/events takes it (docs/events.md). */
 export type SdkEvent =
   | { readonly type: "exposure"; readonly target: string; readonly unit: string; readonly ts: number; readonly arm: string; readonly attributes?: Readonly<Record<string, string | number | boolean>> }
-  | { readonly type: "outcome"; readonly target: string; readonly unit: string; readonly ts: number; readonly arm?: string; readonly metrics: Readonly<Record<string, number>> };
+  | { readonly type: "outcome"; readonly target: string; readonly unit: string; readonly ts: number; readonly arm?: string; readonly metrics: Readonly<Record<string, number>>; readonly effects?: readonly SideEffect[] };
 
 /** What the buffer did so far. */
 export interface BufferCounts {
