@@ -87,8 +87,11 @@
       : entry.kind === "arm_exit" ? `${entry.experiment}: ${E.short(entry.version)} ${entry.exit.replaceAll("_", " ")} — ${entry.reason}`
       : entry.kind === "baseline" ? `${entry.segment ? `segment ${entry.segment}'s baseline` : "baseline"} → ${E.short(entry.version)} (${entry.cause}) — ${entry.reason}`
       : entry.kind === "draft" ? `draft ${E.short(entry.version)} — ${entry.note}`
+      : entry.kind === "side_effects" ? `side effects of ${E.short(entry.version)}: ${Object.entries(entry.counts).map(([k, n]) => `${k} ×${n}`).join(", ")}`
       : entry.kind;
-    const evidence = entry.evidence ? el("details", {}, el("summary", {}, "evidence"), el("pre", {}, JSON.stringify(entry.evidence, null, 2))) : null;
+    // A version's side effects fold their latest samples underneath, as decisions fold their evidence.
+    const folded = entry.evidence ?? (entry.kind === "side_effects" ? entry.samples : undefined);
+    const evidence = folded ? el("details", {}, el("summary", {}, entry.evidence ? "evidence" : "samples"), el("pre", {}, JSON.stringify(folded, null, 2))) : null;
     return el("li", { class: `entry ${entry.kind} ${entry.to ?? entry.cause ?? entry.exit ?? ""}` }, el("time", {}, E.time(entry.at)), " ", what, evidence);
   }
 
