@@ -1,6 +1,8 @@
 import { Type, type Static, type TSchema } from "@sinclair/typebox";
 import type { FastifySchemaCompiler } from "fastify";
 import { compile } from "../config/validate.js";
+import { STAGE_VERSION } from "../config/schema.js";
+import { STAGE_ID } from "../config/target-schema.js";
 import { TARGET_NAME } from "../domain/names.js";
 
 /**
@@ -93,8 +95,8 @@ export const SdkQuery = Type.Object(
 );
 export type SdkQuery = Static<typeof SdkQuery>;
 
-const StageId = Type.String({ pattern: "^[a-z][a-z0-9_.-]{0,63}$", rule: "must be a stage id (lower-case letters, digits, '_', '.', '-', at most 64)" });
-const StageVersionId = Type.String({ pattern: "^[0-9a-f]{64}$", rule: "must be a stage version: the SHA-256 of its code, 64 lower-case hex digits" });
+const StageId = Type.String({ pattern: STAGE_ID.source, rule: "must be a stage id (lower-case letters, digits, '_', '.', '-', at most 64)" });
+const StageVersionId = Type.String({ pattern: STAGE_VERSION.source, rule: "must be a stage version: the SHA-256 of its code, 64 lower-case hex digits" });
 const TargetName = Type.String({ pattern: TARGET_NAME.source, rule: "is not a target name" });
 
 /** `POST /v1/sdk/registry`: an SDK's registry of pipeline stages (stages/registry.ts RegistryReport). */

@@ -94,6 +94,12 @@ describe("pipeline stages through the SDK", () => {
       const { stages } = await getJson<{ stages: { id: string; versions: { version: string; sdks: number }[] }[] }>(`${daemon.url}/v1/stages`);
       return stages[0]?.versions.find((v) => v.version === BULK)?.sdks === 1 && stages[0]?.versions.find((v) => v.version === FLAT)?.sdks === 2;
     }, 5000, "both reports");
+    // A malformed report is refused whole, naming the field, and the last good one stands.
+    const bad = await fetch(`${daemon.url}/v1/sdk/registry`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ sdk: "sdk-b-000000", targets: ["shop"], stages: [{ id: "pricing", mutable: false, versions: [{ version: "not-a-sha", input: null, output: null }] }] }) });
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toMatch(/version.*SHA-256/);
+    const { stages } = await getJson<{ stages: { versions: { version: string; sdks: number }[] }[] }>(`${daemon.url}/v1/stages`);
+    expect(stages[0]?.versions.find((v) => v.version === FLAT)?.sdks).toBe(2);
     // Several analysis ticks (200 ms) go by: B lacks the bulk version, so no generation can propose it.
     await new Promise((r) => setTimeout(r, 800));
     expect((await view()).experiment).toBeNull();
