@@ -10,7 +10,6 @@
  *   npm run bench:http            # table
  *   npm run bench:http -- --json
  */
-import { spawn } from "node:child_process";
 import { cpSync, mkdtempSync } from "node:fs";
 import { Agent, request } from "node:http";
 import { tmpdir } from "node:os";
@@ -18,6 +17,7 @@ import { join, resolve } from "node:path";
 import { versionIdOf } from "../../src/config/canonical.js";
 import { loadTargetFile } from "../../src/config/target-file.js";
 import { ExperimentRouter } from "../../src/stream/router.js";
+import { startDaemonProcess } from "./daemon-process.js";
 
 const json = process.argv.includes("--json");
 const ROOT = resolve(import.meta.dirname, "..", "..");
@@ -25,16 +25,9 @@ const dir = mkdtempSync(join(tmpdir(), "evolvd-bench-"));
 cpSync(join(ROOT, "configs"), join(dir, "configs"), { recursive: true });
 cpSync(join(ROOT, "simulations"), join(dir, "simulations"), { recursive: true });
 
-const daemon = spawn("node", [join(ROOT, "bin", "evolvd.js"), "start", "--port", "0", "--data-dir", "data", "--drop-dir", "configs", "--log-level", "info"], { cwd: dir, stdio: ["ignore", "pipe", "inherit"] });
-const url = await new Promise<URL>((done, fail) => {
-  let out = "";
-  daemon.stdout.on("data", (chunk) => {
-    out += chunk;
-    const m = /"url":"([^"]+)".*"msg":"evolvd started"/.exec(out);
-    if (m) done(new URL(m[1] as string));
-  });
-  daemon.on("exit", () => fail(new Error(`daemon exited: ${out}`)));
-});
+const running = await startDaemonProcess(dir);
+const daemon = running.daemon;
+const url = new URL(running.url);
 
 const agent = new Agent({ keepAlive: true, maxSockets: 64 });
 function post(path: string, body: string, contentType = "application/json"): Promise<void> {

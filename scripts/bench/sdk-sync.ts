@@ -8,11 +8,11 @@
  *   npm run bench:sdk-sync            # table
  *   npm run bench:sdk-sync -- --json
  */
-import { spawn } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createClient } from "../../src/sdk/index.js";
+import { startDaemonProcess } from "./daemon-process.js";
 
 const json = process.argv.includes("--json");
 const ROUNDS = 30;
@@ -24,16 +24,7 @@ const file = join(dir, "configs", "checkout.json");
 const target = JSON.parse(readFileSync(file, "utf8"));
 writeFileSync(file, JSON.stringify({ ...target, policy: { ...target.policy, screening: { scenario: null }, analysisEveryMs: 3_600_000 } }));
 
-const daemon = spawn("node", [join(ROOT, "bin", "evolvd.js"), "start", "--port", "0", "--data-dir", "data", "--drop-dir", "configs", "--log-level", "info"], { cwd: dir, stdio: ["ignore", "pipe", "inherit"] });
-const url = await new Promise<string>((done, fail) => {
-  let out = "";
-  daemon.stdout.on("data", (chunk) => {
-    out += chunk;
-    const m = /"url":"([^"]+)".*"msg":"evolvd started"/.exec(out);
-    if (m) done(m[1] as string);
-  });
-  daemon.on("exit", () => fail(new Error(`daemon exited: ${out}`)));
-});
+const { daemon, url } = await startDaemonProcess(dir);
 const client = createClient({ url, targets: ["checkout"] });
 await client.ready(10_000);
 

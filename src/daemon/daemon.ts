@@ -71,10 +71,10 @@ export async function startDaemon(settings: Settings, cwd: string, log: Logger):
   // Events sent with a browser's client key: only its targets, and a budget per unit.
   const untrusted = new UntrustedEvents(settings.clientEventsPerMinute);
   const ingestUntrusted = (line: unknown, allowed: ReadonlySet<string>): Processed => {
-    const refused = untrusted.check(line, allowed, systemClock.now());
-    if (!refused) return ingest(line);
-    metrics.events.add("unknown", "rejected", refused.code);
-    return { kind: "rejected", problem: refused };
+    const checked = untrusted.check(line, allowed, systemClock.now());
+    if ("line" in checked) return ingest(checked.line);
+    metrics.events.add("unknown", "rejected", checked.refused.code);
+    return { kind: "rejected", problem: checked.refused };
   };
 
   const targets = new TargetRegistry({ router, clock: systemClock, log, createRuntime: (target, screen) => mode.createRuntime(target, screen), unsupported: (target) => mode.unsupported?.(target) ?? [], release: (runtime, target, reason) => mode.release(runtime, target, reason), onRejected: (reason) => metrics.dropsRejected.inc({ reason }) });

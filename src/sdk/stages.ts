@@ -139,26 +139,28 @@ export class StageSet {
         throw new StageError("invalid_stage", `stage "${stage}" version ${version.slice(0, 12)} is registered with other schemas: a version's code and schemas do not change`);
       return { stage, version, mutable, ready: Promise.resolve() };
     }
+    // Bad schemas are refused before anything starts.
     const checkInput = schemaCheck(options.input, "input");
     const checkOutput = schemaCheck(options.output, "output");
-    let call: (input: unknown, context: StageContext) => Promise<unknown>;
-    let ready: Promise<void>;
-    const entry = { stage, version, mutable, input: options.input ?? null, output: options.output ?? null, checkInput, checkOutput, compiled: false } as StageVersion;
-    if (typeof implementation === "function") {
-      call = async (input, context) => implementation(input, context);
+    // A function runs at once; a module once compiled (until then `get` does not offer it).
+    const wasm = typeof implementation === "function" ? null : wasmCall(implementation instanceof Uint8Array ? implementation : new Uint8Array(implementation), stage).compiled;
+    const run = typeof implementation === "function" ? async (input: unknown, context: StageContext) => implementation(input, context) : async (input: unknown) => (await (wasm as Promise<(input: unknown) => unknown>))(input);
+    const entry: StageVersion = {
+      stage,
+      version,
+      mutable,
+      input: options.input ?? null,
+      output: options.output ?? null,
+      checkInput,
+      checkOutput,
+      call: (input, context) => run(mutable ? structuredClone(input) : frozenCopy(input), context),
+      compiled: wasm === null,
+    };
+    const ready = wasm === null ? Promise.resolve() : wasm.then(() => {
       entry.compiled = true;
-      ready = Promise.resolve();
-    } else {
-      const bytes = implementation instanceof Uint8Array ? implementation : new Uint8Array(implementation);
-      const { compiled } = wasmCall(bytes, stage);
-      call = async (input) => (await compiled)(input);
-      ready = compiled.then(() => {
-        entry.compiled = true;
-        this.onChange();
-      });
-      ready.catch(() => versions.delete(version));
-    }
-    (entry as { call: StageVersion["call"] }).call = (input, context) => call(mutable ? structuredClone(input) : frozenCopy(input), context);
+      this.onChange();
+    });
+    ready.catch(() => versions.delete(version));
     versions.set(version, entry);
     this.stages.set(stage, versions);
     if (entry.compiled) this.onChange();

@@ -9,7 +9,7 @@ export interface EventsDeps {
   /** Most lines one request may carry (413 beyond, nothing ingested). */
   readonly maxEventsPerRequest: number;
   /** The same for a line sent with a browser's client key, which may reach only `allowed` (stream/untrusted.ts). */
-  readonly ingestUntrusted?: (line: unknown, allowed: ReadonlySet<string>) => Processed;
+  readonly ingestUntrusted: (line: unknown, allowed: ReadonlySet<string>) => Processed;
 }
 
 /** Rejected lines listed by line number in an answer; the rest are only counted. */
@@ -75,7 +75,7 @@ export function registerEvents(app: FastifyInstance, deps: EventsDeps): void {
     const reasons: Record<"ignored" | "rejected", Map<string, number>> = { ignored: new Map(), rejected: new Map() };
     const errors: { line: number; code: string; message: string }[] = [];
     const allowed = clientTargetsOf(request);
-    const ingest = allowed === null ? deps.ingest : (line: unknown) => (deps.ingestUntrusted ? deps.ingestUntrusted(line, allowed) : { kind: "rejected" as const, problem: { code: "forbidden", message: "client keys cannot send events here" } });
+    const ingest = allowed === null ? deps.ingest : (line: unknown) => deps.ingestUntrusted(line, allowed);
     for (let n = 1; ; n++) {
       // JSON bodies may hold a null event (rejected below); only the cursor's null ends them.
       if (cursor === null && n > items.length) break;

@@ -16,14 +16,17 @@ export class UntrustedEvents {
 
   constructor(private readonly perMinute: number) {}
 
-  /** Why the line is refused, or null (then it goes on to the pipeline, which parses it again). */
-  check(line: unknown, allowed: ReadonlySet<string>, now: number): Problem | null {
+  /**
+   * Why the line is refused, or what goes on to the pipeline: the parsed event (its text is not
+   * parsed twice), or the line as it came when it does not parse (the pipeline names why).
+   */
+  check(line: unknown, allowed: ReadonlySet<string>, now: number): { readonly refused: Problem } | { readonly line: unknown } {
     const parsed = parseEvent(line);
-    if (!parsed.ok) return null; // the pipeline refuses it with its own reason
+    if (!parsed.ok) return { line };
     const event = parsed.value;
-    if (!allowed.has(event.target)) return problem("forbidden_target", `target "${event.target}": this client key may not send its events`);
-    if (!this.take(`${event.target}\n${event.unit}`, now)) return problem("rate_limited", `unit "${event.unit.slice(0, 64)}" of "${event.target}": more than ${this.perMinute} events a minute from a client key`);
-    return null;
+    if (!allowed.has(event.target)) return { refused: problem("forbidden_target", `target "${event.target}": this client key may not send its events`) };
+    if (!this.take(`${event.target}\n${event.unit}`, now)) return { refused: problem("rate_limited", `unit "${event.unit.slice(0, 64)}" of "${event.target}": more than ${this.perMinute} events a minute from a client key`) };
+    return { line: event };
   }
 
   private take(key: string, now: number): boolean {

@@ -107,8 +107,10 @@ describe("pipeline stages through the SDK", () => {
     await waitFor(async () => (await view()).experiment !== null, 10_000, "a generation with the bulk version");
     const arms = (await view()).experiment?.arms.map((arm) => arm.version);
     expect(arms?.length).toBe(2);
-    const history = (await getJson<{ history: HistoryEntry[] }>(`${daemon.url}/v1/targets/shop/history`)).history;
-    const candidate = history.find((e) => e.kind === "version" && e.version.id === arms?.[1]);
+    // The status view shows the runtime's experiment at once; its history entries follow when written.
+    const historyOf = async () => (await getJson<{ history: HistoryEntry[] }>(`${daemon.url}/v1/targets/shop/history`)).history;
+    await waitFor(async () => (await historyOf()).some((e) => e.kind === "version" && e.version.id === arms?.[1]), 5000, "the candidate's version in the history");
+    const candidate = (await historyOf()).find((e) => e.kind === "version" && e.version.id === arms?.[1]);
     expect(candidate?.kind === "version" && candidate.version.values).toEqual({ pricing: BULK });
     // The ticks that had nothing to propose spent no generation.
     expect(candidate?.kind === "version" && candidate.version.generation).toBe(1);
