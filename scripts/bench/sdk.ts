@@ -3,6 +3,8 @@
  *   - LocalTarget.evaluate alone (the router's rules: hash, bucket table, segments, audience);
  *   - client.evaluate during a live experiment without an audience, exposure recording included
  *     (deduplicated per unit: 1,000,000 calls over 100,000 units);
+ *   - the same with every unit's first exposure inside the timed loop (a new experiment's memory
+ *     each repetition: 100,000 exposures queued per 1,000,000 calls);
  *   - the same with an audience rule (JsonLogic, compiled at sync);
  *   - the named baseline: the router's own evaluate (what OFREP runs per request, without HTTP);
  *   - GrowthBook's evalFeature (GrowthBookClient, an experiment rule of 3 variations) and
@@ -13,7 +15,7 @@
  * by a stub fetch (no daemon, no network): what is measured is the evaluation itself.
  *
  *   npm run bench:sdk            # table
- *   npm run bench:sdk -- --json  # {"localTargetNs":…,"clientNs":…,"clientAudienceNs":…,"routerNs":…,"growthbookNs":…,"unleashNs":…,"heapBytes":…}
+ *   npm run bench:sdk -- --json  # {"localTargetNs":…,"clientNs":…,"clientFreshNs":…,"clientAudienceNs":…,"routerNs":…,"growthbookNs":…,"unleashNs":…,"heapBytes":…}
  */
 import { LiveExperiment } from "../../src/stream/live-experiment.js";
 import { ExperimentRouter } from "../../src/stream/router.js";
@@ -45,10 +47,14 @@ const countLocal = counter();
 const countClient = counter();
 const countAudience = counter();
 
-function best(fn: () => void): number {
-  for (let w = 0; w < 2; w++) fn();
+function best(fn: () => void, before?: () => void): number {
+  for (let w = 0; w < 2; w++) {
+    before?.();
+    fn();
+  }
   let fastest = Infinity;
   for (let r = 0; r < 7; r++) {
+    before?.();
     const start = performance.now();
     fn();
     fastest = Math.min(fastest, performance.now() - start);
@@ -104,6 +110,21 @@ const client = await clientOf(plain);
 const clientNs = best(() => {
   for (let i = 0; i < CALLS; i++) countClient(client.evaluate("checkout", units[i % UNITS] as string, context));
 });
+// Every repetition a new experiment for the client's memory: each unit's first exposure is
+// remembered and queued inside the timed loop (1 call in 10), as in a stream of new units.
+const fresh = await clientOf(plain);
+const countFresh = counter();
+const internals = fresh as unknown as { targets: Map<string, LocalTarget>; buffer: { queue: unknown[] } };
+const clientFreshNs = best(
+  () => {
+    for (let i = 0; i < CALLS; i++) countFresh(fresh.evaluate("checkout", units[i % UNITS] as string, context));
+  },
+  () => {
+    (internals.targets.get("checkout") as LocalTarget).memory = null;
+    internals.buffer.queue.length = 0;
+  },
+);
+await fresh.close();
 const withAudience = await clientOf(audienced);
 const clientAudienceNs = best(() => {
   for (let i = 0; i < CALLS; i++) countAudience(withAudience.evaluate("checkout", units[i % UNITS] as string, context));
@@ -155,13 +176,14 @@ const { heapBytes, heapWithUnitsBytes } = await measureMemory();
 
 if (sink.notLive > 0) throw new Error(`the timed loops saw ${sink.notLive} STALE or ERROR answers: the figures would not be of live evaluations`);
 const gc = (globalThis as { gc?: () => void }).gc;
-const result = { node: process.version, split: sink.split, inside: sink.inside, calls: CALLS, units: UNITS, localTargetNs: localNs, clientNs, clientAudienceNs, routerNs, growthbookNs, growthbookAudienceNs, unleashNs, unleashAudienceNs, heapBytes: gc ? heapBytes : null, heapWithUnitsBytes: gc ? heapWithUnitsBytes : null };
+const result = { node: process.version, split: sink.split, inside: sink.inside, calls: CALLS, units: UNITS, localTargetNs: localNs, clientNs, clientFreshNs, clientAudienceNs, routerNs, growthbookNs, growthbookAudienceNs, unleashNs, unleashAudienceNs, heapBytes: gc ? heapBytes : null, heapWithUnitsBytes: gc ? heapWithUnitsBytes : null };
 if (json) console.log(JSON.stringify(result));
 else {
   const ns = (x: number) => `${x.toFixed(1)} ns`;
   console.log(`SDK local evaluation, ${CALLS.toLocaleString("en")} calls over ${UNITS.toLocaleString("en")} units, live experiment of 3 arms (best of 7)`);
   console.log(`  LocalTarget.evaluate (rules only)                        ${ns(localNs)}`);
   console.log(`  client.evaluate, no audience, exposure recording included ${ns(clientNs)}`);
+  console.log(`  … every unit's first exposure in the loop (1 call in 10) ${ns(clientFreshNs)}`);
   console.log(`  client.evaluate, audience rule (JsonLogic)                ${ns(clientAudienceNs)}`);
   console.log(`  baseline: the router's evaluate (OFREP's, without HTTP)   ${ns(routerNs)}`);
   console.log(`  GrowthBook evalFeature (GrowthBookClient), no audience      ${ns(growthbookNs)}`);

@@ -12,6 +12,8 @@ import { runStage, type StageRun } from "./interceptor.js";
 import { RegistryReporter } from "./registry-report.js";
 import { StageSet, type RegisteredStage, type StageImplementation, type StageOptions } from "./stages.js";
 import type { SideEffect } from "../domain/event.js";
+import { ComponentManager } from "./components/manager.js";
+import { ComponentRegistry } from "./components/registry.js";
 
 export interface ClientOptions {
   /** The daemon's base URL (http://127.0.0.1:8787). */
@@ -75,6 +77,9 @@ export class EvolvdClient {
   private readyPromise: Promise<void>;
   /** The pipeline stages this SDK runs (docs/stages.md). */
   readonly stages = new StageSet();
+  /** The WebAssembly components this SDK runs, one instance per version in the assignment (docs/components.md). */
+  readonly components: ComponentManager;
+  private readonly stateListeners = new Set<() => void>();
   private readonly reporter: RegistryReporter;
   /** Whether this client reports its stage registry (not with a client key alone). */
   private readonly reports: boolean;
@@ -94,8 +99,12 @@ export class EvolvdClient {
     this.reports = options.clientKey === undefined || options.token !== undefined;
     if (this.reports) this.timers.push(setInterval(() => void this.reporter.send(), options.reportMs ?? 15_000));
     for (const t of this.timers) (t as { unref?: () => void }).unref?.();
-    this.reporter = new RegistryReporter(options.instanceId ?? globalThis.crypto.randomUUID(), this.stages, options.targets ?? null, (body) => this.post("/v1/sdk/registry", body, "application/json"), (e) => this.options.onError?.(e));
-    this.stages.onChange = () => (this.reports ? this.reporter.queue() : undefined);
+    const registry = new ComponentRegistry({ fetch: this.fetcher });
+    this.components = new ComponentManager(registry, { peek: this.peek, expose: this.exposeAgain, outcome: this.outcome, missing: this.missing, states: () => [...this.targets.values()].map((t) => t.state), now: this.now });
+    // Components are reported as stages: a target binds a setting to either the same way.
+    const registered = { report: () => [...this.stages.report(), ...registry.report()] };
+    this.reporter = new RegistryReporter(options.instanceId ?? globalThis.crypto.randomUUID(), registered, options.targets ?? null, (body) => this.post("/v1/sdk/registry", body, "application/json"), (e) => this.options.onError?.(e));
+    this.stages.onChange = registry.onChange = () => (this.reports ? this.reporter.queue() : undefined);
     void this.stream();
   }
 
@@ -127,14 +136,14 @@ export class EvolvdClient {
    * memory (by fingerprint a, b) also gives outcomes their arm. A unit exposed again in the same
    * arm sends nothing.
    */
-  private expose(target: string, unit: string, result: Evaluation, context: EvaluationContext, local: LocalTarget, a: number, b: number): void {
+  private expose(target: string, unit: string, result: Evaluation, context: EvaluationContext, local: LocalTarget, a: number, b: number): boolean {
     let memory = local.memory;
     if (memory === null || memory.experiment !== result.experiment) local.memory = memory = new UnitMemory(result.experiment as string);
-    if (memory.remember(a, b, result.version)) {
-      const segmented = local.state.experiment?.segmented === true;
-      // The version served names the arm, as OFREP's exposures do (a segment's own baseline counts for the baseline arm).
-      this.buffer.push({ type: "exposure", target, unit, ts: this.clock.now(), arm: result.version, ...(segmented ? { attributes: exposureAttributes(context) } : {}) });
-    }
+    if (!memory.remember(a, b, result.version)) return false;
+    const segmented = local.state.experiment?.segmented === true;
+    // The version served names the arm, as OFREP's exposures do (a segment's own baseline counts for the baseline arm).
+    this.buffer.push({ type: "exposure", target, unit, ts: this.clock.now(), arm: result.version, ...(segmented ? { attributes: exposureAttributes(context) } : {}) });
+    return true;
   }
 
   /**
@@ -153,42 +162,51 @@ export class EvolvdClient {
    * Rejects with a StageError on a bad input, an unknown target or stage, or when no version can run.
    */
   run(target: string, stage: string, unit: string, input: unknown, context: EvaluationContext = {}): Promise<StageRun> {
-    return runStage(
-      {
-        stages: this.stages,
-        timeoutMs: this.options.stageTimeoutMs ?? 5000,
-        peek: (t, u, c) => {
-          const local = this.targets.get(t);
-          if (!local) return null;
-          const result = local.evaluate(u, c, this.now, this.staleNow);
-          // The unit's segment's baseline: what a stale SDK would serve it.
-          const baseline = local.evaluate(u, c, this.now, true).value;
-          return { result, baseline, bindings: local.state.stages };
-        },
-        expose: (t, u, result, c) => {
-          const local = this.targets.get(t);
-          if (local && result.experiment !== null && local.fingerprint(u)) this.expose(t, u, result, c, local, FINGERPRINT[0] as number, FINGERPRINT[1] as number);
-        },
-        outcome: (t, u, arm, metrics, effects) => this.outcome(t, u, arm, metrics, effects),
-        missing: (t, s, v) => this.reporter.missing(t, s, v),
-      },
-      target,
-      stage,
-      unit,
-      input,
-      context,
-    );
+    const host = { stages: this.stages, timeoutMs: this.options.stageTimeoutMs ?? 5000, peek: this.peek, expose: this.exposeAgain, outcome: this.outcome, missing: this.missing };
+    return runStage(host, target, stage, unit, input, context);
   }
 
-  private outcome(target: string, unit: string, arm: string, metrics: Record<string, number>, effects: readonly SideEffect[]): void {
+  /** A unit's evaluation without recording it, its segment's baseline values (what a stale SDK serves it), and the target's stage bindings. */
+  private readonly peek = (t: string, u: string, c: EvaluationContext) => {
+    const local = this.targets.get(t);
+    if (!local) return null;
+    const result = local.evaluate(u, c, this.now, this.staleNow);
+    return { result, baseline: local.evaluate(u, c, this.now, true).value, bindings: local.state.stages };
+  };
+
+  /** Records an exposure of an evaluation made by peek; whether it was news. */
+  private readonly exposeAgain = (t: string, u: string, result: Evaluation, c: EvaluationContext): boolean => {
+    const local = this.targets.get(t);
+    return local !== undefined && result.experiment !== null && local.fingerprint(u) && this.expose(t, u, result, c, local, FINGERPRINT[0] as number, FINGERPRINT[1] as number);
+  };
+
+  private readonly missing = (t: string, stage: string, version: string): void => this.reporter.missing(t, stage, version);
+
+  private readonly outcome = (target: string, unit: string, arm: string, metrics: Record<string, number>, effects: readonly SideEffect[] = []): void => {
     this.buffer.push({ type: "outcome", target, unit, ts: this.clock.now(), arm, metrics, ...(effects.length > 0 ? { effects: effects.slice(0, 16) } : {}) });
-  }
+  };
 
   /** An outcome of `unit`, attributed to the arm it was last evaluated in (none: not counted unless the daemon knows its arm). */
   track(target: string, unit: string, metrics: Readonly<Record<string, number>>): void {
     const local = this.targets.get(target);
     const arm = local?.memory && local.fingerprint(unit) ? local.memory.versionOf(FINGERPRINT[0] as number, FINGERPRINT[1] as number) : undefined;
     this.buffer.push({ type: "outcome", target, unit, ts: this.clock.now(), ...(arm ? { arm } : {}), metrics });
+  }
+
+  /** Told after every state the daemon sends (a reallocation, a commit, a kill…); returns the unsubscribe. */
+  onStateChange(listener: () => void): () => void {
+    this.stateListeners.add(listener);
+    return () => this.stateListeners.delete(listener);
+  }
+
+  /** The serving state of `target` as last synced (its baseline, experiment and bindings). */
+  serving(target: string): ServingState | undefined {
+    return this.targets.get(target)?.state;
+  }
+
+  /** An outcome `metrics` of `unit` in the arm `arm` (an Evaluation's version), as the interceptors report them. */
+  report(target: string, unit: string, arm: string, metrics: Record<string, number>): void {
+    this.outcome(target, unit, arm, metrics);
   }
 
   /** Sends what is buffered now. */
@@ -237,6 +255,14 @@ export class EvolvdClient {
     }
     this.etag = etag;
     this.states++;
+    void this.components.reconcile();
+    for (const listener of this.stateListeners) {
+      try {
+        listener();
+      } catch (error) {
+        this.options.onError?.(error as Error);
+      }
+    }
     this.lastContact = this.clock.now();
     this.staleNow = false;
     this.markReady();

@@ -8,6 +8,9 @@
  *   client.track("checkout", user.id, { conversion: 1 });
  *   client.register("pricing", priceOf, { input, output });   // a pipeline stage (docs/stages.md)
  *   const { output } = await client.run("checkout", "pricing", user.id, cart);
+ *   client.components.registry.define("recommender", wit);           // a component (docs/components.md)
+ *   await client.components.registry.register("recommender", moduleBytes, { name: "popularity" });
+ *   client.components.use("shop", "recommender", user.id).call("score", item, segment);
  *   await client.close();
  */
 import { EvolvdClient, type ClientOptions } from "./client.js";
@@ -18,6 +21,15 @@ export { LocalTarget } from "./local-target.js";
 export { StageError, stageVersionOf, type RegisteredStage, type StageContext, type StageFunction, type StageImplementation, type StageOptions } from "./stages.js";
 export type { StageRun } from "./interceptor.js";
 export type { ServingState } from "../stream/serving-state.js";
+export { ComponentManager, type ComponentHandle } from "./components/manager.js";
+export { ComponentRegistry, ComponentError, type ComponentMetadata, type RegisteredComponent } from "./components/registry.js";
+export { ComponentSlot, type SwapReport, type SwapListener } from "./components/slot.js";
+export { ComponentInstance } from "./components/instance.js";
+export { ComponentLoader, cacheStore, moduleVersionOf, type ModuleSource, type ModuleStore } from "./components/loader.js";
+export { ComponentWorker, type WorkerLike } from "./components/worker-client.js";
+export { followAssignment, type SwapTarget } from "./components/follow.js";
+export { parseWit, WitError, type WitWorld, type WitInterface, type WitFunction, type WitType } from "./components/wit.js";
+export { interfaceProblems } from "./components/check.js";
 
 export function createClient(options: ClientOptions): EvolvdClient {
   return new EvolvdClient(options);

@@ -1,5 +1,8 @@
 import type { StageSet } from "./stages.js";
 
+/** What the reporter sends: the stages and components this SDK can run. */
+export type ReportSource = Pick<StageSet, "report">;
+
 /**
  * Reports this SDK's stage registry to the daemon (`POST /v1/sdk/registry`, docs/stages.md): at
  * once when a version becomes runnable, every `reportMs`, and at close (so the daemon stops
@@ -13,7 +16,7 @@ export class RegistryReporter {
 
   constructor(
     private readonly instanceId: string,
-    private readonly stages: StageSet,
+    private readonly stages: ReportSource,
     private readonly targets: readonly string[] | null,
     private readonly post: (body: string) => Promise<void>,
     private readonly onError: (error: Error) => void,
