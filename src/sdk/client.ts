@@ -6,7 +6,7 @@ import type { EvaluationContext } from "../targeting/audience.js";
 import { FINGERPRINT } from "../assign/hash.js";
 import { EventBuffer, type BufferCounts } from "./event-buffer.js";
 import { UnitMemory } from "./unit-memory.js";
-import { LocalTarget, type Evaluation } from "./local-target.js";
+import { applyStates, type LocalTarget, type Evaluation } from "./local-target.js";
 import { serverSentEvents } from "./sse.js";
 import { runStage, type StageRun } from "./interceptor.js";
 import { RegistryReporter } from "./registry-report.js";
@@ -104,7 +104,12 @@ export class EvolvdClient {
     // Components are reported as stages: a target binds a setting to either the same way.
     const registered = { report: () => [...this.stages.report(), ...registry.report()] };
     this.reporter = new RegistryReporter(options.instanceId ?? globalThis.crypto.randomUUID(), registered, options.targets ?? null, (body) => this.post("/v1/sdk/registry", body, "application/json"), (e) => this.options.onError?.(e));
-    this.stages.onChange = registry.onChange = () => (this.reports ? this.reporter.queue() : undefined);
+    this.stages.onChange = () => (this.reports ? this.reporter.queue() : undefined);
+    // A component version registered after the state arrived may be in the assignment already.
+    registry.onChange = () => {
+      this.stages.onChange();
+      void this.components.reconcile();
+    };
     void this.stream();
   }
 
@@ -242,26 +247,12 @@ export class EvolvdClient {
 
   /** Applies a state document; a target it cannot evaluate exactly keeps its last state (reported). */
   private apply(text: string, etag: string): void {
-    const doc = JSON.parse(text) as { targets: ServingState[] };
-    for (const state of doc.targets) {
-      const built = LocalTarget.from(state);
-      if (built.target) {
-        // The units' memory lives as long as their experiment, across states (reallocations, pulls).
-        const memory = this.targets.get(state.target)?.memory ?? null;
-        built.target.memory = memory !== null && memory.experiment === state.experiment?.id ? memory : null;
-        this.targets.set(state.target, built.target);
-      }
-      else this.options.onError?.(new Error(`evolvd sdk: ${built.problem}`));
-    }
+    for (const problem of applyStates(this.targets, (JSON.parse(text) as { targets: ServingState[] }).targets)) this.options.onError?.(new Error(`evolvd sdk: ${problem}`));
     this.etag = etag;
     this.states++;
     void this.components.reconcile();
     for (const listener of this.stateListeners) {
-      try {
-        listener();
-      } catch (error) {
-        this.options.onError?.(error as Error);
-      }
+      try { listener(); } catch (error) { this.options.onError?.(error as Error); }
     }
     this.lastContact = this.clock.now();
     this.staleNow = false;

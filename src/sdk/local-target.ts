@@ -124,6 +124,26 @@ export class LocalTarget {
   }
 }
 
+/**
+ * Builds each state's LocalTarget into `targets`; the units' memory lives as long as their
+ * experiment, across states (reallocations, pulls). A state that cannot be evaluated exactly
+ * leaves the target's last one in place: the reasons are returned.
+ */
+export function applyStates(targets: Map<string, LocalTarget>, states: readonly ServingState[]): string[] {
+  const problems: string[] = [];
+  for (const state of states) {
+    const built = LocalTarget.from(state);
+    if (!built.target) {
+      problems.push(built.problem as string);
+      continue;
+    }
+    const memory = targets.get(state.target)?.memory ?? null;
+    built.target.memory = memory !== null && memory.experiment === state.experiment?.id ? memory : null;
+    targets.set(state.target, built.target);
+  }
+  return problems;
+}
+
 /** The bucket table of a serving state: little-endian 16-bit arm indices, base64 (atob: Node 20 and browsers). */
 function decodeBuckets(base64: string): Uint16Array {
   const text = atob(base64);

@@ -61,6 +61,6 @@ export function serveComponents(scope: WorkerScope): void {
   });
 }
 
-// Started when loaded as a worker (a dedicated worker's global has importScripts; Node's has not).
-const scope = globalThis as unknown as WorkerScope & { importScripts?: unknown };
-if (typeof scope.importScripts === "function") serveComponents(scope);
+// Started when loaded as a worker (in a page or in Node, importing this file starts nothing).
+const WorkerGlobal = (globalThis as { WorkerGlobalScope?: new () => unknown }).WorkerGlobalScope;
+if (typeof WorkerGlobal === "function" && globalThis instanceof WorkerGlobal) serveComponents(globalThis as unknown as WorkerScope);
