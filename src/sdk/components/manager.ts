@@ -95,9 +95,7 @@ export class ComponentManager {
       this.running.set(component, running);
       // The state entering versions start from: the baseline's before this change (a commit keeps it, a rollback carries it back).
       const donor = running.get(this.baselines.get(component) ?? "")?.instance ?? running.get(baseline ?? "")?.instance ?? null;
-      const state = donor ? donor.capture() : new Uint8Array(0);
-      const from = donor?.version ?? null;
-      for (const version of versions) if (!running.has(version) && this.registry.has(component, version)) starts.push(this.start(component, version, state, from, running));
+      for (const version of versions) if (!running.has(version) && this.registry.has(component, version)) starts.push(this.start(component, version, donor, running));
       for (const version of [...running.keys()]) if (!versions.has(version)) running.delete(version);
       if (baseline !== null) this.baselines.set(component, baseline);
     }
@@ -109,8 +107,10 @@ export class ComponentManager {
     return this.registry.versions(component).length > 0;
   }
 
-  private async start(component: string, version: string, state: Uint8Array, from: string | null, running: Map<string, Running>): Promise<void> {
+  private async start(component: string, version: string, donor: ComponentInstance | null, running: Map<string, Running>): Promise<void> {
     const entry: Running = { instance: null, failed: null };
+    const from = donor?.version ?? null;
+    let state: Uint8Array = new Uint8Array(0);
     running.set(version, entry);
     const started = this.host.now();
     let failedAt: SwapReport["failedAt"] = "load";
@@ -119,6 +119,8 @@ export class ComponentManager {
       failedAt = "instantiate";
       const instance = await ComponentInstance.create(version, module, this.registry.worldOf(component));
       failedAt = "initialize";
+      // Captured only now, with no pause before the new instance takes it: nothing the donor learned meanwhile is lost.
+      if (donor) state = donor.capture();
       instance.initialize(state);
       entry.instance = instance;
       this.tell({ component, from, to: version, statePreserved: state.length > 0, reverted: false, ms: this.host.now() - started });

@@ -20,11 +20,13 @@ export interface SwapReport {
 export type SwapListener = (report: SwapReport, active: ComponentInstance | null) => void;
 
 /**
- * One component's active version, swapped at run time: load the new module → capture the
- * running version's state → instantiate the new one → initialize it with that state → make it
- * active → tell the listeners. A failure at any step leaves the previous version active with its
- * state untouched (capture only reads it), and the report says where it failed. Swaps run one
- * after another, in the order asked.
+ * One component's active version, swapped at run time: load the new module → instantiate it →
+ * capture the running version's state → initialize the new one with it → make it active → tell
+ * the listeners. Capture, initialize and activation run without a pause (instantiation, which
+ * awaits, comes first), so calls made while a swap is under way all land in the state carried
+ * over. A failure at any step leaves the previous version active with its state untouched
+ * (capture only reads it), and the report says where it failed. Swaps run one after another, in
+ * the order asked.
  */
 export class ComponentSlot {
   private current: ComponentInstance | null = null;
@@ -81,13 +83,15 @@ export class ComponentSlot {
     } catch (error) {
       return report({ statePreserved: false, reverted: true, failedAt: "load", error: message(error) });
     }
-    const state = this.current ? this.current.capture() : new Uint8Array(0);
     let next: ComponentInstance;
     try {
       next = await ComponentInstance.create(version, module, this.world);
     } catch (error) {
       return report({ statePreserved: false, reverted: true, failedAt: "instantiate", error: message(error) });
     }
+    // From capture to activation nothing awaits: no call can reach the old version in between,
+    // so no update it makes is lost (the old version is frozen by not being called again).
+    const state = this.current ? this.current.capture() : new Uint8Array(0);
     let preserved: boolean;
     try {
       next.initialize(state);

@@ -77,6 +77,19 @@ describe("a component swapped at run time with its state", () => {
     expect(slot.call("impressions")).toBe(820n);
   });
 
+  it("loses no update made while a swap is under way: the state is taken after the new version is instantiated", async () => {
+    const { slot, swap, versions } = await setup();
+    await swap(versions.popularity!);
+    learn(slot);
+    const pending = swap(versions.explore!);
+    // Calls made before the swap completes go to popularity, which is still active.
+    for (let i = 0; i < 10; i++) slot.call("observe", 5, true);
+    expect(slot.active?.version).toBe(versions.popularity);
+    expect((await pending).statePreserved).toBe(true);
+    expect(slot.active?.version).toBe(versions.explore);
+    expect(slot.call("impressions")).toBe(830n);
+  });
+
   it("runs swaps one after another in the order asked", async () => {
     const { slot, swap, versions, reports } = await setup();
     await swap(versions.popularity!);
