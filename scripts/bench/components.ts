@@ -66,7 +66,7 @@ function withDataSegment(bytes: Uint8Array, size: number): Uint8Array {
 
 const registry = new ComponentRegistry();
 const world = registry.define("recommender", readFileSync(join(ROOT, "components", "wit", "recommender.wit"), "utf8"));
-const variants = ["popularity", "shrunk", "explore"].map((name) => ({ name, bytes: bytesOf(name) }));
+const variants: { name: string; bytes: Uint8Array }[] = ["popularity", "shrunk", "explore"].map((name) => ({ name, bytes: bytesOf(name) }));
 variants.push({ name: "popularity+96KB", bytes: withDataSegment(bytesOf("popularity"), 96 * 1024) });
 const versions: string[] = [];
 for (const v of variants) versions.push((await registry.register("recommender", v.bytes, { name: v.name })).version);

@@ -99,7 +99,8 @@ export class ComponentManager {
       for (const version of [...running.keys()]) if (!versions.has(version)) running.delete(version);
       if (baseline !== null) this.baselines.set(component, baseline);
     }
-    this.settled = Promise.all(starts).then(() => undefined);
+    // Chained: a reconcile that starts nothing still waits for the starts an earlier one began.
+    this.settled = Promise.all([this.settled, ...starts]).then(() => undefined);
     return this.settled;
   }
 
@@ -154,7 +155,7 @@ export class ComponentManager {
     const fallback = running?.get(base)?.instance ?? null;
     const arm = result.arm === null ? null : result.version;
     const errorKpi = bindings.errorKpi;
-    if (own?.instance) {
+    if (own?.instance && own.failed === null) {
       if (this.host.expose(target, unit, result, context) && arm !== null) this.host.outcome(target, unit, arm, { [errorKpi]: 0 });
       return this.handle(own, fallback, assigned, arm, result.reason, () => {
         if (arm !== null) this.host.outcome(target, unit, arm, { [errorKpi]: 1 });

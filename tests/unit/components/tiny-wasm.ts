@@ -26,7 +26,8 @@ export interface TinyFunction {
   readonly results: readonly ValueType[];
 }
 
-export function tinyModule(options: { functions: readonly TinyFunction[]; imports?: readonly { module: string; name: string }[]; memory?: boolean }): Uint8Array {
+/** A module exporting `functions` (each returns zeros, or traps when named in `traps`). */
+export function tinyModule(options: { functions: readonly TinyFunction[]; imports?: readonly { module: string; name: string }[]; memory?: boolean; traps?: readonly string[] }): Uint8Array {
   const imports = options.imports ?? [];
   const types = [[0x60, 0, 0], ...options.functions.map((f) => [0x60, ...vec(f.params.map((p) => [CODE[p]])), ...vec(f.results.map((r) => [CODE[r]]))])];
   const bytes = [0, 0x61, 0x73, 0x6d, 1, 0, 0, 0];
@@ -38,7 +39,8 @@ export function tinyModule(options: { functions: readonly TinyFunction[]; import
   if (options.memory !== false) exports.push([...name("memory"), 2, 0]);
   bytes.push(...section(7, vec(exports)));
   bytes.push(...section(10, vec(options.functions.map((f) => {
-    const body = [0, ...f.results.flatMap((r) => ZERO[r]), 0x0b];
+    // 0x00 is `unreachable`: valid whatever the results, and it traps.
+    const body = options.traps?.includes(f.name) ? [0, 0x00, 0x0b] : [0, ...f.results.flatMap((r) => ZERO[r]), 0x0b];
     return [...u32(body.length), ...body];
   }))));
   return Uint8Array.from(bytes);
