@@ -145,9 +145,11 @@ export class EvolvdClient {
     let memory = local.memory;
     if (memory === null || memory.experiment !== result.experiment) local.memory = memory = new UnitMemory(result.experiment as string);
     if (!memory.remember(a, b, result.version)) return false;
-    const segmented = local.state.experiment?.segmented === true;
-    // The version served names the arm, as OFREP's exposures do (a segment's own baseline counts for the baseline arm).
-    this.buffer.push({ type: "exposure", target, unit, ts: this.clock.now(), arm: result.version, ...(segmented ? { attributes: exposureAttributes(context) } : {}) });
+    const ts = this.clock.now();
+    // The version served names the arm, as OFREP's exposures do (a segment's own baseline counts
+    // for the baseline arm). Two literals, not a spread: this runs once per new unit.
+    if (local.state.experiment?.segmented === true) this.buffer.push({ type: "exposure", target, unit, ts, arm: result.version, attributes: exposureAttributes(context) });
+    else this.buffer.push({ type: "exposure", target, unit, ts, arm: result.version });
     return true;
   }
 

@@ -67,7 +67,9 @@ export class ComponentRegistry {
   /** Registers a version of `id` from its bytes (or a URL with the version it must hash to). */
   async register(id: string, source: ModuleSource, metadata: ComponentMetadata = {}, version?: string): Promise<RegisteredComponent> {
     const world = this.worldOf(id);
-    const bytes = source instanceof Uint8Array ? source : await this.loader.bytesOf(version ?? "", source);
+    if (!(source instanceof Uint8Array) && (version === undefined || !/^[0-9a-f]{64}$/.test(version)))
+      throw new ComponentError("invalid_component", `component "${id}": a version given by URL needs the SHA-256 its bytes must hash to (64 hex digits), got ${JSON.stringify(version ?? null)}`);
+    const bytes = source instanceof Uint8Array ? source : await this.loader.bytesOf(version as string, source);
     const id256 = moduleVersionOf(bytes);
     const problems = interfaceProblems(bytes, world);
     if (problems.length > 0) throw new ComponentError("interface_mismatch", `component "${id}" version ${id256.slice(0, 12)} does not match world ${world.package}/${world.name}: ${problems.join("; ")}`);

@@ -115,6 +115,7 @@ describe("the registry and the loader", () => {
     expect(registry.versions("recommender")).toEqual([]);
     await expect(registry.register("other", POPULARITY)).rejects.toMatchObject({ code: "unknown_component" });
     expect(() => registry.define("Bad Id", RECOMMENDER_WIT)).toThrow(/component id/);
+    await expect(registry.register("recommender", { url: "https://cdn/x.wasm" })).rejects.toMatchObject({ code: "invalid_component", message: expect.stringMatching(/needs the SHA-256/) });
     const one = await registry.register("recommender", POPULARITY, { name: "popularity", experimental: false, performance: { callsPerSecond: 1e7 } });
     expect(one).toEqual({ component: "recommender", version: moduleVersionOf(POPULARITY), metadata: { name: "popularity", experimental: false, performance: { callsPerSecond: 1e7 } }, bytes: POPULARITY.length });
     // Content-addressed: the same bytes are the same version.
