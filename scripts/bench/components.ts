@@ -16,6 +16,7 @@ import { join } from "node:path";
 import { ComponentRegistry } from "../../src/sdk/components/registry.js";
 import { ComponentSlot } from "../../src/sdk/components/slot.js";
 import { ROOT } from "../../tests/helpers.js";
+import { u32 } from "../../tests/unit/components/tiny-wasm.js";
 
 const json = process.argv.includes("--json");
 const SWAPS = 2000;
@@ -28,16 +29,7 @@ const bytesOf = (name: string) => new Uint8Array(readFileSync(join(ROOT, "compon
  * grown to hold it. Instantiation copies the segment in: the size is paid on every swap.
  */
 function withDataSegment(bytes: Uint8Array, size: number): Uint8Array {
-  const leb = (n: number): number[] => {
-    const out: number[] = [];
-    do {
-      let b = n & 0x7f;
-      n >>>= 7;
-      if (n) b |= 0x80;
-      out.push(b);
-    } while (n);
-    return out;
-  };
+  const leb = u32;
   const read = (at: number): [number, number] => {
     let value = 0;
     for (let shift = 0; ; shift += 7) {

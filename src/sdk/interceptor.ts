@@ -1,6 +1,6 @@
 import type { SideEffect } from "../domain/event.js";
 import { getPath, type JsonValue } from "../domain/values.js";
-import type { StageBindings } from "../stream/serving-state.js";
+import { settingBoundTo, type StageBindings } from "../stream/serving-state.js";
 import type { EvaluationContext } from "../targeting/audience.js";
 import type { Evaluation } from "./local-target.js";
 import { StageError, type StageContext, type StageSet, type StageVersion } from "./stages.js";
@@ -59,7 +59,7 @@ export async function runStage(host: InterceptorHost, target: string, stage: str
   const peeked = host.peek(target, unit, context);
   if (!peeked) throw new StageError("unknown_target", `target "${target}" is not synced by this SDK`);
   const { result, baseline, bindings } = peeked;
-  const path = Object.entries(bindings?.settings ?? {}).find(([, s]) => s === stage)?.[0];
+  const path = settingBoundTo(bindings, stage);
   if (path === undefined || !bindings) throw new StageError("unbound_stage", `target "${target}" has no setting bound to stage "${stage}" (functions: {"<registry>": {"stage": "${stage}"}})`);
   const assigned = String(getPath(result.value as never, path));
   const base = String(getPath(baseline as never, path));

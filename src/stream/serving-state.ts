@@ -44,6 +44,11 @@ export interface StageBindings {
   readonly errorKpi: string;
 }
 
+/** The path of the setting bound to stage (or component) `stage`, if the target binds one. */
+export function settingBoundTo(bindings: StageBindings | undefined, stage: string): string | undefined {
+  return Object.entries(bindings?.settings ?? {}).find(([, s]) => s === stage)?.[0];
+}
+
 export interface ServedVersion {
   readonly version: VersionId;
   readonly values: ConfigValues;

@@ -1,4 +1,5 @@
 import { getPath } from "../../domain/values.js";
+import { settingBoundTo } from "../../stream/serving-state.js";
 import type { EvaluationContext } from "../../targeting/audience.js";
 import type { EvolvdClient } from "../client.js";
 import type { SwapReport } from "./slot.js";
@@ -22,7 +23,7 @@ export function followAssignment(client: EvolvdClient, slot: SwapTarget, options
   let chain: Promise<void> = Promise.resolve();
   const check = async (): Promise<void> => {
     const state = client.serving(target);
-    const path = Object.entries(state?.stages?.settings ?? {}).find(([, s]) => s === component)?.[0];
+    const path = settingBoundTo(state?.stages, component);
     if (!state || path === undefined) return;
     const result = client.evaluate(target, unit, options.context ?? {});
     const assigned = String(getPath(result.value as never, path));

@@ -1,5 +1,5 @@
 import { getPath } from "../../domain/values.js";
-import type { ServingState, StageBindings } from "../../stream/serving-state.js";
+import { settingBoundTo, type ServingState, type StageBindings } from "../../stream/serving-state.js";
 import type { EvaluationContext } from "../../targeting/audience.js";
 import type { Evaluation } from "../local-target.js";
 import { ComponentInstance } from "./instance.js";
@@ -146,7 +146,7 @@ export class ComponentManager {
     const peeked = this.host.peek(target, unit, context);
     if (!peeked) throw new ComponentError("unknown_target", `target "${target}" is not synced by this SDK`);
     const { result, baseline, bindings } = peeked;
-    const path = Object.entries(bindings?.settings ?? {}).find(([, s]) => s === component)?.[0];
+    const path = settingBoundTo(bindings, component);
     if (path === undefined || !bindings) throw new ComponentError("unbound_component", `target "${target}" has no setting bound to component "${component}" (functions: {"<registry>": {"stage": "${component}"}})`);
     const assigned = String(getPath(result.value as never, path));
     const base = String(getPath(baseline as never, path));

@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { EvolvdClient } from "../../../src/sdk/index.js";
+import type { ServingState } from "../../../src/stream/serving-state.js";
 import { fedClient, state } from "./fed-client.js";
 import { followAssignment } from "../../../src/sdk/components/follow.js";
 import { moduleVersionOf } from "../../../src/sdk/components/loader.js";
 import { ComponentRegistry } from "../../../src/sdk/components/registry.js";
 import { ComponentSlot, type SwapReport } from "../../../src/sdk/components/slot.js";
-import type { ServingState } from "../../../src/stream/serving-state.js";
 import { RECOMMENDER_WIT, variant } from "../../components.js";
 
 const POPULARITY = moduleVersionOf(variant("popularity"));

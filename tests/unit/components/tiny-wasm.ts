@@ -3,7 +3,8 @@ type ValueType = "i32" | "i64" | "f32" | "f64";
 const CODE: Record<ValueType, number> = { i32: 0x7f, i64: 0x7e, f32: 0x7d, f64: 0x7c };
 const ZERO: Record<ValueType, number[]> = { i32: [0x41, 0], i64: [0x42, 0], f32: [0x43, 0, 0, 0, 0], f64: [0x44, 0, 0, 0, 0, 0, 0, 0, 0] };
 
-const u32 = (n: number): number[] => {
+/** LEB128, unsigned. */
+export const u32 = (n: number): number[] => {
   const out: number[] = [];
   do {
     let b = n & 0x7f;
