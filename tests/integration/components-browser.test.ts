@@ -6,8 +6,9 @@ import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Daemon } from "../../src/daemon/daemon.js";
 import { moduleVersionOf } from "../../src/sdk/components/loader.js";
+import { createClient, type EvolvdClient } from "../../src/sdk/index.js";
 import { COMPONENT_WORKER_FILE } from "../../src/server/sdk-file.js";
-import { ROOT, startTestDaemon, tempDir } from "../helpers.js";
+import { ROOT, startTestDaemon, tempDir, waitFor } from "../helpers.js";
 import { RECOMMENDER_WIT, variant } from "../components.js";
 
 /** Debian's Chromium, installed by .ci/run; the test fails (never skips) without it. */
@@ -26,7 +27,8 @@ function workspace(): string {
     functions: { recommender: { stage: "recommender" } },
     baseline: { scorer: VERSIONS.popularity },
     mutations: [{ path: "scorer", op: "substitute", probability: 1 }],
-    policy: { primary: { kpi: "click", kind: "proportion", direction: "increase" }, screening: { scenario: null }, analysisEveryMs: 3_600_000 },
+    // A candidate goes live as soon as the service reports it, and is never decided: the test kills it.
+    policy: { primary: { kpi: "click", kind: "proportion", direction: "increase" }, screening: { scenario: null }, analysisEveryMs: 200, candidatesPerGeneration: 1, liveCandidates: 1, canary: { steps: [0.5], minUnitsPerStep: 1_000_000 }, minUnitsPerArm: 1_000_000, maxUnitsPerArm: 10_000_000 },
   };
   writeFileSync(join(dir, "configs", "feed.json"), JSON.stringify(target));
   return dir;
@@ -34,6 +36,7 @@ function workspace(): string {
 
 describe("components in a browser's dedicated worker (headless Chromium)", () => {
   let daemon: Daemon;
+  let service: EvolvdClient;
   let browser: Browser;
   let cdn: Server;
   let cdnUrl = "";
@@ -56,6 +59,7 @@ describe("components in a browser's dedicated worker (headless Chromium)", () =>
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"] });
   }, 60_000);
   afterAll(async () => {
+    await service?.close();
     await browser?.close();
     await new Promise((resolve) => cdn?.close(resolve));
     await daemon?.stop();
@@ -134,4 +138,50 @@ describe("components in a browser's dedicated worker (headless Chromium)", () =>
     expect(fetched.filter((u) => u.endsWith(".wasm"))).toHaveLength(NAMES.length);
     await page.close();
   }, 90_000);
+
+  it("follows its unit's assignment: the candidate while the experiment runs, the baseline after a kill, with the state", async () => {
+    // A service reports both versions: the daemon proposes explore.
+    service = createClient({ url: daemon.url, targets: ["feed"], reportMs: 200, instanceId: "service-browser-1" });
+    await service.ready(5000);
+    service.components.registry.define("recommender", RECOMMENDER_WIT);
+    for (const name of ["popularity", "explore"] as const) await service.components.registry.register("recommender", variant(name), { name });
+    await waitFor(async () => {
+      const view = (await (await fetch(`${daemon.url}/v1/targets/feed`)).json()) as { experiment: { arms: unknown[] } | null };
+      return (view.experiment?.arms.length ?? 0) === 2;
+    }, 15_000, "explore live");
+    const page = await browser.newPage();
+    await page.goto(`${daemon.url}/sdk/evolvd-sdk.js`);
+    const started = (await page.evaluate(`(async () => {
+      const sdk = await import("/sdk/evolvd-sdk.js");
+      const worker = new sdk.ComponentWorker(new Worker("/sdk/evolvd-component-worker.js", { type: "module" }));
+      await worker.define("recommender", ${JSON.stringify(RECOMMENDER_WIT)});
+      for (const name of ["popularity", "explore"]) await worker.register("recommender", { url: "${cdnUrl}/" + name + ".wasm", version: ${JSON.stringify(VERSIONS)}[name] });
+      const client = sdk.createClient({ url: location.origin, targets: ["feed"], flushMs: 100 });
+      await client.ready(5000);
+      let unit = 0;
+      while (client.evaluate("feed", "visitor-" + unit).armLabel !== "candidate_1") unit++;
+      const reports = [];
+      window.follow = sdk.followAssignment(client, worker.slot("recommender"), { target: "feed", component: "recommender", unit: "visitor-" + unit, onSwap: (r) => reports.push(r) });
+      await window.follow.settled();
+      for (let i = 0; i < 30; i++) await worker.call("recommender", "observe", i % 4, true);
+      Object.assign(window, { worker, reports });
+      return { active: worker.active("recommender"), impressions: String(await worker.call("recommender", "impressions")) };
+    })()`)) as { active: string; impressions: string };
+    expect(started).toEqual({ active: VERSIONS.explore, impressions: "30" });
+    const kill = await fetch(`${daemon.url}/v1/targets/feed/kill`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ reason: "browser test" }) });
+    expect(kill.status).toBe(200);
+    const after = (await page.evaluate(`(async () => {
+      for (let i = 0; i < 500 && worker.active("recommender") !== ${JSON.stringify(VERSIONS.popularity)}; i++) await new Promise((r) => setTimeout(r, 10));
+      document.documentElement.innerHTML = "<body style='font: 14px sans-serif; padding: 16px'><h1>following the assignment</h1><table border=1 cellpadding=4>" + reports.map((r) => "<tr><td>" + [r.from && r.from.slice(0, 12), r.to.slice(0, 12), "statePreserved: " + r.statePreserved, "reverted: " + r.reverted].join("</td><td>") + "</td></tr>").join("") + "</table><p>killed: back on the baseline</p></body>";
+      return { active: worker.active("recommender"), impressions: String(await worker.call("recommender", "impressions")), reports: reports.map((r) => ({ from: r.from, to: r.to, statePreserved: r.statePreserved, reverted: r.reverted })) };
+    })()`)) as { active: string; impressions: string; reports: unknown[] };
+    await page.screenshot({ path: join(ARTIFACTS, "components-killed.png"), fullPage: true });
+    expect(after.active).toBe(VERSIONS.popularity);
+    expect(after.impressions).toBe("30");
+    expect(after.reports).toEqual([
+      { from: null, to: VERSIONS.explore, statePreserved: false, reverted: false },
+      { from: VERSIONS.explore, to: VERSIONS.popularity, statePreserved: true, reverted: false },
+    ]);
+    await page.close();
+  }, 60_000);
 });

@@ -15,7 +15,8 @@ export interface SwapTarget {
  * assigns it, swapping on every state that changes it — a commit, a rollback, a kill, a
  * reallocation — without reloading anything. A swap that reverts is reported as an error
  * outcome of the assigned version's arm on the target's errorKpi, and that version is not tried
- * again for this unit until the assignment changes.
+ * again for this unit until the assignment changes. Until the target is synced and binds the
+ * component, nothing is swapped (the slot keeps what it runs).
  */
 export function followAssignment(client: EvolvdClient, slot: SwapTarget, options: { target: string; component: string; unit: string; context?: EvaluationContext; onSwap?: (report: SwapReport) => void }): { stop(): void; settled(): Promise<void> } {
   const { target, component, unit } = options;
