@@ -3,7 +3,8 @@
 // each purchase, and prints one JSON line per thing that happened — versions registered, the
 // experiment, traffic, fallbacks, the daemon's decisions, the side effects in the history.
 //
-//   npm run example:stages                  starts a daemon of its own (a temporary folder)
+//   npm run example:stages                  starts a daemon of its own (a temporary folder);
+//                                           REQUESTS (default 120,000) at RATE per second (5,000)
 //   EVOLVD_URL=http://127.0.0.1:8787 npm run example:stages
 //                                           against a running daemon, with examples/stages/shop.json
 //                                           in its drop folder (EVOLVD_OFREP_TOKEN, EVOLVD_ADMIN_TOKEN
@@ -63,6 +64,8 @@ let byVersion = {};
 let fallbacks = 0;
 let missing = 0;
 let committed = null;
+const rate = Number(process.env.RATE ?? 5000);
+const started = performance.now();
 for (let i = 1; i <= maxRequests && !committed; i++) {
   const unit = `customer-${Math.floor(rng() * 40_000)}`;
   const cart = { qty: 1 + Math.floor(rng() * 20), unitPrice: 5 };
@@ -72,8 +75,13 @@ for (let i = 1; i <= maxRequests && !committed; i++) {
   if (run.reason === "STAGE_MISSING") missing++;
   const perItem = run.output.total / cart.qty;
   if (rng() < Math.min(1, 0.9 * (4 / perItem) ** 3)) client.track("shop", unit, { revenue: run.output.total });
-  // A service between requests: the event loop turns (timers, the SDK's sends).
-  if (i % 100 === 0) await new Promise((resolve) => setImmediate(resolve));
+  // A service between requests: the event loop turns (timers, the SDK's sends). Its traffic
+  // comes at a rate, not as fast as the CPU allows: the daemon decides on wall-clock ticks, so
+  // the same requests must span the same time on a fast machine and a slow one.
+  if (i % 100 === 0) {
+    const ahead = started + (i / rate) * 1000 - performance.now();
+    await new Promise((resolve) => (ahead > 1 ? setTimeout(resolve, ahead) : setImmediate(resolve)));
+  }
   if (i % 10_000 === 0) {
     say({ step: "traffic", requests: i, byVersion, fallbacks, stageMissing: missing });
     byVersion = {};
