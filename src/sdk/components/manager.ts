@@ -64,7 +64,7 @@ export class ComponentManager {
     return () => this.listeners.delete(listener);
   }
 
-  /** Resolves once the versions the last state change brought in have started (or failed). */
+  /** Resolves once every version start under way (from any state change or registration) has started or failed. */
   ready(): Promise<void> {
     return this.settled;
   }
@@ -74,7 +74,11 @@ export class ComponentManager {
     return [...(this.running.get(component) ?? [])].filter(([, r]) => r.instance !== null).map(([v]) => v);
   }
 
-  /** Brings the running versions in line with the assignment of every synced target (called on every state change). */
+  /**
+   * Brings the running versions in line with the assignment of every synced target (called on
+   * every state change and registration). A failed version stays failed while it is in the
+   * assignment (it is not retried on every state); one that leaves and comes back is tried again.
+   */
   reconcile(): Promise<void> {
     const wanted = new Map<string, { versions: Set<string>; baseline: string | null }>();
     for (const state of this.host.states()) {
