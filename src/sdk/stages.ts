@@ -1,6 +1,7 @@
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js";
 import { Ajv, type ValidateFunction } from "ajv";
+import { wasm } from "./components/wasm-api.js";
 
 /** What a stage gets besides its input: who it runs for, and where it logs its side effects. */
 export interface StageContext {
@@ -89,8 +90,6 @@ const schemaCheck = (schema: object | undefined, what: string): ((value: unknown
   return (value) => (validate(value) ? null : ajv.errorsText(validate.errors, { dataVar: what }));
 };
 
-/** WebAssembly's asynchronous instantiation (Node 20 and browsers; the compile leaves the main thread free). */
-const wasm = (globalThis as unknown as { WebAssembly: { instantiate(bytes: Uint8Array): Promise<{ instance: { exports: Record<string, unknown> } }> } }).WebAssembly;
 
 /** A module's `run`, called with the input's numbers. */
 function wasmCall(bytes: Uint8Array, stage: string): { compiled: Promise<(input: unknown) => unknown> } {
@@ -143,8 +142,8 @@ export class StageSet {
     const checkInput = schemaCheck(options.input, "input");
     const checkOutput = schemaCheck(options.output, "output");
     // A function runs at once; a module once compiled (until then `get` does not offer it).
-    const wasm = typeof implementation === "function" ? null : wasmCall(implementation instanceof Uint8Array ? implementation : new Uint8Array(implementation), stage).compiled;
-    const run = typeof implementation === "function" ? async (input: unknown, context: StageContext) => implementation(input, context) : async (input: unknown) => (await (wasm as Promise<(input: unknown) => unknown>))(input);
+    const compiling = typeof implementation === "function" ? null : wasmCall(implementation instanceof Uint8Array ? implementation : new Uint8Array(implementation), stage).compiled;
+    const run = typeof implementation === "function" ? async (input: unknown, context: StageContext) => implementation(input, context) : async (input: unknown) => (await (compiling as Promise<(input: unknown) => unknown>))(input);
     const entry: StageVersion = {
       stage,
       version,
@@ -154,9 +153,9 @@ export class StageSet {
       checkInput,
       checkOutput,
       call: (input, context) => run(mutable ? structuredClone(input) : frozenCopy(input), context),
-      compiled: wasm === null,
+      compiled: compiling === null,
     };
-    const ready = wasm === null ? Promise.resolve() : wasm.then(() => {
+    const ready = compiling === null ? Promise.resolve() : compiling.then(() => {
       entry.compiled = true;
       this.onChange();
     });

@@ -33,19 +33,19 @@ export function exportName(iface: WitInterface, fn: WitFunction): string {
   return `${iface.qualified}#${fn.name}`;
 }
 
-/** A JavaScript argument made into the core value the function takes (a number or a bigint). */
-export function lower(type: WitType, value: unknown): number | bigint {
+/** The function making a JavaScript argument into the core value a `type` parameter takes, chosen once per function. */
+export function lowerer(type: WitType): (value: unknown) => number | bigint {
   switch (type) {
     case "bool":
-      return value ? 1 : 0;
+      return (value) => (value ? 1 : 0);
     case "u64":
     case "s64":
-      return BigInt(value as number | bigint);
+      return (value) => BigInt(value as number | bigint);
     case "f32":
     case "f64":
-      return Number(value);
+      return (value) => Number(value);
     default:
-      return Number(value) | 0;
+      return (value) => Number(value) | 0;
   }
 }
 

@@ -2,6 +2,8 @@ import { coreSignature, exportName } from "./abi.js";
 import { moduleShape, type ModuleShape } from "./wasm-binary.js";
 import type { WitWorld } from "./wit.js";
 
+const show = (s: { params: readonly string[]; results: readonly string[] }): string => `(${s.params.join(", ")}) -> (${s.results.join(", ")})`;
+
 /**
  * Why `bytes` is not a version of a component of `world`, or [] when it is: the module must be
  * a core WebAssembly module exporting every function of the world under its canonical ABI name
@@ -25,7 +27,6 @@ export function interfaceProblems(bytes: Uint8Array, world: WitWorld): string[] 
       const name = exportName(iface, fn);
       const expected = coreSignature(fn);
       const found = shape.exports.get(name);
-      const show = (s: { params: readonly string[]; results: readonly string[] }) => `(${s.params.join(", ")}) -> (${s.results.join(", ")})`;
       if (!found) problems.push(`exports no "${name}" (${iface.name}.${fn.name})`);
       else if (found.kind !== "function") problems.push(`"${name}" is a ${found.kind}, not a function`);
       else if (show(found.signature) !== show(expected)) problems.push(`"${name}" is ${show(found.signature)}; the interface's ${fn.name} lowers to ${show(expected)}`);

@@ -1,4 +1,4 @@
-import { exportName, lift, lower } from "./abi.js";
+import { exportName, lift, lowerer } from "./abi.js";
 import { wasm, type CompiledModule, type WasmInstance, type WasmMemory } from "./wasm-api.js";
 import type { WitFunction, WitType, WitWorld } from "./wit.js";
 
@@ -74,22 +74,19 @@ export class ComponentInstance {
   private caller(core: Core, fn: WitFunction): (args: readonly unknown[]) => unknown {
     const params = fn.params;
     const result = fn.result;
-    // The common shapes without a loop or an array per call: this is the hot path.
-    if (params.length === 2 && params.every((p) => p.type !== "u64" && p.type !== "s64" && p.type !== "list<u8>")) {
-      const a: WitType = (params[0] as { type: WitType }).type;
-      const b: WitType = (params[1] as { type: WitType }).type;
-      const f = a === "f32" || a === "f64";
-      const g = b === "f32" || b === "f64";
+    // Two arguments (the common shape) without a map and an array per call: this is the hot path.
+    if (params.length === 2 && params.every((p) => p.type !== "list<u8>")) {
+      const a = lowerer((params[0] as { type: WitType }).type);
+      const b = lowerer((params[1] as { type: WitType }).type);
       return (args) => {
-        const x = f ? Number(args[0]) : a === "bool" ? (args[0] ? 1 : 0) : (args[0] as number) | 0;
-        const y = g ? Number(args[1]) : b === "bool" ? (args[1] ? 1 : 0) : (args[1] as number) | 0;
-        const out = core(x, y);
+        const out = core(a(args[0]), b(args[1]));
         return result === null ? undefined : lift(result, out);
       };
     }
     if (params.some((p) => p.type === "list<u8>") || result === "list<u8>") throw new Error(`function "${fn.name}": byte lists are only supported in the state interface`);
+    const lowers = params.map((p) => lowerer(p.type));
     return (args) => {
-      const out = core(...params.map((p, i) => lower(p.type, args[i])));
+      const out = core(...lowers.map((l, i) => l(args[i])));
       return result === null ? undefined : lift(result, out);
     };
   }

@@ -83,11 +83,12 @@ export class ComponentManager {
     const wanted = new Map<string, { versions: Set<string>; baseline: string | null }>();
     for (const state of this.host.states()) {
       for (const [path, component] of Object.entries(state.stages?.settings ?? {})) {
-        if (!this.registry.has(component, String(getPath(state.baseline.values as never, path))) && !this.knows(component)) continue;
+        const baselineVersion = String(getPath(state.baseline.values as never, path));
+        if (!this.registry.has(component, baselineVersion) && !this.knows(component)) continue;
         const entry = wanted.get(component) ?? { versions: new Set<string>(), baseline: null };
         const add = (values: unknown) => entry.versions.add(String(getPath(values as never, path)));
-        add(state.baseline.values);
-        entry.baseline ??= String(getPath(state.baseline.values as never, path));
+        entry.versions.add(baselineVersion);
+        entry.baseline ??= baselineVersion;
         for (const s of Object.values(state.segments?.baselines ?? {})) add(s.values);
         for (const arm of state.experiment?.arms ?? []) add(arm.values);
         wanted.set(component, entry);
@@ -161,7 +162,7 @@ export class ComponentManager {
     const errorKpi = bindings.errorKpi;
     if (own?.instance && own.failed === null) {
       if (this.host.expose(target, unit, result, context) && arm !== null) this.host.outcome(target, unit, arm, { [errorKpi]: 0 });
-      return this.handle(own, fallback, assigned, arm, result.reason, () => {
+      return this.handle(own.instance, own, fallback, assigned, arm, result.reason, () => {
         if (arm !== null) this.host.outcome(target, unit, arm, { [errorKpi]: 1 });
       });
     }
@@ -175,12 +176,11 @@ export class ComponentManager {
       reason = "STAGE_MISSING";
       this.host.missing(target, component, assigned);
     }
-    return this.handle(fallback, null, assigned, arm, reason, () => {});
+    return this.handle(fallback, null, null, assigned, arm, reason, () => {});
   }
 
-  private handle(entry: Running | ComponentInstance, fallback: ComponentInstance | null, assigned: string, arm: string | null, reason: ComponentHandle["reason"], failed: () => void): ComponentHandle {
-    const own = entry instanceof ComponentInstance ? null : entry;
-    const instance = entry instanceof ComponentInstance ? entry : (entry.instance as ComponentInstance);
+  /** `own`: the assigned version's entry when `instance` is it (a trap then fails it and falls back); null when `instance` is the fallback already. */
+  private handle(instance: ComponentInstance, own: Running | null, fallback: ComponentInstance | null, assigned: string, arm: string | null, reason: ComponentHandle["reason"], failed: () => void): ComponentHandle {
     return {
       version: instance.version,
       assigned,

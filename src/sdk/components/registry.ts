@@ -69,17 +69,18 @@ export class ComponentRegistry {
     const world = this.worldOf(id);
     if (!(source instanceof Uint8Array) && (version === undefined || !/^[0-9a-f]{64}$/.test(version)))
       throw new ComponentError("invalid_component", `component "${id}": a version given by URL needs the SHA-256 its bytes must hash to (64 hex digits), got ${JSON.stringify(version ?? null)}`);
+    // Fetched bytes are checked against `version` by the loader: they hash to it already.
     const bytes = source instanceof Uint8Array ? source : await this.loader.bytesOf(version as string, source);
-    const id256 = moduleVersionOf(bytes);
+    const id256 = source instanceof Uint8Array ? moduleVersionOf(bytes) : (version as string);
     const problems = interfaceProblems(bytes, world);
     if (problems.length > 0) throw new ComponentError("interface_mismatch", `component "${id}" version ${id256.slice(0, 12)} does not match world ${world.package}/${world.name}: ${problems.join("; ")}`);
-    const versions = (this.components.get(id) as { versions: Map<string, { registered: RegisteredComponent; bytes: Uint8Array }> }).versions;
+    const { versions } = this.components.get(id) as { versions: Map<string, { registered: RegisteredComponent; bytes: Uint8Array }> };
+    const known = versions.get(id256);
+    if (known) return known.registered;
     const registered: RegisteredComponent = { component: id, version: id256, metadata: { ...metadata }, bytes: bytes.length };
-    if (!versions.has(id256)) {
-      versions.set(id256, { registered, bytes });
-      this.onChange();
-    }
-    return versions.get(id256)?.registered as RegisteredComponent;
+    versions.set(id256, { registered, bytes });
+    this.onChange();
+    return registered;
   }
 
   /** The compiled module of a registered version (cached by its id). */

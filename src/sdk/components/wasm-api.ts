@@ -16,6 +16,8 @@ interface WebAssemblyApi {
   /** Compiles off the calling thread (V8 compiles in the background). */
   compile(bytes: Uint8Array): Promise<CompiledModule>;
   instantiate(module: CompiledModule, imports: object): Promise<WasmInstance>;
+  /** From bytes: compiles and instantiates (a stage's module, sdk/stages.ts). */
+  instantiate(bytes: Uint8Array): Promise<{ instance: WasmInstance }>;
 }
 
 export const wasm = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAssembly;
